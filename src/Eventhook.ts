@@ -1,0 +1,76 @@
+import type { FileSystem, Path } from "effect"
+import { Cause, Console, Effect, Exit, Layer, References, Runtime } from "effect"
+import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { AppConfig } from "./config/AppConfig.ts"
+import { PgWorkflowLauncher } from "./host/PgWorkflowLauncher.ts"
+import { EventhookApi } from "./http/Api.ts"
+import { FallbackRoutes } from "./http/fallbackRoutes.ts"
+import { HealthHandlers } from "./http/HealthHandlers.ts"
+import { IngestHandlers } from "./http/IngestHandlers.ts"
+import { Ingest } from "./ingest/Ingest.ts"
+import { Processor } from "./processing/Processor.ts"
+import { DatabaseLive } from "./store/Database.ts"
+import { DatabaseHealth } from "./store/DatabaseHealth.ts"
+import { EventActionRepo } from "./store/EventActionRepo.ts"
+import { EventRepo } from "./store/EventRepo.ts"
+import { RouteRepo } from "./store/RouteRepo.ts"
+import { SourceRepo } from "./store/SourceRepo.ts"
+
+export { EventhookApi } from "./http/Api.ts"
+export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
+
+const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
+
+/** Ingest and processing. Needs a PgClient, AppConfig and the host's targets (WorkflowLauncher). */
+export const EventhookCore = Layer.mergeAll(Ingest.layer, DatabaseHealth.layer).pipe(
+  Layer.provideMerge(Processor.layer),
+  Layer.provideMerge(Repositories)
+)
+
+/** Eventhook's HTTP routes (ingest, health, 405/404 fallbacks), for a host's HttpRouter. */
+export const EventhookRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(EventhookApi).pipe(Layer.provide([IngestHandlers, HealthHandlers])),
+  FallbackRoutes
+).pipe(Layer.provide(EventhookCore))
+
+/** What HttpApiBuilder needs of the platform besides the server. */
+type HttpServerServices = HttpPlatform.HttpPlatform | Etag.Generator | FileSystem.FileSystem | Path.Path
+
+const ListeningLine = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const server = yield* HttpServer.HttpServer
+    const config = yield* AppConfig
+    const port = server.address._tag === "UnixPathAddress" ? config.port : server.address.port
+    yield* Console.log(`eventhook listening on http://${config.host}:${port}`)
+  })
+)
+
+/** `LOG_LEVEL` as the minimum log level. */
+const LogLevelLive = Layer.unwrap(
+  Effect.map(AppConfig, (config) => Layer.succeed(References.MinimumLogLevel, config.logLevel))
+)
+
+/**
+ * The standalone service: HTTP server, processing, the reference host and the database (`DATABASE_URL` or
+ * embedded), configured from the environment. A main passes its platform's HttpServer layer, built from the
+ * configured HOST and PORT.
+ */
+export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServices, E, R>(
+  httpServer: (listen: { readonly host: string; readonly port: number }) => Layer.Layer<A, E, R>
+) =>
+  HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.merge(ListeningLine),
+    Layer.provide(PgWorkflowLauncher),
+    Layer.provide(
+      Layer.unwrap(Effect.map(AppConfig, (config) => httpServer({ host: config.host, port: config.port })))
+    ),
+    // Provided last, so it is built first: no request arrives before the database is ready (EFFECT4.md).
+    Layer.provideMerge(DatabaseLive),
+    Layer.provide(LogLevelLive),
+    Layer.provide(AppConfig.layer)
+  )
+
+/** SIGTERM/SIGINT is a normal stop (CONTRACT §1: exit 0); anything else keeps the default exit codes. */
+export const gracefulTeardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)

@@ -1,0 +1,72 @@
+import { Config, Context, Effect, Layer, type LogLevel, type Option, type Redacted, Schema } from "effect"
+
+// Every environment variable of CONTRACT §2, with its default. A value that does not decode stops start-up
+// with a ConfigError that names the variable.
+
+const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const PositiveNumber = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))
+const ListenPort = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
+const PostgresUrl = Schema.String.check(
+  Schema.isPattern(/^postgres(ql)?:\/\/\S+$/, { message: "must be a postgres:// or postgresql:// URL" })
+)
+const HttpUrl = Schema.String.check(
+  Schema.isPattern(/^https?:\/\/[^\s/]+\S*$/, { message: "must be an http:// or https:// URL" })
+)
+const LogLevelName = Schema.Literals(["debug", "info", "warn", "error"])
+
+const logLevels: Record<typeof LogLevelName.Type, LogLevel.LogLevel> = {
+  debug: "Debug",
+  info: "Info",
+  warn: "Warn",
+  error: "Error"
+}
+
+export const appConfig = Config.all({
+  databaseUrl: Config.schema(Schema.RedactedFromValue(PostgresUrl), "DATABASE_URL").pipe(Config.option),
+  dataDir: Config.schema(Schema.NonEmptyString, "EVENTHOOK_DATA_DIR").pipe(Config.withDefault("./.eventhook")),
+  host: Config.schema(Schema.NonEmptyString, "HOST").pipe(Config.withDefault("0.0.0.0")),
+  port: Config.schema(ListenPort, "PORT").pipe(Config.withDefault(8080)),
+  maxBodyBytes: Config.schema(PositiveInt, "EVENTHOOK_MAX_BODY_BYTES").pipe(Config.withDefault(1_048_576)),
+  rateLimitPerSecond: Config.schema(PositiveNumber, "EVENTHOOK_RATE_LIMIT_PER_SECOND").pipe(Config.withDefault(100)),
+  rateLimitBurst: Config.schema(PositiveInt, "EVENTHOOK_RATE_LIMIT_BURST").pipe(Config.withDefault(50)),
+  maxRetries: Config.schema(NonNegativeInt, "EVENTHOOK_MAX_RETRIES").pipe(Config.withDefault(3)),
+  retryBaseSeconds: Config.schema(PositiveNumber, "EVENTHOOK_RETRY_BASE_SECONDS").pipe(Config.withDefault(10)),
+  migrate: Config.Boolean("EVENTHOOK_MIGRATE").pipe(Config.withDefault(true)),
+  logLevel: Config.schema(LogLevelName, "LOG_LEVEL").pipe(
+    Config.withDefault("info" as const),
+    Config.map((name) => logLevels[name])
+  ),
+  rejectedRetentionDays: Config.schema(PositiveInt, "EVENTHOOK_REJECTED_RETENTION_DAYS").pipe(Config.withDefault(7)),
+  retentionDays: Config.schema(PositiveInt, "EVENTHOOK_RETENTION_DAYS").pipe(Config.option),
+  publicUrl: Config.schema(HttpUrl, "EVENTHOOK_PUBLIC_URL").pipe(
+    Config.map((url) => url.replace(/\/+$/, "")),
+    Config.option
+  ),
+  adminToken: Config.schema(Schema.RedactedFromValue(Schema.NonEmptyString), "EVENTHOOK_ADMIN_TOKEN").pipe(
+    Config.option
+  )
+})
+
+export interface AppConfigShape {
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly dataDir: string
+  readonly host: string
+  readonly port: number
+  readonly maxBodyBytes: number
+  readonly rateLimitPerSecond: number
+  readonly rateLimitBurst: number
+  readonly maxRetries: number
+  readonly retryBaseSeconds: number
+  readonly migrate: boolean
+  readonly logLevel: LogLevel.LogLevel
+  readonly rejectedRetentionDays: number
+  readonly retentionDays: Option.Option<number>
+  readonly publicUrl: Option.Option<string>
+  readonly adminToken: Option.Option<Redacted.Redacted<string>>
+}
+
+export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("eventhook/config/AppConfig") {
+  static readonly layer = Layer.effect(AppConfig, Effect.map(appConfig, AppConfig.of))
+  static readonly layerWith = (config: AppConfigShape) => Layer.succeed(AppConfig, config)
+}

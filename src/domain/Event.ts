@@ -1,0 +1,47 @@
+import { Schema } from "effect"
+import { EventId, SourceId, TenantId } from "./ids.ts"
+
+export const EventStatus = Schema.Literals([
+  "pending",
+  "processing",
+  "delivered",
+  "unrouted",
+  "failed",
+  "rejected",
+  "duplicate"
+])
+export type EventStatus = typeof EventStatus.Type
+
+/** What the ingest pipeline stores for one request (CONTRACT §4). */
+export interface NewEvent {
+  readonly tenant_id: TenantId
+  readonly source_id: SourceId
+  readonly content_type: string | null
+  readonly raw_payload: Uint8Array
+  readonly parsed_payload: unknown
+  readonly headers: Readonly<Record<string, string>>
+  readonly event_type: string | null
+  readonly idempotency_key: string | null
+  readonly status: "pending" | "failed" | "rejected"
+  readonly max_retries: number
+  readonly last_error: string | null
+  readonly verified: boolean
+  readonly verification_error: string | null
+  readonly source_ip: string | null
+}
+
+/** The outcome of storing an event: a duplicate is stored too, and names the event it repeats. */
+export type StoredEvent =
+  | { readonly _tag: "Stored"; readonly id: EventId }
+  | { readonly _tag: "Duplicate"; readonly id: EventId; readonly duplicateOf: EventId }
+
+/** What processing needs of an event. */
+export const EventForProcessing = Schema.Struct({
+  id: EventId,
+  tenant_id: TenantId,
+  source_id: SourceId,
+  parsed_payload: Schema.Unknown,
+  headers: Schema.Record(Schema.String, Schema.String),
+  event_type: Schema.NullOr(Schema.String)
+})
+export type EventForProcessing = typeof EventForProcessing.Type

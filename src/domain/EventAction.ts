@@ -1,0 +1,4 @@
+import { Schema } from "effect"
+
+export const ActionStatus = Schema.Literals(["pending", "success", "failed", "skipped"])
+export type ActionStatus = typeof ActionStatus.Type

@@ -1,0 +1,17 @@
+import { Schema } from "effect"
+import { RouteId, SourceId, TenantId } from "./ids.ts"
+
+/** A row of `p_eventhook__route`. */
+export const Route = Schema.Struct({
+  id: RouteId,
+  source_id: SourceId,
+  tenant_id: TenantId,
+  name: Schema.String,
+  priority: Schema.Int,
+  is_enabled: Schema.Boolean,
+  target_type: Schema.String,
+  target_config: Schema.Unknown,
+  filter_event_types: Schema.NullOr(Schema.Array(Schema.String)),
+  created_at: Schema.Date
+})
+export type Route = typeof Route.Type

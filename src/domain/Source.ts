@@ -1,0 +1,23 @@
+import { Schema } from "effect"
+import { SourceId, TenantId } from "./ids.ts"
+
+/** A row of `p_eventhook__source`; the configs stay raw JSON here and are decoded where they are used. */
+export const Source = Schema.Struct({
+  id: SourceId,
+  tenant_id: TenantId,
+  name: Schema.String,
+  slug: Schema.String,
+  is_enabled: Schema.Boolean,
+  verifier_type: Schema.NullOr(Schema.String),
+  verifier_config: Schema.Unknown,
+  idempotency_key_paths: Schema.NullOr(Schema.Array(Schema.String)),
+  event_type_config: Schema.Unknown
+})
+export type Source = typeof Source.Type
+
+/** `event_type_config`: where a source's event type is found (CONTRACT §7). */
+export const EventTypeConfig = Schema.Struct({
+  header: Schema.optionalKey(Schema.NonEmptyString),
+  path: Schema.optionalKey(Schema.NonEmptyString)
+})
+export type EventTypeConfig = typeof EventTypeConfig.Type

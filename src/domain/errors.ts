@@ -1,0 +1,29 @@
+import { Schema } from "effect"
+import { VerificationReason } from "../verify/types.ts"
+import { EventId } from "./ids.ts"
+
+/** Unknown tenant, unknown source or disabled source: the caller must not be able to tell which. */
+export class SourceNotFound extends Schema.TaggedError<SourceNotFound>()("SourceNotFound", {
+  tenantSlug: Schema.String,
+  sourceSlug: Schema.String
+}) {}
+
+/** The verifier rejected the request; it is stored as `rejected`. */
+export class RequestRejected extends Schema.TaggedError<RequestRejected>()("RequestRejected", {
+  eventId: EventId,
+  reason: VerificationReason,
+  verificationError: Schema.String
+}) {}
+
+/** The Content-Type promised a format the body does not parse as; it is stored as `failed`. */
+export class InvalidPayload extends Schema.TaggedError<InvalidPayload>()("InvalidPayload", {
+  eventId: EventId,
+  reason: Schema.String
+}) {}
+
+/** The body is larger than the limit; nothing is stored. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
+  limitBytes: Schema.Number
+}) {}
+
+export type IngestError = SourceNotFound | RequestRejected | InvalidPayload | PayloadTooLarge

@@ -1,0 +1,50 @@
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import {
+  InternalResponse,
+  InvalidPayloadResponse,
+  NotFoundResponse,
+  PayloadTooLargeResponse,
+  UnavailableResponse,
+  VerificationFailedResponse
+} from "./ApiErrors.ts"
+
+export const INGEST_PATH = "/api/tenants/:tenant_slug/eventhook/in/:source_slug"
+
+export const IngestAccepted = Schema.Struct({
+  event_id: Schema.String,
+  status: Schema.Literal("pending")
+})
+export const IngestDuplicate = Schema.Struct({
+  event_id: Schema.String,
+  status: Schema.Literal("duplicate"),
+  duplicate_of: Schema.String
+})
+
+export class IngestGroup extends HttpApiGroup.make("ingest").add(
+  // No `payload`: the handler reads the raw bytes itself, since signatures are over the exact bytes.
+  HttpApiEndpoint.post("ingest", INGEST_PATH, {
+    params: { tenant_slug: Schema.String, source_slug: Schema.String },
+    success: Schema.Union([IngestAccepted, IngestDuplicate]),
+    error: [
+      InvalidPayloadResponse,
+      VerificationFailedResponse,
+      NotFoundResponse,
+      PayloadTooLargeResponse,
+      UnavailableResponse,
+      InternalResponse
+    ]
+  })
+) {}
+
+export class HealthGroup extends HttpApiGroup.make("health").add(
+  HttpApiEndpoint.get("health", "/health", {
+    success: Schema.Struct({ status: Schema.Literal("ok") }),
+    error: UnavailableResponse
+  })
+) {}
+
+export class EventhookApi extends HttpApi.make("eventhook")
+  .add(IngestGroup)
+  .add(HealthGroup)
+  .annotateMerge(OpenApi.annotations({ title: "Eventhook" })) {}

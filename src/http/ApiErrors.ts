@@ -1,0 +1,33 @@
+import { Schema } from "effect"
+
+// CONTRACT §3: every error answers `{"error": "<code>", "message": "<human text>"}` with the code's status.
+
+export class NotFoundResponse extends Schema.Error<NotFoundResponse>("NotFoundResponse")(
+  { error: Schema.Literal("not_found"), message: Schema.String },
+  { httpApiStatus: 404 }
+) {}
+
+export class VerificationFailedResponse extends Schema.Error<VerificationFailedResponse>("VerificationFailedResponse")(
+  { error: Schema.Literal("verification_failed"), message: Schema.String },
+  { httpApiStatus: 401 }
+) {}
+
+export class InvalidPayloadResponse extends Schema.Error<InvalidPayloadResponse>("InvalidPayloadResponse")(
+  { error: Schema.Literal("invalid_payload"), message: Schema.String },
+  { httpApiStatus: 400 }
+) {}
+
+export class PayloadTooLargeResponse extends Schema.Error<PayloadTooLargeResponse>("PayloadTooLargeResponse")(
+  { error: Schema.Literal("payload_too_large"), message: Schema.String },
+  { httpApiStatus: 413 }
+) {}
+
+export class UnavailableResponse extends Schema.Error<UnavailableResponse>("UnavailableResponse")(
+  { error: Schema.Literal("unavailable"), message: Schema.String },
+  { httpApiStatus: 503 }
+) {}
+
+export class InternalResponse extends Schema.Error<InternalResponse>("InternalResponse")(
+  { error: Schema.Literal("internal"), message: Schema.String },
+  { httpApiStatus: 500 }
+) {}

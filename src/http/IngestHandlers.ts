@@ -1,0 +1,62 @@
+import { ByteSize, Effect, Option } from "effect"
+import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { AppConfig } from "../config/AppConfig.ts"
+import { PayloadTooLarge } from "../domain/errors.ts"
+import { Ingest } from "../ingest/Ingest.ts"
+import { normalizeSourceIp } from "../ingest/sourceIp.ts"
+import { EventhookApi } from "./Api.ts"
+import { defectResponse, ingestErrorResponse } from "./errorResponses.ts"
+
+const isBodyTooLarge = (error: unknown): boolean =>
+  typeof error === "object" &&
+  error !== null &&
+  "reason" in error &&
+  typeof error.reason === "object" &&
+  error.reason !== null &&
+  "reason" in error.reason &&
+  error.reason.reason === "BodyTooLarge"
+
+/** The body exactly as received, read once; larger than the limit is a 413 and nothing is stored. */
+const readBody = (request: HttpServerRequest.HttpServerRequest, maxBodyBytes: number) =>
+  request.arrayBuffer.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+    Effect.map((buffer) => new Uint8Array(buffer)),
+    Effect.catch((error) =>
+      isBodyTooLarge(error) ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes })) : Effect.die(error)
+    )
+  )
+
+export const IngestHandlers = HttpApiBuilder.group(
+  EventhookApi,
+  "ingest",
+  Effect.fn(function* (handlers) {
+    // Services are taken here, once, not per request (EFFECT4.md trap 3).
+    const ingest = yield* Ingest
+    const config = yield* AppConfig
+    return handlers.handle(
+      "ingest",
+      ({ params, request }) =>
+        Effect.gen(function* () {
+          const body = yield* readBody(request, config.maxBodyBytes)
+          const accepted = yield* ingest.receive({
+            tenantSlug: params.tenant_slug,
+            sourceSlug: params.source_slug,
+            body,
+            headers: request.headers,
+            sourceIp: normalizeSourceIp(Option.getOrNull(request.remoteAddress))
+          })
+          return accepted.status === "pending"
+            ? { event_id: accepted.eventId, status: accepted.status }
+            : { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
+        }).pipe(
+          Effect.mapError(ingestErrorResponse),
+          Effect.catchDefect((defect) =>
+            Effect.logError("ingest failed", defect).pipe(Effect.andThen(Effect.fail(defectResponse(defect))))
+          )
+        ),
+      // A request that has started is answered, even while the server shuts down.
+      { uninterruptible: true }
+    )
+  })
+)

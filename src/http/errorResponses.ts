@@ -1,0 +1,39 @@
+import { Match, Predicate } from "effect"
+import { SqlError } from "effect/sql"
+import type { IngestError } from "../domain/errors.ts"
+import {
+  InternalResponse,
+  InvalidPayloadResponse,
+  NotFoundResponse,
+  PayloadTooLargeResponse,
+  UnavailableResponse,
+  VerificationFailedResponse
+} from "./ApiErrors.ts"
+
+/** The one mapping of ingest errors to responses; a new error that is not mapped here does not compile. */
+export const ingestErrorResponse = Match.type<IngestError>().pipe(
+  Match.tagsExhaustive({
+    SourceNotFound: () => new NotFoundResponse({ error: "not_found", message: "no such source" }),
+    // The reason code helps a sender fix its signing; the detail stays in the event row for the operator.
+    RequestRejected: (error) =>
+      new VerificationFailedResponse({ error: "verification_failed", message: `verification failed: ${error.reason}` }),
+    InvalidPayload: (error) => new InvalidPayloadResponse({ error: "invalid_payload", message: error.reason }),
+    PayloadTooLarge: (error) =>
+      new PayloadTooLargeResponse({
+        error: "payload_too_large",
+        message: `the body is larger than ${error.limitBytes} bytes`
+      })
+  })
+)
+
+const isConnectionFailure = (defect: unknown): boolean =>
+  SqlError.isSqlError(defect) && Predicate.isTagged(defect.reason, "ConnectionError")
+
+/**
+ * A surprise from below: 503 when the database cannot be reached (a provider will retry), else 500. Neither
+ * carries internals.
+ */
+export const defectResponse = (defect: unknown): UnavailableResponse | InternalResponse =>
+  isConnectionFailure(defect)
+    ? new UnavailableResponse({ error: "unavailable", message: "the database is unavailable, retry later" })
+    : new InternalResponse({ error: "internal", message: "internal error" })

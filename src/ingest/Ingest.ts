@@ -1,0 +1,141 @@
+import { Clock, Context, Effect, Layer, Result } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { NewEvent } from "../domain/Event.ts"
+import { InvalidPayload, RequestRejected, SourceNotFound } from "../domain/errors.ts"
+import type { EventId } from "../domain/ids.ts"
+import type { Source } from "../domain/Source.ts"
+import { Processor } from "../processing/Processor.ts"
+import { EventRepo } from "../store/EventRepo.ts"
+import { SourceRepo } from "../store/SourceRepo.ts"
+import { verifyRequest } from "../verify/registry.ts"
+import { extractEventType } from "./eventType.ts"
+import { headersForStorage } from "./headers.ts"
+import { extractIdempotencyKey } from "./idempotencyKey.ts"
+import { parsePayload } from "./parse.ts"
+
+export interface IncomingWebhook {
+  readonly tenantSlug: string
+  readonly sourceSlug: string
+  /** Exactly the bytes received. */
+  readonly body: Uint8Array
+  /** Lower-cased names. */
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly sourceIp: string | null
+}
+
+export type Accepted =
+  | { readonly status: "pending"; readonly eventId: EventId }
+  | { readonly status: "duplicate"; readonly eventId: EventId; readonly duplicateOf: EventId }
+
+/** The header an `api_key` verifier reads is a credential too, and is not stored. */
+const credentialHeaders = (source: Source): ReadonlyArray<string> => {
+  const config = source.verifier_config
+  if (typeof config === "object" && config !== null && "type" in config && config.type === "api_key") {
+    return "header" in config && typeof config.header === "string" ? [config.header] : []
+  }
+  return []
+}
+
+// PostgreSQL's jsonb cannot hold U+0000 (SQLSTATE 22P05), so such a payload cannot be stored parsed.
+const holdsNulCharacter = (parsed: unknown) => parsed !== null && JSON.stringify(parsed).includes("\\u0000")
+
+/**
+ * The ingest pipeline: lookup → verify → parse → store → hand to processing. Verification and parsing are
+ * pure and run on the exact bytes in memory, so every request is stored with its outcome in one durable write:
+ * accepted (`pending` or `duplicate`), `rejected` or `failed`. The caller answers only after that commit.
+ */
+export class Ingest extends Context.Service<
+  Ingest,
+  {
+    readonly receive: (
+      webhook: IncomingWebhook
+    ) => Effect.Effect<Accepted, SourceNotFound | RequestRejected | InvalidPayload>
+  }
+>()("eventhook/ingest/Ingest") {
+  static readonly layer = Layer.effect(
+    Ingest,
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const sources = yield* SourceRepo
+      const events = yield* EventRepo
+      const processor = yield* Processor
+
+      const receive = Effect.fn("Ingest.receive")(function* (webhook: IncomingWebhook) {
+        const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug)
+        if (found._tag === "None") {
+          return yield* new SourceNotFound({ tenantSlug: webhook.tenantSlug, sourceSlug: webhook.sourceSlug })
+        }
+        const source = found.value
+        const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const contentType = webhook.headers["content-type"] ?? null
+        const base = {
+          tenant_id: source.tenant_id,
+          source_id: source.id,
+          content_type: contentType,
+          raw_payload: webhook.body,
+          headers: headersForStorage(webhook.headers, credentialHeaders(source)),
+          max_retries: config.maxRetries,
+          source_ip: webhook.sourceIp
+        }
+
+        const verified = verifyRequest(source, webhook, nowSeconds)
+        if (Result.isFailure(verified)) {
+          const verificationError = verified.failure.description
+          const stored = yield* events.insert({
+            ...base,
+            parsed_payload: null,
+            event_type: null,
+            idempotency_key: null,
+            status: "rejected",
+            last_error: null,
+            verified: false,
+            verification_error: verificationError
+          })
+          yield* Effect.logWarning("webhook rejected").pipe(
+            Effect.annotateLogs({ event_id: stored.id, source_id: source.id, reason: verified.failure.reason })
+          )
+          return yield* new RequestRejected({ eventId: stored.id, reason: verified.failure.reason, verificationError })
+        }
+
+        const parsed = Result.flatMap(parsePayload(contentType, webhook.body), (payload) =>
+          holdsNulCharacter(payload)
+            ? Result.fail("body holds a U+0000 character, which cannot be stored")
+            : Result.succeed(payload)
+        )
+        if (Result.isFailure(parsed)) {
+          const stored = yield* events.insert({
+            ...base,
+            parsed_payload: null,
+            event_type: null,
+            idempotency_key: null,
+            status: "failed",
+            last_error: `invalid_payload: ${parsed.failure}`,
+            verified: true,
+            verification_error: null
+          })
+          return yield* new InvalidPayload({ eventId: stored.id, reason: parsed.failure })
+        }
+
+        const pathInput = { headers: webhook.headers, body: parsed.success }
+        const event: NewEvent = {
+          ...base,
+          parsed_payload: parsed.success,
+          event_type: extractEventType(source.event_type_config, pathInput),
+          idempotency_key: extractIdempotencyKey(source.idempotency_key_paths, pathInput),
+          status: "pending",
+          last_error: null,
+          verified: true,
+          verification_error: null
+        }
+        const stored = yield* events.insert(event)
+        if (stored._tag === "Duplicate") {
+          return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
+        }
+        yield* processor.submit(stored.id)
+        return { status: "pending", eventId: stored.id } satisfies Accepted
+      })
+
+      return Ingest.of({ receive })
+    })
+  )
+}

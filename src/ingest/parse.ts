@@ -1,0 +1,60 @@
+import { Result } from "effect"
+
+export interface MediaType {
+  readonly essence: string
+  readonly charset: string | null
+}
+
+/** `Content-Type: Application/JSON; charset=UTF-8` → `{ essence: "application/json", charset: "utf-8" }`. */
+export const parseMediaType = (contentType: string | null): MediaType => {
+  if (contentType === null) return { essence: "", charset: null }
+  const [essence = "", ...parameters] = contentType.split(";")
+  const charset = parameters
+    .map((parameter) => parameter.trim().split("="))
+    .find(([name]) => name?.trim().toLowerCase() === "charset")?.[1]
+  return {
+    essence: essence.trim().toLowerCase(),
+    charset: charset === undefined ? null : charset.trim().replace(/^"|"$/g, "").toLowerCase()
+  }
+}
+
+export const isJson = (essence: string): boolean =>
+  essence === "application/json" || essence === "text/json" || essence.endsWith("+json")
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+const decodeText = (body: Uint8Array, charset: string | null): Result.Result<string, string> => {
+  if (charset !== null && charset !== "utf-8" && charset !== "utf8" && charset !== "us-ascii") {
+    return Result.fail(`unsupported charset ${charset}`)
+  }
+  return Result.try({ try: () => utf8.decode(body), catch: () => "body is not valid UTF-8" })
+}
+
+const parseJson = (text: string): Result.Result<unknown, string> =>
+  Result.try({
+    try: (): unknown => JSON.parse(text),
+    catch: (error) => `body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}`
+  })
+
+/** Form fields as JSON; a key that repeats becomes an array of its values, in order. */
+const parseForm = (text: string): Record<string, string | Array<string>> => {
+  const fields = new Map<string, string | Array<string>>()
+  for (const [key, value] of new URLSearchParams(text)) {
+    const seen = fields.get(key)
+    fields.set(key, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value])
+  }
+  return Object.fromEntries(fields)
+}
+
+/**
+ * The parsed payload for `parsed_payload`: JSON and form-urlencoded bodies are parsed; every other type (XML,
+ * text, binary, multipart for now) is kept raw only, as `null` here. An empty body parses to `null`.
+ * A failure says why, in words.
+ */
+export const parsePayload = (contentType: string | null, body: Uint8Array): Result.Result<unknown, string> => {
+  if (body.length === 0) return Result.succeed(null)
+  const { essence, charset } = parseMediaType(contentType)
+  if (isJson(essence)) return Result.flatMap(decodeText(body, charset), parseJson)
+  if (essence === "application/x-www-form-urlencoded") return Result.map(decodeText(body, charset), parseForm)
+  return Result.succeed(null)
+}

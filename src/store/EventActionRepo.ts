@@ -1,0 +1,45 @@
+import { PgClient } from "@effect/sql-pg"
+import { Context, DateTime, Effect, Layer } from "effect"
+import type { ActionStatus } from "../domain/EventAction.ts"
+import type { EventId, RouteId } from "../domain/ids.ts"
+import type { TargetType } from "../domain/TargetConfig.ts"
+
+export interface CompletedAction {
+  readonly event_id: EventId
+  readonly route_id: RouteId
+  readonly target_type: TargetType | string
+  readonly status: ActionStatus
+  readonly workflow_execution_id: string | null
+  readonly task_execution_id: string | null
+  readonly promise_id: string | null
+  readonly error_message: string | null
+  readonly started_at: DateTime.Utc
+  readonly completed_at: DateTime.Utc
+}
+
+export class EventActionRepo extends Context.Service<
+  EventActionRepo,
+  {
+    /** Records one execution of one route's target, once it has finished. */
+    readonly record: (action: CompletedAction) => Effect.Effect<void>
+  }
+>()("eventhook/store/EventActionRepo") {
+  static readonly layer = Layer.effect(
+    EventActionRepo,
+    Effect.gen(function* () {
+      const sql = yield* PgClient.PgClient
+      const record = Effect.fn("EventActionRepo.record")((action: CompletedAction) =>
+        sql`
+          INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+            task_execution_id, promise_id, error_message, started_at, completed_at)
+          VALUES (${action.event_id}, ${action.route_id}, ${action.target_type}, ${action.status},
+            ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id}, ${action.error_message},
+            ${DateTime.toDateUtc(action.started_at)}, ${DateTime.toDateUtc(action.completed_at)})`.pipe(
+          Effect.asVoid,
+          Effect.orDie
+        )
+      )
+      return EventActionRepo.of({ record })
+    })
+  )
+}

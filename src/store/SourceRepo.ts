@@ -1,0 +1,65 @@
+import { PgClient } from "@effect/sql-pg"
+import { Context, Effect, Layer, type Option, Schema } from "effect"
+import { SqlSchema } from "effect/sql"
+import type { SourceId, TenantId } from "../domain/ids.ts"
+import { Source } from "../domain/Source.ts"
+
+export interface NewSource {
+  readonly tenant_id: TenantId
+  readonly name: string
+  readonly slug: string
+  readonly is_enabled?: boolean
+  readonly verifier_config: unknown
+  readonly idempotency_key_paths?: ReadonlyArray<string> | null
+  readonly event_type_config?: unknown
+  readonly description?: string | null
+}
+
+const IngestKey = Schema.Struct({ tenantSlug: Schema.String, sourceSlug: Schema.String })
+const IdRow = Schema.Struct({ id: Schema.String })
+
+export class SourceRepo extends Context.Service<
+  SourceRepo,
+  {
+    /** The enabled source `sourceSlug` of tenant `tenantSlug`; none when either is unknown or it is disabled. */
+    readonly findEnabled: (tenantSlug: string, sourceSlug: string) => Effect.Effect<Option.Option<Source>>
+    readonly insert: (source: NewSource) => Effect.Effect<SourceId>
+  }
+>()("eventhook/store/SourceRepo") {
+  static readonly layer = Layer.effect(
+    SourceRepo,
+    Effect.gen(function* () {
+      const sql = yield* PgClient.PgClient
+
+      const findEnabledQuery = SqlSchema.findOneOption({
+        Request: IngestKey,
+        Result: Source,
+        execute: ({ tenantSlug, sourceSlug }) => sql`
+          SELECT s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled, s.verifier_type, s.verifier_config,
+                 s.idempotency_key_paths, s.event_type_config
+          FROM p_eventhook__source s JOIN tenant t ON t.id = s.tenant_id
+          WHERE t.slug = ${tenantSlug} AND s.slug = ${sourceSlug} AND s.is_enabled`
+      })
+      const findEnabled = Effect.fn("SourceRepo.findEnabled")((tenantSlug: string, sourceSlug: string) =>
+        findEnabledQuery({ tenantSlug, sourceSlug }).pipe(Effect.orDie)
+      )
+
+      const insert = Effect.fn("SourceRepo.insert")(function* (source: NewSource) {
+        const config = source.verifier_config
+        const verifierType =
+          config !== null && typeof config === "object" && "type" in config ? String(config.type) : null
+        const rows = yield* sql`
+          INSERT INTO p_eventhook__source (tenant_id, name, slug, is_enabled, verifier_type, verifier_config,
+                                           idempotency_key_paths, event_type_config, description)
+          VALUES (${source.tenant_id}, ${source.name}, ${source.slug}, ${source.is_enabled ?? true}, ${verifierType},
+                  ${config === null ? null : sql.json(config)}, ${source.idempotency_key_paths ?? null},
+                  ${source.event_type_config === undefined || source.event_type_config === null ? null : sql.json(source.event_type_config)},
+                  ${source.description ?? null})
+          RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))), Effect.orDie)
+        return rows[0]!.id as SourceId
+      })
+
+      return SourceRepo.of({ findEnabled, insert })
+    })
+  )
+}

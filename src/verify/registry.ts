@@ -1,0 +1,37 @@
+import { Result } from "effect"
+import { decodeVerifierConfig, type VerifierConfig, type VerifierType } from "../domain/VerifierConfig.ts"
+import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
+import { verifyApiKey } from "./verifyApiKey.ts"
+import { verifyBasicAuth } from "./verifyBasicAuth.ts"
+import { verifyGithub } from "./verifyGithub.ts"
+import { verifyHmac } from "./verifyHmac.ts"
+
+type Verifier<C> = (config: C, request: RawRequest, nowSeconds: number) => Result.Result<Verified, VerificationFailed>
+
+// Exhaustive: a verifier type without an entry here does not compile.
+const verifiers: { readonly [T in VerifierType]: Verifier<Extract<VerifierConfig, { type: T }>> } = {
+  hmac: verifyHmac,
+  api_key: verifyApiKey,
+  basic_auth: verifyBasicAuth,
+  github: verifyGithub,
+  none: () => Result.succeed({ secretIndex: null })
+}
+
+export const verifyWith = (
+  config: VerifierConfig,
+  request: RawRequest,
+  nowSeconds: number
+): Result.Result<Verified, VerificationFailed> =>
+  (verifiers[config.type] as Verifier<VerifierConfig>)(config, request, nowSeconds)
+
+/** Decodes the source's stored config and verifies; a config that does not decode rejects (never fail open). */
+export const verifyRequest = (
+  source: { readonly verifier_type: string | null; readonly verifier_config: unknown },
+  request: RawRequest,
+  nowSeconds: number
+): Result.Result<Verified, VerificationFailed> => {
+  const config = decodeVerifierConfig(source.verifier_type, source.verifier_config)
+  return Result.isFailure(config)
+    ? Result.fail(new VerificationFailed({ reason: "invalid_config", detail: config.failure }))
+    : verifyWith(config.success, request, nowSeconds)
+}

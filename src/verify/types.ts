@@ -1,0 +1,32 @@
+import { Schema } from "effect"
+
+/** The request as the provider sent it: exact body bytes and lower-cased header names. */
+export interface RawRequest {
+  readonly body: Uint8Array
+  readonly headers: Readonly<Record<string, string | undefined>>
+}
+
+/** Which of the config's secrets verified the request (an index, never the secret), when secrets apply. */
+export interface Verified {
+  readonly secretIndex: number | null
+}
+
+export const VerificationReason = Schema.Literals([
+  "missing_header",
+  "malformed_header",
+  "timestamp_out_of_range",
+  "signature_mismatch",
+  "credentials_mismatch",
+  "invalid_config"
+])
+export type VerificationReason = typeof VerificationReason.Type
+
+export class VerificationFailed extends Schema.TaggedError<VerificationFailed>()("VerificationFailed", {
+  reason: VerificationReason,
+  detail: Schema.String
+}) {
+  /** The `verification_error` column: `<reason>: <detail>`, never a secret. */
+  get description(): string {
+    return `${this.reason}: ${this.detail}`
+  }
+}

@@ -1,0 +1,110 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { HttpRouter } from "effect/http"
+import { inject } from "vitest"
+import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
+import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
+import { EventhookRoutes } from "../../src/Eventhook.ts"
+import { PgWorkflowLauncher } from "../../src/host/PgWorkflowLauncher.ts"
+import { type NewRoute, RouteRepo } from "../../src/store/RouteRepo.ts"
+import { type NewSource, SourceRepo } from "../../src/store/SourceRepo.ts"
+import { TenantRepo } from "../../src/store/TenantRepo.ts"
+
+/** The contract's defaults, pointed at the run's database (see globalSetup.ts). */
+export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigShape => ({
+  databaseUrl: Option.some(Redacted.make(inject("databaseUrl"))),
+  dataDir: "./.eventhook",
+  host: "127.0.0.1",
+  port: 0,
+  maxBodyBytes: 1_048_576,
+  rateLimitPerSecond: 100,
+  rateLimitBurst: 50,
+  maxRetries: 3,
+  retryBaseSeconds: 10,
+  migrate: false,
+  logLevel: "Warn",
+  rejectedRetentionDays: 7,
+  retentionDays: Option.none(),
+  publicUrl: Option.none(),
+  adminToken: Option.none(),
+  ...overrides
+})
+
+export const TestDatabase = Layer.unwrap(
+  Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 10 }))
+)
+
+const Fixtures = Layer.mergeAll(TenantRepo.layer, SourceRepo.layer, RouteRepo.layer)
+
+/** Eventhook's routes on a real HTTP server on a random port, an HttpClient pointed at it, and fixtures. */
+export const TestServer = (overrides: Partial<AppConfigShape> = {}) =>
+  HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provide(PgWorkflowLauncher),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(Fixtures),
+    Layer.provideMerge(TestDatabase),
+    Layer.provideMerge(AppConfig.layerWith(testConfig(overrides)))
+  )
+
+const unique = () => Math.random().toString(36).slice(2, 10)
+
+/** A tenant of its own for each test, so tests never see each other's rows. */
+export const freshTenant = Effect.gen(function* () {
+  const tenants = yield* TenantRepo
+  const slug = `t-${unique()}`
+  const id = yield* tenants.insert({ slug, name: `Tenant ${slug}` })
+  return { id, slug }
+})
+
+export const createSource = (tenantId: TenantId, source: Omit<NewSource, "tenant_id" | "name"> & { name?: string }) =>
+  Effect.flatMap(SourceRepo, (sources) => sources.insert({ name: source.slug, ...source, tenant_id: tenantId }))
+
+export const createRoute = (
+  tenantId: TenantId,
+  sourceId: SourceId,
+  route: Omit<NewRoute, "tenant_id" | "source_id" | "name"> & { name?: string }
+) =>
+  Effect.flatMap(RouteRepo, (routes) =>
+    routes.insert({ name: `route-${unique()}`, ...route, tenant_id: tenantId, source_id: sourceId })
+  )
+
+const EventRow = Schema.Struct({
+  id: Schema.String,
+  status: Schema.String,
+  raw_payload: Schema.Uint8Array,
+  parsed_payload: Schema.Unknown,
+  headers: Schema.Record(Schema.String, Schema.String),
+  event_type: Schema.NullOr(Schema.String),
+  idempotency_key: Schema.NullOr(Schema.String),
+  is_duplicate: Schema.Boolean,
+  verified: Schema.Boolean,
+  verification_error: Schema.NullOr(Schema.String),
+  last_error: Schema.NullOr(Schema.String),
+  content_type: Schema.NullOr(Schema.String),
+  source_ip: Schema.NullOr(Schema.String),
+  processed_at: Schema.NullOr(Schema.Date)
+})
+export type EventRow = typeof EventRow.Type
+
+export const eventsOfTenant = (tenantId: TenantId) =>
+  Effect.gen(function* () {
+    const sql = yield* PgClient.PgClient
+    const rows = yield* sql`
+      SELECT id::text AS id, status, raw_payload, parsed_payload, headers, event_type, idempotency_key, is_duplicate,
+             verified, verification_error, last_error, content_type, host(source_ip) AS source_ip, processed_at
+      FROM p_eventhook__event WHERE tenant_id = ${tenantId} ORDER BY received_at, id`
+    return yield* Schema.decodeUnknownEffect(Schema.Array(EventRow))(rows)
+  }).pipe(Effect.orDie)
+
+/** Waits (bounded) until processing has settled the event, and returns its row. */
+export const settledEvent = (tenantId: TenantId, eventId: EventId | string) =>
+  eventsOfTenant(tenantId).pipe(
+    Effect.map((rows) => rows.find((row) => row.id === eventId)),
+    Effect.filterOrFail(
+      (row): row is EventRow => row !== undefined && row.status !== "pending" && row.status !== "processing",
+      () => new Error(`event ${eventId} did not settle`)
+    ),
+    Effect.retry({ schedule: Schedule.spaced("25 millis"), times: 400 }),
+    Effect.orDie
+  )
