@@ -68,6 +68,7 @@ export const VerifierConfig = Schema.Union([
 ])
 export type VerifierConfig = typeof VerifierConfig.Type
 export type VerifierType = VerifierConfig["type"]
+const knownTypes: Record<VerifierType, true> = { hmac: true, api_key: true, basic_auth: true, github: true, none: true }
 
 /** Every secret a config accepts, `secret` first. */
 export const candidateSecrets = (config: {
@@ -95,8 +96,12 @@ export const decodeVerifierConfig = (
       ? Result.succeed({ type: "none" })
       : Result.fail(`verifier_type is "${verifierType}" but verifier_config is empty`)
   }
+  const type = typeof json === "object" && "type" in json ? json.type : undefined
+  if (typeof type !== "string" || !Object.hasOwn(knownTypes, type)) {
+    return Result.fail(`unknown verifier type ${JSON.stringify(type ?? null)}`)
+  }
   const decoded = decode(json, { onExcessProperty: "error" })
-  if (Result.isFailure(decoded)) return Result.fail(formatIssue(decoded.failure.issue))
+  if (Result.isFailure(decoded)) return Result.fail(formatIssue(decoded.failure.issue).replace(/\s*\n\s*/g, " "))
   if (verifierType !== null && verifierType !== decoded.success.type) {
     return Result.fail(`verifier_type "${verifierType}" does not match verifier_config type "${decoded.success.type}"`)
   }

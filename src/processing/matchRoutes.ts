@@ -1,19 +1,25 @@
-import type { Route } from "../domain/Route.ts"
+/** What matching needs of a route. */
+export interface MatchableRoute {
+  readonly id: string
+  readonly priority: number
+  readonly created_at: Date
+  readonly filter_event_types: ReadonlyArray<string> | null
+}
 
 /** A route matches when it filters on no event type, or on this one (CONTRACT §7). */
-export const routeMatches = (route: Pick<Route, "filter_event_types">, eventType: string | null): boolean =>
+export const routeMatches = (route: Pick<MatchableRoute, "filter_event_types">, eventType: string | null): boolean =>
   route.filter_event_types === null ||
   route.filter_event_types.length === 0 ||
   (eventType !== null && route.filter_event_types.includes(eventType))
 
-const byPriority = <R extends Pick<Route, "priority" | "created_at" | "id">>(a: R, b: R): number =>
+const byPriority = (a: MatchableRoute, b: MatchableRoute): number =>
   b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /**
  * The matching routes in tiers of equal priority, highest first; within a tier by `created_at`, then `id`.
  * A tier runs concurrently; the next starts when it has finished.
  */
-export const routeTiers = <R extends Pick<Route, "priority" | "created_at" | "id" | "filter_event_types">>(
+export const routeTiers = <R extends MatchableRoute>(
   routes: ReadonlyArray<R>,
   eventType: string | null
 ): ReadonlyArray<ReadonlyArray<R>> => {

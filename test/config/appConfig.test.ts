@@ -1,0 +1,91 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Option, Redacted } from "effect"
+import { appConfig } from "../../src/config/AppConfig.ts"
+
+const load = (env: Record<string, string>) => appConfig.parse(ConfigProvider.fromEnv({ env }))
+
+describe("AppConfig (CONTRACT §2)", () => {
+  it.effect("every variable has the contract's default", () =>
+    Effect.gen(function* () {
+      const config = yield* load({})
+      assert.isTrue(Option.isNone(config.databaseUrl))
+      assert.strictEqual(config.dataDir, "./.eventhook")
+      assert.strictEqual(config.host, "0.0.0.0")
+      assert.strictEqual(config.port, 8080)
+      assert.strictEqual(config.maxBodyBytes, 1_048_576)
+      assert.strictEqual(config.rateLimitPerSecond, 100)
+      assert.strictEqual(config.rateLimitBurst, 50)
+      assert.strictEqual(config.maxRetries, 3)
+      assert.strictEqual(config.retryBaseSeconds, 10)
+      assert.isTrue(config.migrate)
+      assert.strictEqual(config.logLevel, "Info")
+      assert.strictEqual(config.rejectedRetentionDays, 7)
+      assert.isTrue(Option.isNone(config.retentionDays))
+      assert.isTrue(Option.isNone(config.publicUrl))
+      assert.isTrue(Option.isNone(config.adminToken))
+    })
+  )
+
+  it.effect("reads every variable", () =>
+    Effect.gen(function* () {
+      const config = yield* load({
+        DATABASE_URL: "postgres://u:p@db:5432/app",
+        EVENTHOOK_DATA_DIR: "/var/lib/eventhook",
+        HOST: "127.0.0.1",
+        PORT: "9000",
+        EVENTHOOK_MAX_BODY_BYTES: "2048",
+        EVENTHOOK_RATE_LIMIT_PER_SECOND: "2.5",
+        EVENTHOOK_RATE_LIMIT_BURST: "5",
+        EVENTHOOK_MAX_RETRIES: "0",
+        EVENTHOOK_RETRY_BASE_SECONDS: "1",
+        EVENTHOOK_MIGRATE: "false",
+        LOG_LEVEL: "debug",
+        EVENTHOOK_REJECTED_RETENTION_DAYS: "1",
+        EVENTHOOK_RETENTION_DAYS: "30",
+        EVENTHOOK_PUBLIC_URL: "https://hooks.example.com/",
+        EVENTHOOK_ADMIN_TOKEN: "tok"
+      })
+      assert.strictEqual(Redacted.value(Option.getOrThrow(config.databaseUrl)), "postgres://u:p@db:5432/app")
+      assert.strictEqual(config.port, 9000)
+      assert.strictEqual(config.rateLimitPerSecond, 2.5)
+      assert.strictEqual(config.maxRetries, 0)
+      assert.isFalse(config.migrate)
+      assert.strictEqual(config.logLevel, "Debug")
+      assert.deepStrictEqual(config.retentionDays, Option.some(30))
+      assert.deepStrictEqual(config.publicUrl, Option.some("https://hooks.example.com"))
+      assert.strictEqual(Redacted.value(Option.getOrThrow(config.adminToken)), "tok")
+    })
+  )
+
+  it.effect("an empty variable counts as unset: an empty admin token leaves the admin API off", () =>
+    Effect.gen(function* () {
+      const config = yield* load({ EVENTHOOK_ADMIN_TOKEN: "", PORT: "" })
+      assert.isTrue(Option.isNone(config.adminToken))
+      assert.strictEqual(config.port, 8080)
+    })
+  )
+
+  const bad: Array<[string, string]> = [
+    ["DATABASE_URL", "mysql://x"],
+    ["PORT", "eighty"],
+    ["PORT", "70000"],
+    ["EVENTHOOK_MAX_BODY_BYTES", "0"],
+    ["EVENTHOOK_RATE_LIMIT_PER_SECOND", "-1"],
+    ["EVENTHOOK_RATE_LIMIT_BURST", "1.5"],
+    ["EVENTHOOK_MAX_RETRIES", "-1"],
+    ["EVENTHOOK_RETRY_BASE_SECONDS", "0"],
+    ["EVENTHOOK_MIGRATE", "maybe"],
+    ["LOG_LEVEL", "verbose"],
+    ["EVENTHOOK_REJECTED_RETENTION_DAYS", "0"],
+    ["EVENTHOOK_RETENTION_DAYS", "forever"],
+    ["EVENTHOOK_PUBLIC_URL", "hooks.example.com"]
+  ]
+  for (const [name, value] of bad) {
+    it.effect(`a bad ${name} (${JSON.stringify(value)}) fails, naming the variable`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(load({ [name]: value }))
+        assert.include(String(error), name)
+      })
+    )
+  }
+})

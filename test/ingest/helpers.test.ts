@@ -1,0 +1,133 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Result } from "effect"
+import { extractEventType } from "../../src/ingest/eventType.ts"
+import { headersForStorage } from "../../src/ingest/headers.ts"
+import { extractIdempotencyKey } from "../../src/ingest/idempotencyKey.ts"
+import { parseMediaType, parsePayload } from "../../src/ingest/parse.ts"
+import { normalizeSourceIp } from "../../src/ingest/sourceIp.ts"
+import { resolvePath } from "../../src/ingest/valuePath.ts"
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+
+describe("parsePayload", () => {
+  const ok: Array<[string | null, string, unknown]> = [
+    ["application/json", '{"a":[1,"x"]}', { a: [1, "x"] }],
+    ["application/json; charset=UTF-8", '{"é":"ü"}', { é: "ü" }],
+    ["application/vnd.api+json", "[1,2]", [1, 2]],
+    ["text/json", '"just a string"', "just a string"],
+    ["application/x-www-form-urlencoded", "a=1&b=two+words&a=3&c=%E2%9C%93", { a: ["1", "3"], b: "two words", c: "✓" }],
+    ["application/x-www-form-urlencoded", "__proto__=x", { ["__proto__"]: "x" }],
+    ["application/xml", "<a>1</a>", null],
+    ["text/plain", "hello", null],
+    [null, '{"no":"content type"}', null],
+    ["application/json", "", null]
+  ]
+  for (const [contentType, body, expected] of ok) {
+    it(`${contentType ?? "no content type"}: ${JSON.stringify(body)}`, () => {
+      assert.deepStrictEqual(parsePayload(contentType, bytes(body)), Result.succeed(expected))
+    })
+  }
+  it("a form key named __proto__ stays data, not a prototype", () => {
+    const parsed = parsePayload("application/x-www-form-urlencoded", bytes("__proto__=x"))
+    assert.isTrue(Result.isSuccess(parsed) && Object.getPrototypeOf(parsed.success) === Object.prototype)
+  })
+  const bad: Array<[string, Uint8Array, RegExp]> = [
+    ["application/json", bytes('{"a":'), /not valid JSON/],
+    ["application/json", bytes("{'a':1}"), /not valid JSON/],
+    ["application/json", new Uint8Array([0x7b, 0xff, 0x7d]), /not valid UTF-8/],
+    ["application/json; charset=latin1", bytes("{}"), /unsupported charset latin1/]
+  ]
+  for (const [contentType, body, message] of bad) {
+    it(`${contentType} fails with a reason: ${message}`, () => {
+      const result = parsePayload(contentType, body)
+      assert.isTrue(Result.isFailure(result))
+      if (Result.isFailure(result)) assert.match(result.failure, message)
+    })
+  }
+  it("parses media types case-insensitively", () => {
+    assert.deepStrictEqual(parseMediaType('Application/JSON ; Charset="UTF-8"'), {
+      essence: "application/json",
+      charset: "utf-8"
+    })
+  })
+})
+
+describe("extractEventType (CONTRACT §7)", () => {
+  const body = { type: "body.type", event: "body.event", action: "opened", data: { kind: "nested", n: 5 } }
+  const cases: Array<[string, unknown, Record<string, string>, unknown, string | null]> = [
+    ["x-event-type first", null, { "x-event-type": "a", "x-github-event": "b" }, body, "a"],
+    ["then x-github-event", null, { "x-github-event": "push" }, body, "push"],
+    ["then x-gitlab-event", null, { "x-gitlab-event": "Push Hook" }, body, "Push Hook"],
+    ["then x-shopify-topic", null, { "x-shopify-topic": "orders/create" }, body, "orders/create"],
+    ["then x-webhook-event", null, { "x-webhook-event": "w" }, body, "w"],
+    ["then body type", null, {}, body, "body.type"],
+    ["then body event", null, {}, { event: "e", action: "a" }, "e"],
+    ["then body event_type", null, {}, { event_type: "et", action: "a" }, "et"],
+    ["then body action", null, {}, { action: "closed" }, "closed"],
+    ["numbers count, written in decimal", null, {}, { type: 12 }, "12"],
+    ["objects do not count", null, {}, { type: { a: 1 }, action: "x" }, "x"],
+    ["nothing found", null, {}, { other: 1 }, null],
+    ["no body", null, {}, null, null],
+    ["configured header", { header: "X-Kind" }, { "x-kind": "k", "x-event-type": "a" }, body, "k"],
+    ["configured body path", { path: "data.kind" }, { "x-event-type": "a" }, body, "nested"],
+    ["configured body. path", { path: "body.data.n" }, {}, body, "5"],
+    ["configured but absent", { path: "data.missing" }, { "x-event-type": "a" }, body, null]
+  ]
+  for (const [name, config, headers, payload, expected] of cases) {
+    it(name, () => assert.strictEqual(extractEventType(config, { headers, body: payload }), expected))
+  }
+})
+
+describe("paths and idempotency keys (CONTRACT §6)", () => {
+  const input = {
+    headers: { "x-delivery": "d-1", "x-empty": "" },
+    body: { id: "evt_1", items: [{ sku: "a" }, { sku: 7 }], big: 1e21, frac: 1.5, flag: true }
+  }
+  it("resolves header and body paths, indexing arrays", () => {
+    assert.strictEqual(resolvePath("header.X-Delivery", input), "d-1")
+    assert.strictEqual(resolvePath("body.id", input), "evt_1")
+    assert.strictEqual(resolvePath("body.items.1.sku", input), "7")
+    assert.strictEqual(resolvePath("body.frac", input), "1.5")
+    assert.strictEqual(resolvePath("body.big", input), "1000000000000000000000")
+    assert.isNull(resolvePath("body.flag", input))
+    assert.isNull(resolvePath("body.items", input))
+    assert.isNull(resolvePath("body.items.9.sku", input))
+    assert.isNull(resolvePath("body.id.length", input))
+    assert.isNull(resolvePath("nowhere.id", input))
+  })
+  it("takes the first path that resolves to a non-empty value", () => {
+    assert.strictEqual(extractIdempotencyKey(["header.x-missing", "header.x-empty", "body.id"], input), "evt_1")
+    assert.strictEqual(extractIdempotencyKey(["header.x-delivery", "body.id"], input), "d-1")
+    assert.isNull(extractIdempotencyKey(["body.nope"], input))
+    assert.isNull(extractIdempotencyKey(null, input))
+  })
+})
+
+describe("headersForStorage (CONTRACT §4)", () => {
+  it("lower-cases names and redacts credentials, including the api_key verifier's header", () => {
+    const stored = headersForStorage(
+      {
+        Authorization: "Bearer x",
+        cookie: "a=b",
+        "X-Api-Key": "key",
+        "Content-Type": "application/json",
+        "x-absent": undefined
+      },
+      ["x-API-key"]
+    )
+    assert.deepStrictEqual(stored, {
+      authorization: "[redacted]",
+      cookie: "[redacted]",
+      "x-api-key": "[redacted]",
+      "content-type": "application/json"
+    })
+  })
+})
+
+describe("normalizeSourceIp", () => {
+  it("unwraps IPv4-mapped IPv6 and keeps the rest", () => {
+    assert.strictEqual(normalizeSourceIp("::ffff:10.1.2.3"), "10.1.2.3")
+    assert.strictEqual(normalizeSourceIp("2001:db8::1"), "2001:db8::1")
+    assert.isNull(normalizeSourceIp(null))
+  })
+})
