@@ -62,7 +62,7 @@ export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServ
   HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
     Layer.merge(ListeningLine),
     Layer.provide(PgWorkflowLauncher),
-    Layer.provide(
+    Layer.provideMerge(
       Layer.unwrap(Effect.map(AppConfig, (config) => httpServer({ host: config.host, port: config.port })))
     ),
     // Provided last, so it is built first: no request arrives before the database is ready (EFFECT4.md).

@@ -131,7 +131,14 @@ const readPort = (pgData: string) =>
  * the scope closes. A cluster left running by a crashed process is adopted rather than started twice.
  */
 export const embeddedPostgres = (
-  dataDirInput: string
+  dataDirInput: string,
+  options: {
+    /**
+     * A cluster found running is stopped with the scope when `true` (the service owns its data directory and
+     * adopts a cluster its crashed predecessor left), left running when `false` (a tool borrowing it).
+     */
+    readonly stopAdopted?: boolean
+  } = {}
 ): Effect.Effect<EmbeddedPostgres, EmbeddedPostgresError, Scope.Scope> =>
   Effect.gen(function* () {
     const binaries = yield* loadBinaries
@@ -172,10 +179,12 @@ export const embeddedPostgres = (
             `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`
           ]),
       () =>
-        pgCtl("pg_ctl stop", ["stop", "--wait", "--mode=fast"]).pipe(
-          Effect.tap(() => Effect.logInfo("embedded PostgreSQL stopped")),
-          Effect.catch((error) => Effect.logWarning(`could not stop the embedded PostgreSQL: ${error.message}`))
-        )
+        alreadyRunning && options.stopAdopted === false
+          ? Effect.void
+          : pgCtl("pg_ctl stop", ["stop", "--wait", "--mode=fast"]).pipe(
+              Effect.tap(() => Effect.logInfo("embedded PostgreSQL stopped")),
+              Effect.catch((error) => Effect.logWarning(`could not stop the embedded PostgreSQL: ${error.message}`))
+            )
     )
     const url = Redacted.make(`postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/postgres`)
     return { url, port }
