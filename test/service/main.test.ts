@@ -1,0 +1,76 @@
+// The Node main as a user runs it: a spawned process with an embedded PostgreSQL of its own.
+
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { afterAll } from "vitest"
+
+const dataDir = mkdtempSync(join(tmpdir(), "eventhook-main-"))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+interface Started {
+  readonly child: ChildProcess
+  readonly port: number
+  readonly output: () => string
+  readonly exited: Promise<number | null>
+}
+
+const start = (env: Record<string, string>): Promise<Started> =>
+  new Promise((resolve, reject) => {
+    const environment: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      EVENTHOOK_DATA_DIR: dataDir,
+      ...env
+    }
+    delete environment.DATABASE_URL
+    const child = spawn(process.execPath, ["src/main.node.ts"], { env: environment, stdio: ["ignore", "pipe", "pipe"] })
+    let output = ""
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)))
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString()
+      const port = /eventhook listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]
+      if (port !== undefined) resolve({ child, port: Number(port), output: () => output, exited })
+    }
+    child.stdout.on("data", collect)
+    child.stderr.on("data", collect)
+    exited.then((code) => reject(new Error(`exited with ${code} before listening:\n${output}`)))
+  })
+
+describe("the Node service", () => {
+  it("serves /health, stops on SIGTERM with exit 0 and the embedded database stopped, and reuses its data", async () => {
+    const first = await start({})
+    assert.include(first.output(), "initialising the embedded PostgreSQL")
+    const health = await fetch(`http://127.0.0.1:${first.port}/health`)
+    assert.strictEqual(health.status, 200)
+    assert.deepStrictEqual(await health.json(), { status: "ok" })
+    first.child.kill("SIGTERM")
+    assert.strictEqual(await first.exited, 0)
+    assert.include(first.output(), "embedded PostgreSQL stopped")
+    assert.isFalse(existsSync(join(dataDir, "pgdata", "postmaster.pid")))
+
+    const second = await start({ EVENTHOOK_MIGRATE: "true" })
+    assert.notInclude(second.output(), "initialising the embedded PostgreSQL")
+    assert.notInclude(second.output(), "migration 0001_initial applied")
+    const unknown = await fetch(`http://127.0.0.1:${second.port}/api/tenants/none/eventhook/in/none`, {
+      method: "POST",
+      body: "{}"
+    })
+    assert.strictEqual(unknown.status, 404)
+    second.child.kill("SIGINT")
+    assert.strictEqual(await second.exited, 0)
+  }, 60_000)
+
+  it("a bad configuration value stops start-up with a message naming the variable", async () => {
+    const failed = start({ EVENTHOOK_MAX_BODY_BYTES: "lots" })
+    const error = await failed.then(
+      () => new Error("it started"),
+      (error: Error) => error
+    )
+    assert.match(error.message, /exited with 1/)
+    assert.include(error.message, "EVENTHOOK_MAX_BODY_BYTES")
+  }, 30_000)
+})
