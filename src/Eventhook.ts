@@ -8,6 +8,7 @@ import { EventhookApi } from "./http/Api.ts"
 import { FallbackRoutes } from "./http/fallbackRoutes.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
+import { RetryAfterOn503 } from "./http/retryAfter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { Processor } from "./processing/Processor.ts"
 import { DatabaseLive } from "./store/Database.ts"
@@ -31,7 +32,8 @@ export const EventhookCore = Layer.mergeAll(Ingest.layer, DatabaseHealth.layer).
 /** Eventhook's HTTP routes (ingest, health, 405/404 fallbacks), for a host's HttpRouter. */
 export const EventhookRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(EventhookApi).pipe(Layer.provide([IngestHandlers, HealthHandlers])),
-  FallbackRoutes
+  FallbackRoutes,
+  RetryAfterOn503
 ).pipe(Layer.provide(EventhookCore))
 
 /** What HttpApiBuilder needs of the platform besides the server. */

@@ -51,9 +51,14 @@ export const IngestHandlers = HttpApiBuilder.group(
             : { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
         }).pipe(
           Effect.mapError(ingestErrorResponse),
-          Effect.catchDefect((defect) =>
-            Effect.logError("ingest failed", defect).pipe(Effect.andThen(Effect.fail(defectResponse(defect))))
-          )
+          Effect.catchDefect((defect) => {
+            const response = defectResponse(defect)
+            const log =
+              response.error === "unavailable"
+                ? Effect.logWarning("ingest answered 503: the database is unavailable")
+                : Effect.logError("ingest failed", defect)
+            return Effect.andThen(log, Effect.fail(response))
+          })
         ),
       // A request that has started is answered, even while the server shuts down.
       { uninterruptible: true }

@@ -38,14 +38,20 @@ export const TestDatabase = Layer.unwrap(
 const Fixtures = Layer.mergeAll(TenantRepo.layer, SourceRepo.layer, RouteRepo.layer)
 
 /** Eventhook's routes on a real HTTP server on a random port, an HttpClient pointed at it, and fixtures. */
-export const TestServer = (overrides: Partial<AppConfigShape> = {}) =>
+export const TestServer = (overrides: Partial<AppConfigShape> = {}, database = TestDatabase) =>
   HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provide(PgWorkflowLauncher),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(Fixtures),
-    Layer.provideMerge(TestDatabase),
+    Layer.provideMerge(database),
     Layer.provideMerge(AppConfig.layerWith(testConfig(overrides)))
   )
+
+/** A PostgreSQL that cannot be reached: nothing listens on port 1. */
+export const UnreachableDatabase = PgClient.layer({
+  url: Redacted.make("postgres://postgres:x@127.0.0.1:1/none"),
+  connectTimeout: "1 second"
+})
 
 const unique = () => Math.random().toString(36).slice(2, 10)
 

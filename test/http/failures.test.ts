@@ -1,0 +1,52 @@
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import { createSource, eventsOfTenant, freshTenant, TestServer, UnreachableDatabase } from "../support/TestLayers.ts"
+
+const post = (path: string, body: string) =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const response = yield* client.execute(
+      HttpClientRequest.post(path).pipe(HttpClientRequest.bodyText(body, "application/json"))
+    )
+    return { status: response.status, headers: response.headers, json: yield* response.json }
+  }).pipe(Effect.orDie)
+
+layer(TestServer({ maxBodyBytes: 64 }), { excludeTestServices: true })("body limit", (it) => {
+  it.effect("a body over EVENTHOOK_MAX_BODY_BYTES is 413 and nothing is stored; at the limit it is accepted", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+      const path = `/api/tenants/${tenant.slug}/eventhook/in/open`
+      const atLimit = `{"pad":"${"x".repeat(64 - 10)}"}`
+      assert.strictEqual(new TextEncoder().encode(atLimit).length, 64)
+      const tooLarge = yield* post(path, `${atLimit} `)
+      assert.strictEqual(tooLarge.status, 413)
+      assert.deepStrictEqual(tooLarge.json, {
+        error: "payload_too_large",
+        message: "the body is larger than 64 bytes"
+      })
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 0)
+      assert.strictEqual((yield* post(path, atLimit)).status, 200)
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 1)
+    })
+  )
+})
+
+layer(TestServer({}, UnreachableDatabase), { excludeTestServices: true })("database unreachable", (it) => {
+  it.effect("ingest answers 503 unavailable with Retry-After, never a 4xx, and /health says 503", () =>
+    Effect.gen(function* () {
+      const ingest = yield* post("/api/tenants/acme/eventhook/in/github", "{}")
+      assert.strictEqual(ingest.status, 503)
+      assert.deepStrictEqual(ingest.json, {
+        error: "unavailable",
+        message: "the database is unavailable, retry later"
+      })
+      assert.strictEqual(ingest.headers["retry-after"], "5")
+      const client = yield* HttpClient.HttpClient
+      const health = yield* client.get("/health").pipe(Effect.orDie)
+      assert.strictEqual(health.status, 503)
+      assert.strictEqual(health.headers["retry-after"], "5")
+    })
+  )
+})
