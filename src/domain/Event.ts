@@ -45,3 +45,29 @@ export const EventForProcessing = Schema.Struct({
   event_type: Schema.NullOr(Schema.String)
 })
 export type EventForProcessing = typeof EventForProcessing.Type
+
+/** A row of `p_eventhook__event`, as operators and tests read it. */
+export const Event = Schema.Struct({
+  id: EventId,
+  tenant_id: TenantId,
+  source_id: SourceId,
+  content_type: Schema.NullOr(Schema.String),
+  raw_payload: Schema.Uint8Array,
+  parsed_payload: Schema.Unknown,
+  headers: Schema.Record(Schema.String, Schema.String),
+  event_type: Schema.NullOr(Schema.String),
+  idempotency_key: Schema.NullOr(Schema.String),
+  is_duplicate: Schema.Boolean,
+  duplicate_of: Schema.NullOr(EventId),
+  status: EventStatus,
+  retry_count: Schema.Int,
+  max_retries: Schema.Int,
+  next_retry_at: Schema.NullOr(Schema.Date),
+  last_error: Schema.NullOr(Schema.String),
+  verified: Schema.Boolean,
+  verification_error: Schema.NullOr(Schema.String),
+  received_at: Schema.Date,
+  processed_at: Schema.NullOr(Schema.Date),
+  source_ip: Schema.NullOr(Schema.String)
+})
+export type Event = typeof Event.Type

@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
-import { Context, DateTime, Effect, Layer } from "effect"
-import type { ActionStatus } from "../domain/EventAction.ts"
+import { Context, DateTime, Effect, Layer, Schema } from "effect"
+import { SqlSchema } from "effect/sql"
+import { type ActionStatus, EventAction } from "../domain/EventAction.ts"
 import type { EventId, RouteId } from "../domain/ids.ts"
 import type { TargetType } from "../domain/TargetConfig.ts"
 
@@ -22,6 +23,8 @@ export class EventActionRepo extends Context.Service<
   {
     /** Records one execution of one route's target, once it has finished. */
     readonly record: (action: CompletedAction) => Effect.Effect<void>
+    /** An event's actions in the order they started. */
+    readonly listForEvent: (eventId: EventId) => Effect.Effect<ReadonlyArray<EventAction>>
   }
 >()("eventhook/store/EventActionRepo") {
   static readonly layer = Layer.effect(
@@ -39,7 +42,19 @@ export class EventActionRepo extends Context.Service<
           Effect.orDie
         )
       )
-      return EventActionRepo.of({ record })
+      const listQuery = SqlSchema.findAll({
+        Request: Schema.String,
+        Result: EventAction,
+        execute: (eventId) => sql`
+          SELECT id::text AS id, event_id::text AS event_id, route_id::text AS route_id, target_type, status,
+                 workflow_execution_id::text AS workflow_execution_id, task_execution_id::text AS task_execution_id,
+                 promise_id::text AS promise_id, error_message, started_at, completed_at
+          FROM p_eventhook__event_action WHERE event_id = ${eventId} ORDER BY started_at, id`
+      })
+      const listForEvent = Effect.fn("EventActionRepo.listForEvent")((eventId: EventId) =>
+        listQuery(eventId).pipe(Effect.orDie)
+      )
+      return EventActionRepo.of({ record, listForEvent })
     })
   )
 }

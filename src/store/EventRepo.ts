@@ -2,13 +2,14 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, type Option, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import {
+  Event,
   EventForProcessing,
   type EventForProcessing as EventForProcessingType,
   type EventStatus,
   type NewEvent,
   type StoredEvent
 } from "../domain/Event.ts"
-import type { EventId } from "../domain/ids.ts"
+import type { EventId, TenantId } from "../domain/ids.ts"
 
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
 
@@ -25,6 +26,8 @@ export class EventRepo extends Context.Service<
     /** Moves a `pending` event to `processing`; none when another worker has it or it is not pending. */
     readonly claim: (id: EventId) => Effect.Effect<Option.Option<EventForProcessingType>>
     readonly finish: (id: EventId, status: FinalStatus, lastError: string | null) => Effect.Effect<void>
+    /** A tenant's events, oldest first. */
+    readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<Event>>
   }
 >()("eventhook/store/EventRepo") {
   static readonly layer = Layer.effect(
@@ -98,7 +101,21 @@ export class EventRepo extends Context.Service<
             WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
       )
 
-      return EventRepo.of({ insert, claim, finish })
+      const listQuery = SqlSchema.findAll({
+        Request: Schema.String,
+        Result: Event,
+        execute: (tenantId) => sql`
+          SELECT id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id, content_type, raw_payload,
+                 parsed_payload, headers, event_type, idempotency_key, is_duplicate, duplicate_of::text AS duplicate_of,
+                 status, retry_count, max_retries, next_retry_at, last_error, verified, verification_error, received_at,
+                 processed_at, host(source_ip) AS source_ip
+          FROM p_eventhook__event WHERE tenant_id = ${tenantId} ORDER BY received_at, id`
+      })
+      const listForTenant = Effect.fn("EventRepo.listForTenant")((tenantId: TenantId) =>
+        listQuery(tenantId).pipe(Effect.orDie)
+      )
+
+      return EventRepo.of({ insert, claim, finish, listForTenant })
     })
   )
 }

@@ -4,6 +4,7 @@ import { sign } from "@octokit/webhooks-methods"
 import { Effect, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import {
+  actionsOfEvent,
   createRoute,
   createSource,
   eventsOfTenant,
@@ -45,25 +46,6 @@ const workflowsOfTenant = (tenantId: string) =>
     const rows = yield* sql`SELECT id::text AS id, kind, queue, status, input FROM workflow_execution
                             WHERE tenant_id = ${tenantId} ORDER BY created_at`
     return yield* Schema.decodeUnknownEffect(Schema.Array(WorkflowRow))(rows)
-  }).pipe(Effect.orDie)
-
-const ActionRow = Schema.Struct({
-  route_id: Schema.String,
-  target_type: Schema.String,
-  status: Schema.String,
-  workflow_execution_id: Schema.NullOr(Schema.String),
-  error_message: Schema.NullOr(Schema.String),
-  started_at: Schema.Date,
-  completed_at: Schema.Date
-})
-const actionsOfEvent = (eventId: string) =>
-  Effect.gen(function* () {
-    const sql = yield* PgClient.PgClient
-    const rows = yield* sql`SELECT route_id::text AS route_id, target_type, status,
-                                   workflow_execution_id::text AS workflow_execution_id, error_message, started_at,
-                                   completed_at
-                            FROM p_eventhook__event_action WHERE event_id = ${eventId} ORDER BY started_at`
-    return yield* Schema.decodeUnknownEffect(Schema.Array(ActionRow))(rows)
   }).pipe(Effect.orDie)
 
 layer(TestServer(), { excludeTestServices: true })("ingest endpoint", (it) => {
@@ -183,7 +165,7 @@ layer(TestServer(), { excludeTestServices: true })("ingest endpoint", (it) => {
       assert.strictEqual(action?.target_type, "workflow")
       assert.strictEqual(action?.status, "success")
       assert.strictEqual(action?.workflow_execution_id, workflow?.id)
-      assert.isTrue(action!.completed_at.getTime() >= action!.started_at.getTime())
+      assert.isTrue(action!.completed_at!.getTime() >= action!.started_at!.getTime())
     })
   )
 
@@ -267,7 +249,7 @@ layer(TestServer(), { excludeTestServices: true })("ingest endpoint", (it) => {
         actions.map((action) => action.route_id),
         [high, low]
       )
-      assert.isTrue(actions[1]!.started_at.getTime() >= actions[0]!.completed_at.getTime())
+      assert.isTrue(actions[1]!.started_at!.getTime() >= actions[0]!.completed_at!.getTime())
       const kinds = (yield* workflowsOfTenant(tenant.id)).map((workflow) => workflow.kind)
       assert.deepStrictEqual(kinds, ["first", "second"])
 

@@ -1,12 +1,15 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { inject } from "vitest"
 import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
+import type { Event } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { EventhookRoutes } from "../../src/Eventhook.ts"
 import { PgWorkflowLauncher } from "../../src/host/PgWorkflowLauncher.ts"
+import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
+import { EventRepo } from "../../src/store/EventRepo.ts"
 import { type NewRoute, RouteRepo } from "../../src/store/RouteRepo.ts"
 import { type NewSource, SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
@@ -35,7 +38,13 @@ export const TestDatabase = Layer.unwrap(
   Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 10 }))
 )
 
-const Fixtures = Layer.mergeAll(TenantRepo.layer, SourceRepo.layer, RouteRepo.layer)
+const Fixtures = Layer.mergeAll(
+  TenantRepo.layer,
+  SourceRepo.layer,
+  RouteRepo.layer,
+  EventRepo.layer,
+  EventActionRepo.layer
+)
 
 /** Eventhook's routes on a real HTTP server on a random port, an HttpClient pointed at it, and fixtures. */
 export const TestServer = (overrides: Partial<AppConfigShape> = {}, database = TestDatabase) =>
@@ -75,40 +84,18 @@ export const createRoute = (
     routes.insert({ name: `route-${unique()}`, ...route, tenant_id: tenantId, source_id: sourceId })
   )
 
-const EventRow = Schema.Struct({
-  id: Schema.String,
-  status: Schema.String,
-  raw_payload: Schema.Uint8Array,
-  parsed_payload: Schema.Unknown,
-  headers: Schema.Record(Schema.String, Schema.String),
-  event_type: Schema.NullOr(Schema.String),
-  idempotency_key: Schema.NullOr(Schema.String),
-  is_duplicate: Schema.Boolean,
-  verified: Schema.Boolean,
-  verification_error: Schema.NullOr(Schema.String),
-  last_error: Schema.NullOr(Schema.String),
-  content_type: Schema.NullOr(Schema.String),
-  source_ip: Schema.NullOr(Schema.String),
-  processed_at: Schema.NullOr(Schema.Date)
-})
-export type EventRow = typeof EventRow.Type
-
 export const eventsOfTenant = (tenantId: TenantId) =>
-  Effect.gen(function* () {
-    const sql = yield* PgClient.PgClient
-    const rows = yield* sql`
-      SELECT id::text AS id, status, raw_payload, parsed_payload, headers, event_type, idempotency_key, is_duplicate,
-             verified, verification_error, last_error, content_type, host(source_ip) AS source_ip, processed_at
-      FROM p_eventhook__event WHERE tenant_id = ${tenantId} ORDER BY received_at, id`
-    return yield* Schema.decodeUnknownEffect(Schema.Array(EventRow))(rows)
-  }).pipe(Effect.orDie)
+  Effect.flatMap(EventRepo, (events) => events.listForTenant(tenantId))
+
+export const actionsOfEvent = (eventId: EventId | string) =>
+  Effect.flatMap(EventActionRepo, (actions) => actions.listForEvent(eventId as EventId))
 
 /** Waits (bounded) until processing has settled the event, and returns its row. */
 export const settledEvent = (tenantId: TenantId, eventId: EventId | string) =>
   eventsOfTenant(tenantId).pipe(
     Effect.map((rows) => rows.find((row) => row.id === eventId)),
     Effect.filterOrFail(
-      (row): row is EventRow => row !== undefined && row.status !== "pending" && row.status !== "processing",
+      (row): row is Event => row !== undefined && row.status !== "pending" && row.status !== "processing",
       () => new Error(`event ${eventId} did not settle`)
     ),
     Effect.retry({ schedule: Schedule.spaced("25 millis"), times: 400 }),
