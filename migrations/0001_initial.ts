@@ -128,9 +128,10 @@ export default Effect.gen(function* () {
     route_id uuid REFERENCES p_eventhook__route (id) ON DELETE SET NULL,
     target_type text NOT NULL,
     status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'success', 'failed', 'skipped')),
-    workflow_execution_id uuid,
-    task_execution_id uuid,
-    promise_id uuid,
+    -- text, not uuid: a host application's own targets may identify executions any way they like.
+    workflow_execution_id text,
+    task_execution_id text,
+    promise_id text,
     error_message text,
     started_at timestamptz,
     completed_at timestamptz

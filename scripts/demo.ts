@@ -90,7 +90,7 @@ const sendAndShow = (baseUrl: string) =>
     console.log("event:", (yield* settled)[0])
     const workflows = yield* sql`
       SELECT w.id, w.kind, w.queue, w.status, w.input, w.created_at
-      FROM p_eventhook__event_action a JOIN workflow_execution w ON w.id = a.workflow_execution_id
+      FROM p_eventhook__event_action a JOIN workflow_execution w ON w.id::text = a.workflow_execution_id
       WHERE a.event_id = ${answer.event_id}`
     console.log("workflow started:", workflows[0])
   })

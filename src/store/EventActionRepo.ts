@@ -47,8 +47,7 @@ export class EventActionRepo extends Context.Service<
         Result: EventAction,
         execute: (eventId) => sql`
           SELECT id::text AS id, event_id::text AS event_id, route_id::text AS route_id, target_type, status,
-                 workflow_execution_id::text AS workflow_execution_id, task_execution_id::text AS task_execution_id,
-                 promise_id::text AS promise_id, error_message, started_at, completed_at
+                 workflow_execution_id, task_execution_id, promise_id, error_message, started_at, completed_at
           FROM p_eventhook__event_action WHERE event_id = ${eventId} ORDER BY started_at, id`
       })
       const listForEvent = Effect.fn("EventActionRepo.listForEvent")((eventId: EventId) =>
