@@ -56,6 +56,82 @@ export const GithubVerifierConfig = Schema.Struct({
 }).check(hasSecret)
 export type GithubVerifierConfig = typeof GithubVerifierConfig.Type
 
+const ToleranceSeconds = Schema.Int.check(Schema.isGreaterThan(0))
+const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/, { message: "must be an http(s) URL" }))
+
+export const StripeVerifierConfig = Schema.Struct({
+  type: Schema.Literal("stripe"),
+  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
+  ...secretFields
+}).check(hasSecret)
+export type StripeVerifierConfig = typeof StripeVerifierConfig.Type
+
+export const StandardWebhooksVerifierConfig = Schema.Struct({
+  type: Schema.Literal("standard_webhooks"),
+  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
+  ...secretFields
+}).check(hasSecret)
+export type StandardWebhooksVerifierConfig = typeof StandardWebhooksVerifierConfig.Type
+
+export const ShopifyVerifierConfig = Schema.Struct({ type: Schema.Literal("shopify"), ...secretFields }).check(
+  hasSecret
+)
+export type ShopifyVerifierConfig = typeof ShopifyVerifierConfig.Type
+
+export const SlackVerifierConfig = Schema.Struct({
+  type: Schema.Literal("slack"),
+  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
+  ...secretFields
+}).check(hasSecret)
+export type SlackVerifierConfig = typeof SlackVerifierConfig.Type
+
+export const GitlabVerifierConfig = Schema.Struct({
+  type: Schema.Literal("gitlab"),
+  token: Schema.optionalKey(Secret),
+  tokens: Schema.optionalKey(Schema.Array(Secret))
+}).check(
+  Schema.makeFilter((config: { readonly token?: unknown; readonly tokens?: ReadonlyArray<unknown> }) =>
+    config.token !== undefined || (config.tokens?.length ?? 0) > 0 ? undefined : "needs `token` or a non-empty `tokens`"
+  )
+)
+export type GitlabVerifierConfig = typeof GitlabVerifierConfig.Type
+
+export const LinearVerifierConfig = Schema.Struct({
+  type: Schema.Literal("linear"),
+  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
+  ...secretFields
+}).check(hasSecret)
+export type LinearVerifierConfig = typeof LinearVerifierConfig.Type
+
+export const PaddleVerifierConfig = Schema.Struct({
+  type: Schema.Literal("paddle"),
+  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
+  ...secretFields
+}).check(hasSecret)
+export type PaddleVerifierConfig = typeof PaddleVerifierConfig.Type
+
+export const TwilioVerifierConfig = Schema.Struct({
+  type: Schema.Literal("twilio"),
+  /** The URL configured at Twilio; default: EVENTHOOK_PUBLIC_URL + the request's path and query. */
+  url: Schema.optionalKey(HttpUrl),
+  ...secretFields
+}).check(hasSecret)
+export type TwilioVerifierConfig = typeof TwilioVerifierConfig.Type
+
+export const SquareVerifierConfig = Schema.Struct({
+  type: Schema.Literal("square"),
+  notification_url: HttpUrl,
+  ...secretFields
+}).check(hasSecret)
+export type SquareVerifierConfig = typeof SquareVerifierConfig.Type
+
+export const ZoomVerifierConfig = Schema.Struct({
+  type: Schema.Literal("zoom"),
+  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
+  ...secretFields
+}).check(hasSecret)
+export type ZoomVerifierConfig = typeof ZoomVerifierConfig.Type
+
 export const NoneVerifierConfig = Schema.Struct({ type: Schema.Literal("none") })
 export type NoneVerifierConfig = typeof NoneVerifierConfig.Type
 
@@ -64,11 +140,37 @@ export const VerifierConfig = Schema.Union([
   ApiKeyVerifierConfig,
   BasicAuthVerifierConfig,
   GithubVerifierConfig,
+  StripeVerifierConfig,
+  StandardWebhooksVerifierConfig,
+  ShopifyVerifierConfig,
+  SlackVerifierConfig,
+  GitlabVerifierConfig,
+  LinearVerifierConfig,
+  PaddleVerifierConfig,
+  TwilioVerifierConfig,
+  SquareVerifierConfig,
+  ZoomVerifierConfig,
   NoneVerifierConfig
 ])
 export type VerifierConfig = typeof VerifierConfig.Type
 export type VerifierType = VerifierConfig["type"]
-const knownTypes: Record<VerifierType, true> = { hmac: true, api_key: true, basic_auth: true, github: true, none: true }
+const knownTypes: Record<VerifierType, true> = {
+  hmac: true,
+  api_key: true,
+  basic_auth: true,
+  github: true,
+  stripe: true,
+  standard_webhooks: true,
+  shopify: true,
+  slack: true,
+  gitlab: true,
+  linear: true,
+  paddle: true,
+  twilio: true,
+  square: true,
+  zoom: true,
+  none: true
+}
 
 /** Every secret a config accepts, `secret` first. */
 export const candidateSecrets = (config: {

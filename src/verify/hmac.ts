@@ -23,12 +23,15 @@ export const hmacDigest = (algorithm: HmacAlgorithm, key: string | Uint8Array, m
 export const matchSignatures = (options: {
   readonly algorithm: HmacAlgorithm
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** The HMAC key a secret stands for; by default the secret's UTF-8 bytes. */
+  readonly key?: (secret: string) => string | Uint8Array
   readonly message: Uint8Array
   readonly signatures: ReadonlyArray<Uint8Array>
 }): Result.Result<Verified, VerificationFailed> => {
   let matched: number | null = null
+  const keyOf = options.key ?? ((secret: string) => secret)
   options.secrets.forEach((secret, index) => {
-    const expected = hmacDigest(options.algorithm, Redacted.value(secret), options.message)
+    const expected = hmacDigest(options.algorithm, keyOf(Redacted.value(secret)), options.message)
     for (const signature of options.signatures) {
       if (equalBytes(signature, expected) && matched === null) matched = index
     }

@@ -4,7 +4,17 @@ import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
 import { verifyApiKey } from "./verifyApiKey.ts"
 import { verifyBasicAuth } from "./verifyBasicAuth.ts"
 import { verifyGithub } from "./verifyGithub.ts"
+import { verifyGitlab } from "./verifyGitlab.ts"
 import { verifyHmac } from "./verifyHmac.ts"
+import { verifyLinear } from "./verifyLinear.ts"
+import { verifyPaddle } from "./verifyPaddle.ts"
+import { verifyShopify } from "./verifyShopify.ts"
+import { verifySlack } from "./verifySlack.ts"
+import { verifySquare } from "./verifySquare.ts"
+import { verifyStandardWebhooks } from "./verifyStandardWebhooks.ts"
+import { verifyStripe } from "./verifyStripe.ts"
+import { verifyTwilio } from "./verifyTwilio.ts"
+import { verifyZoom } from "./verifyZoom.ts"
 
 type Verifier<C> = (config: C, request: RawRequest, nowSeconds: number) => Result.Result<Verified, VerificationFailed>
 
@@ -14,6 +24,16 @@ const verifiers: { readonly [T in VerifierType]: Verifier<Extract<VerifierConfig
   api_key: verifyApiKey,
   basic_auth: verifyBasicAuth,
   github: verifyGithub,
+  stripe: verifyStripe,
+  standard_webhooks: verifyStandardWebhooks,
+  shopify: verifyShopify,
+  slack: verifySlack,
+  gitlab: verifyGitlab,
+  linear: verifyLinear,
+  paddle: verifyPaddle,
+  twilio: verifyTwilio,
+  square: verifySquare,
+  zoom: verifyZoom,
   none: () => Result.succeed({ secretIndex: null })
 }
 

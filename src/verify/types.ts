@@ -4,6 +4,8 @@ import { Schema } from "effect"
 export interface RawRequest {
   readonly body: Uint8Array
   readonly headers: Readonly<Record<string, string | undefined>>
+  /** The URL the provider called, as it knows it (EVENTHOOK_PUBLIC_URL + path and query), when known. */
+  readonly url?: string | null
 }
 
 /** Which of the config's secrets verified the request (an index, never the secret), when secrets apply. */

@@ -1,0 +1,367 @@
+import { assert, describe, it } from "@effect/vitest"
+import { LinearWebhookClient } from "@linear/sdk/webhooks"
+import { Result } from "effect"
+import { Webhook as StandardWebhook } from "standardwebhooks"
+import Stripe from "stripe"
+import { Webhook as SvixWebhook } from "svix"
+import { verifyRequest } from "../../src/verify/registry.ts"
+import { base64, concat, hex, webCryptoHmac } from "../support/webCryptoSign.ts"
+import squareVectors from "../vectors/square.json" with { type: "json" }
+import standardWebhookVectors from "../vectors/standard_webhooks.json" with { type: "json" }
+import stripeVectors from "../vectors/stripe.json" with { type: "json" }
+import twilioVectors from "../vectors/twilio.json" with { type: "json" }
+
+const T0 = 1_700_000_000
+const stripeSdk = new Stripe("sk_test_unit")
+const utf8 = (text: string) => new TextEncoder().encode(text)
+
+type Headers = Record<string, string>
+interface Scheme {
+  readonly type: string
+  readonly secret: string
+  readonly extraConfig?: Record<string, unknown>
+  /** Headers for `body` signed at `timestamp` with `secret`, made by the provider's SDK where there is one. */
+  readonly sign: (secret: string, body: string, timestamp: number) => Promise<Headers>
+  readonly signatureHeader: string
+  readonly malformedHeaders: Headers
+  readonly tolerance?: { readonly seconds: number; readonly future: boolean }
+  /** Bodies that carry their own timestamp (Linear) are built per timestamp. */
+  readonly body?: (timestamp: number, text: string) => string
+  readonly secretField?: "secret" | "token"
+  /** Another valid secret of the scheme's format (a wrong one, or the previous one in a rotation). */
+  readonly otherSecret?: string
+}
+
+const v0 = async (secret: string, body: string, timestamp: number) =>
+  `v0=${hex(await webCryptoHmac("SHA-256", secret, `v0:${timestamp}:${body}`))}`
+
+const schemes: ReadonlyArray<Scheme> = [
+  {
+    type: "stripe",
+    secret: "whsec_test_stripe_secret",
+    sign: async (secret, payload, timestamp) => ({
+      "stripe-signature": stripeSdk.webhooks.generateTestHeaderString({ payload, secret, timestamp })
+    }),
+    signatureHeader: "stripe-signature",
+    malformedHeaders: { "stripe-signature": "v1=abc" },
+    tolerance: { seconds: 300, future: false }
+  },
+  {
+    type: "standard_webhooks",
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    otherSecret: "whsec_b3RoZXIta2V5LW9mLXRoZS1yaWdodC1mb3JtYXQ=",
+    sign: async (secret, payload, timestamp) => ({
+      "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": new StandardWebhook(secret).sign(
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        new Date(timestamp * 1000),
+        payload
+      )
+    }),
+    signatureHeader: "webhook-signature",
+    malformedHeaders: { "webhook-id": "msg_1", "webhook-timestamp": String(T0), "webhook-signature": "v1a,abc" },
+    tolerance: { seconds: 300, future: true }
+  },
+  {
+    type: "standard_webhooks",
+    secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+    otherSecret: "whsec_b3RoZXIta2V5LW9mLXRoZS1yaWdodC1mb3JtYXQ=",
+    sign: async (secret, payload, timestamp) => ({
+      "svix-id": "msg_svix",
+      "svix-timestamp": String(timestamp),
+      "svix-signature": new SvixWebhook(secret).sign("msg_svix", new Date(timestamp * 1000), payload)
+    }),
+    signatureHeader: "svix-signature",
+    malformedHeaders: { "svix-id": "msg_1", "svix-timestamp": String(T0), "svix-signature": "v2,abc" },
+    tolerance: { seconds: 300, future: true }
+  },
+  {
+    type: "shopify",
+    secret: "shpss_shopify_app_secret",
+    sign: async (secret, payload) => ({
+      "x-shopify-hmac-sha256": base64(await webCryptoHmac("SHA-256", secret, payload))
+    }),
+    signatureHeader: "x-shopify-hmac-sha256",
+    malformedHeaders: { "x-shopify-hmac-sha256": "not base64!" }
+  },
+  {
+    type: "slack",
+    secret: "8f742231b10e8888abcd99yyyzzz85a5",
+    sign: async (secret, payload, timestamp) => ({
+      "x-slack-signature": await v0(secret, payload, timestamp),
+      "x-slack-request-timestamp": String(timestamp)
+    }),
+    signatureHeader: "x-slack-signature",
+    malformedHeaders: { "x-slack-signature": "v1=abc", "x-slack-request-timestamp": String(T0) },
+    tolerance: { seconds: 300, future: false }
+  },
+  {
+    type: "zoom",
+    secret: "zoom-secret-token",
+    sign: async (secret, payload, timestamp) => ({
+      "x-zm-signature": await v0(secret, payload, timestamp),
+      "x-zm-request-timestamp": String(timestamp)
+    }),
+    signatureHeader: "x-zm-signature",
+    malformedHeaders: { "x-zm-signature": "v0=xyz", "x-zm-request-timestamp": String(T0) },
+    tolerance: { seconds: 300, future: true }
+  },
+  {
+    type: "paddle",
+    secret: "pdl_ntfset_paddle_secret",
+    sign: async (secret, payload, timestamp) => ({
+      "paddle-signature": `ts=${timestamp};h1=${hex(await webCryptoHmac("SHA-256", secret, `${timestamp}:${payload}`))}`
+    }),
+    signatureHeader: "paddle-signature",
+    malformedHeaders: { "paddle-signature": `ts=${T0}` },
+    tolerance: { seconds: 5, future: false }
+  },
+  {
+    type: "linear",
+    secret: "lin_wh_linear_secret",
+    body: (timestamp, text) =>
+      JSON.stringify({ action: "create", type: "Issue", text, webhookTimestamp: timestamp * 1000 }),
+    sign: async (secret, payload) => ({ "linear-signature": hex(await webCryptoHmac("SHA-256", secret, payload)) }),
+    signatureHeader: "linear-signature",
+    malformedHeaders: { "linear-signature": "zz" },
+    tolerance: { seconds: 60, future: true }
+  },
+  {
+    type: "gitlab",
+    secret: "gitlab-token",
+    secretField: "token",
+    sign: async (secret) => ({ "x-gitlab-token": secret }),
+    signatureHeader: "x-gitlab-token",
+    malformedHeaders: {}
+  },
+  {
+    type: "square",
+    secret: "square-signature-key",
+    extraConfig: { notification_url: "https://hooks.example.com/api/tenants/acme/eventhook/in/square" },
+    sign: async (secret, payload) => ({
+      "x-square-hmacsha256-signature": base64(
+        await webCryptoHmac(
+          "SHA-256",
+          secret,
+          `https://hooks.example.com/api/tenants/acme/eventhook/in/square${payload}`
+        )
+      )
+    }),
+    signatureHeader: "x-square-hmacsha256-signature",
+    malformedHeaders: { "x-square-hmacsha256-signature": "%%%" }
+  }
+]
+
+const verify = (config: Record<string, unknown>, body: string | Uint8Array, headers: Headers, now: number) =>
+  verifyRequest(
+    { verifier_type: String(config.type), verifier_config: config },
+    { body: typeof body === "string" ? utf8(body) : body, headers },
+    now
+  )
+const reasonOf = (result: ReturnType<typeof verifyRequest>) =>
+  Result.isFailure(result) ? result.failure.reason : "verified"
+
+for (const scheme of schemes) {
+  const field = scheme.secretField ?? "secret"
+  const config = (secrets: Record<string, unknown>) => ({ type: scheme.type, ...scheme.extraConfig, ...secrets })
+  const single = config({ [field]: scheme.secret })
+  const bodyAt = (timestamp: number, text = "héllo ☃ 🚀") =>
+    scheme.body?.(timestamp, text) ?? JSON.stringify({ id: "evt_1", type: "thing.happened", text })
+  const isCredential = scheme.type === "gitlab"
+
+  describe(`${scheme.type} (${scheme.signatureHeader})`, () => {
+    it("a signed multibyte UTF-8 body verifies", async () => {
+      const body = bodyAt(T0)
+      const result = verify(single, body, await scheme.sign(scheme.secret, body, T0), T0)
+      assert.deepStrictEqual(result, Result.succeed({ secretIndex: 0 }))
+    })
+    if (scheme.body === undefined) {
+      it("an empty body verifies", async () => {
+        const result = verify(single, "", await scheme.sign(scheme.secret, "", T0), T0)
+        assert.isTrue(Result.isSuccess(result))
+      })
+    }
+    if (!isCredential) {
+      it("a tampered body fails with signature_mismatch", async () => {
+        const body = bodyAt(T0)
+        const headers = await scheme.sign(scheme.secret, body, T0)
+        assert.strictEqual(reasonOf(verify(single, bodyAt(T0, "hèllo ☃ 🚀"), headers, T0)), "signature_mismatch")
+      })
+      it("a malformed header fails with malformed_header", () => {
+        assert.strictEqual(reasonOf(verify(single, bodyAt(T0), scheme.malformedHeaders, T0)), "malformed_header")
+      })
+    }
+    it("a wrong secret fails", async () => {
+      const body = bodyAt(T0)
+      const headers = await scheme.sign(scheme.otherSecret ?? `${scheme.secret}-wrong`, body, T0)
+      assert.strictEqual(
+        reasonOf(verify(single, body, headers, T0)),
+        isCredential ? "credentials_mismatch" : "signature_mismatch"
+      )
+    })
+    it("a missing header fails with missing_header", async () => {
+      const body = bodyAt(T0)
+      const headers = await scheme.sign(scheme.secret, body, T0)
+      delete headers[scheme.signatureHeader]
+      assert.strictEqual(reasonOf(verify(single, body, headers, T0)), "missing_header")
+    })
+    it("a rotated secret verifies, and says which one did", async () => {
+      const body = bodyAt(T0)
+      const rotated = config({ [`${field}s`]: [scheme.otherSecret ?? "previous-secret-no-longer-used", scheme.secret] })
+      const result = verify(rotated, body, await scheme.sign(scheme.secret, body, T0), T0)
+      assert.deepStrictEqual(result, Result.succeed({ secretIndex: 1 }))
+    })
+    const tolerance = scheme.tolerance
+    if (tolerance !== undefined) {
+      it(`a timestamp exactly ${tolerance.seconds}s old passes; one second more fails`, async () => {
+        const body = bodyAt(T0)
+        const headers = await scheme.sign(scheme.secret, body, T0)
+        assert.isTrue(Result.isSuccess(verify(single, body, headers, T0 + tolerance.seconds)))
+        assert.strictEqual(
+          reasonOf(verify(single, body, headers, T0 + tolerance.seconds + 1)),
+          "timestamp_out_of_range"
+        )
+      })
+      it(`a timestamp from the future ${tolerance.future ? "fails past the tolerance" : "is accepted"}`, async () => {
+        const body = bodyAt(T0)
+        const headers = await scheme.sign(scheme.secret, body, T0)
+        assert.isTrue(Result.isSuccess(verify(single, body, headers, T0 - tolerance.seconds)))
+        assert.strictEqual(
+          reasonOf(verify(single, body, headers, T0 - tolerance.seconds - 1)),
+          tolerance.future ? "timestamp_out_of_range" : "verified"
+        )
+      })
+      it("a tolerance_seconds in the config replaces the default", async () => {
+        const body = bodyAt(T0)
+        const headers = await scheme.sign(scheme.secret, body, T0)
+        const strict = { ...single, tolerance_seconds: 1 }
+        assert.strictEqual(reasonOf(verify(strict, body, headers, T0 + 2)), "timestamp_out_of_range")
+      })
+    }
+  })
+}
+
+describe("committed SDK vectors", () => {
+  it("stripe vectors (generateTestHeaderString) verify", () => {
+    for (const vector of stripeVectors.vectors) {
+      const result = verify(
+        { type: "stripe", secret: vector.secret },
+        vector.payload,
+        { "stripe-signature": vector.header },
+        stripeVectors.signedAt
+      )
+      assert.isTrue(Result.isSuccess(result))
+    }
+  })
+  it("stripe: any v1 may match, v0 is ignored", () => {
+    const vector = stripeVectors.vectors[0]!
+    const [t, v1] = vector.header.split(",")
+    const header = `${t},v0=${"0".repeat(64)},v1=${"1".repeat(64)},${v1}`
+    assert.isTrue(
+      Result.isSuccess(
+        verify(
+          { type: "stripe", secret: vector.secret },
+          vector.payload,
+          { "stripe-signature": header },
+          stripeVectors.signedAt
+        )
+      )
+    )
+  })
+  it("standardwebhooks and svix vectors verify, with webhook-* and svix-* headers", () => {
+    for (const vector of standardWebhookVectors.vectors) {
+      const prefix = vector.headers
+      const headers = {
+        [`${prefix}-id`]: vector.id,
+        [`${prefix}-timestamp`]: String(standardWebhookVectors.signedAt),
+        [`${prefix}-signature`]: `v1a,ignored ${vector.signature}`
+      }
+      const result = verify(
+        { type: "standard_webhooks", secret: vector.secret },
+        vector.payload,
+        headers,
+        standardWebhookVectors.signedAt
+      )
+      assert.isTrue(Result.isSuccess(result), `${vector.sdk} ${vector.id}`)
+    }
+  })
+  it("twilio vectors (getExpectedTwilioSignature) verify, form and JSON bodies", () => {
+    for (const vector of twilioVectors.vectors) {
+      const headers = {
+        "x-twilio-signature": vector.signature,
+        "content-type": vector.kind === "form" ? "application/x-www-form-urlencoded" : "application/json"
+      }
+      const config = { type: "twilio", secret: vector.authToken, url: vector.url }
+      assert.isTrue(Result.isSuccess(verify(config, vector.body, headers, T0)), vector.kind)
+      assert.strictEqual(reasonOf(verify(config, `${vector.body}&x=1`, headers, T0)), "signature_mismatch")
+      assert.strictEqual(
+        reasonOf(verify({ ...config, secret: "other" }, vector.body, headers, T0)),
+        "signature_mismatch"
+      )
+    }
+  })
+  it("twilio takes the URL from the request (public URL) when the config has none, and needs one", () => {
+    const vector = twilioVectors.vectors[0]!
+    const headers = { "x-twilio-signature": vector.signature, "content-type": "application/x-www-form-urlencoded" }
+    const config = { type: "twilio", secret: vector.authToken }
+    const withUrl = verifyRequest(
+      { verifier_type: "twilio", verifier_config: config },
+      { body: utf8(vector.body), headers, url: vector.url },
+      T0
+    )
+    assert.isTrue(Result.isSuccess(withUrl))
+    const withPort = verifyRequest(
+      { verifier_type: "twilio", verifier_config: config },
+      { body: utf8(vector.body), headers, url: vector.url.replace("mycompany.example", "mycompany.example:443") },
+      T0
+    )
+    assert.isTrue(Result.isSuccess(withPort))
+    assert.strictEqual(reasonOf(verify(config, vector.body, headers, T0)), "invalid_config")
+  })
+  it("square vectors (checked by square's WebhooksHelper) verify", () => {
+    for (const vector of squareVectors.vectors) {
+      const config = { type: "square", secret: vector.signatureKey, notification_url: vector.notificationUrl }
+      const headers = { "x-square-hmacsha256-signature": vector.signature }
+      assert.isTrue(Result.isSuccess(verify(config, vector.payload, headers, T0)))
+      assert.strictEqual(
+        reasonOf(
+          verify({ ...config, notification_url: `${vector.notificationUrl}/other` }, vector.payload, headers, T0)
+        ),
+        "signature_mismatch"
+      )
+    }
+  })
+})
+
+describe("official verifiers agree with the signatures made in these tests", () => {
+  it("linear: @linear/sdk verifies a body signed here, and so do we", async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const scheme = schemes.find((s) => s.type === "linear")!
+    const body = scheme.body!(now, "☃")
+    const headers = await scheme.sign(scheme.secret, body, now)
+    assert.isTrue(new LinearWebhookClient(scheme.secret).verify(Buffer.from(body), headers["linear-signature"]!))
+    assert.isTrue(Result.isSuccess(verify({ type: "linear", secret: scheme.secret }, body, headers, now)))
+  })
+  it("paddle: @paddle/paddle-node-sdk verifies a body signed here, and so do we", async () => {
+    const { Paddle } = await import("@paddle/paddle-node-sdk")
+    const now = Math.floor(Date.now() / 1000)
+    const scheme = schemes.find((s) => s.type === "paddle")!
+    const body = JSON.stringify({ event_id: "evt_01", event_type: "transaction.paid", data: { note: "☃" } })
+    const headers = await scheme.sign(scheme.secret, body, now)
+    const paddle = new Paddle("pdl_sdbx_apikey_unused")
+    assert.isTrue(await paddle.webhooks.isSignatureValid(body, scheme.secret, headers["paddle-signature"]!))
+    assert.isFalse(await paddle.webhooks.isSignatureValid(`${body} `, scheme.secret, headers["paddle-signature"]!))
+    assert.isTrue(Result.isSuccess(verify({ type: "paddle", secret: scheme.secret }, body, headers, now)))
+  })
+  it("every standard webhooks header list entry is tried", async () => {
+    const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    const signed = new StandardWebhook(secret).sign("msg_1", new Date(T0 * 1000), "{}")
+    const headers = {
+      "webhook-id": "msg_1",
+      "webhook-timestamp": String(T0),
+      "webhook-signature": `v1,${base64(concat("nope"))} ${signed}`
+    }
+    assert.isTrue(Result.isSuccess(verify({ type: "standard_webhooks", secret }, "{}", headers, T0)))
+  })
+})
