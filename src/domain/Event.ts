@@ -27,6 +27,7 @@ export interface NewEvent {
   readonly last_error: string | null
   readonly verified: boolean
   readonly verification_error: string | null
+  readonly verified_secret_index: number | null
   readonly source_ip: string | null
 }
 
@@ -66,6 +67,7 @@ export const Event = Schema.Struct({
   last_error: Schema.NullOr(Schema.String),
   verified: Schema.Boolean,
   verification_error: Schema.NullOr(Schema.String),
+  verified_secret_index: Schema.NullOr(Schema.Int),
   received_at: Schema.Date,
   processed_at: Schema.NullOr(Schema.Date),
   source_ip: Schema.NullOr(Schema.String)

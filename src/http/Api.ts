@@ -21,11 +21,15 @@ export const IngestDuplicate = Schema.Struct({
   duplicate_of: Schema.String
 })
 
+/** Answers to providers' endpoint checks (Slack `url_verification`, Zoom `endpoint.url_validation`). */
+export const SlackChallenge = Schema.Struct({ challenge: Schema.String })
+export const ZoomValidation = Schema.Struct({ plainToken: Schema.String, encryptedToken: Schema.String })
+
 export class IngestGroup extends HttpApiGroup.make("ingest").add(
   // No `payload`: the handler reads the raw bytes itself, since signatures are over the exact bytes.
   HttpApiEndpoint.post("ingest", INGEST_PATH, {
     params: { tenant_slug: Schema.String, source_slug: Schema.String },
-    success: Schema.Union([IngestAccepted, IngestDuplicate]),
+    success: Schema.Union([IngestAccepted, IngestDuplicate, SlackChallenge, ZoomValidation]),
     error: [
       InvalidPayloadResponse,
       VerificationFailedResponse,

@@ -44,11 +44,17 @@ export const IngestHandlers = HttpApiBuilder.group(
             sourceSlug: params.source_slug,
             body,
             headers: request.headers,
+            pathAndQuery: request.url,
             sourceIp: normalizeSourceIp(Option.getOrNull(request.remoteAddress))
           })
-          return accepted.status === "pending"
-            ? { event_id: accepted.eventId, status: accepted.status }
-            : { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
+          switch (accepted.status) {
+            case "pending":
+              return { event_id: accepted.eventId, status: accepted.status }
+            case "duplicate":
+              return { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
+            case "handshake":
+              return accepted.answer
+          }
         }).pipe(
           Effect.mapError(ingestErrorResponse),
           Effect.catchDefect((defect) => {

@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, Result } from "effect"
+import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { NewEvent } from "../domain/Event.ts"
 import { InvalidPayload, RequestRejected, SourceNotFound } from "../domain/errors.ts"
@@ -7,7 +7,8 @@ import type { Source } from "../domain/Source.ts"
 import { Processor } from "../processing/Processor.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
-import { verifyRequest } from "../verify/registry.ts"
+import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
+import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
 import { extractEventType } from "./eventType.ts"
 import { headersForStorage } from "./headers.ts"
 import { extractIdempotencyKey } from "./idempotencyKey.ts"
@@ -20,12 +21,16 @@ export interface IncomingWebhook {
   readonly body: Uint8Array
   /** Lower-cased names. */
   readonly headers: Readonly<Record<string, string | undefined>>
+  /** The request target as received (path and query), for schemes that sign the URL. */
+  readonly pathAndQuery: string
   readonly sourceIp: string | null
 }
 
 export type Accepted =
   | { readonly status: "pending"; readonly eventId: EventId }
   | { readonly status: "duplicate"; readonly eventId: EventId; readonly duplicateOf: EventId }
+  /** A provider's endpoint check (Slack, Zoom): answered, neither stored nor routed. */
+  | { readonly status: "handshake"; readonly answer: HandshakeAnswer }
 
 /** The header an `api_key` verifier reads is a credential too, and is not stored. */
 const credentialHeaders = (source: Source): ReadonlyArray<string> => {
@@ -40,7 +45,8 @@ const credentialHeaders = (source: Source): ReadonlyArray<string> => {
 const holdsNulCharacter = (parsed: unknown) => parsed !== null && JSON.stringify(parsed).includes("\\u0000")
 
 /**
- * The ingest pipeline: lookup → verify → parse → store → hand to processing. Verification and parsing are
+ * The ingest pipeline: lookup → verify → parse → store → hand to processing (a verified handshake is answered
+ * instead). Verification and parsing are
  * pure and run on the exact bytes in memory, so every request is stored with its outcome in one durable write:
  * accepted (`pending` or `duplicate`), `rejected` or `failed`. The caller answers only after that commit.
  */
@@ -78,7 +84,10 @@ export class Ingest extends Context.Service<
           source_ip: webhook.sourceIp
         }
 
-        const verified = verifyRequest(source, webhook, nowSeconds)
+        const verifierConfig = verifierConfigOf(source)
+        const publicUrl = Option.getOrNull(config.publicUrl)
+        const request = { ...webhook, url: publicUrl === null ? null : `${publicUrl}${webhook.pathAndQuery}` }
+        const verified = Result.flatMap(verifierConfig, (verifier) => verifyWith(verifier, request, nowSeconds))
         if (Result.isFailure(verified)) {
           const verificationError = verified.failure.description
           const stored = yield* events.insert({
@@ -89,7 +98,8 @@ export class Ingest extends Context.Service<
             status: "rejected",
             last_error: null,
             verified: false,
-            verification_error: verificationError
+            verification_error: verificationError,
+            verified_secret_index: null
           })
           yield* Effect.logWarning("webhook rejected").pipe(
             Effect.annotateLogs({ event_id: stored.id, source_id: source.id, reason: verified.failure.reason })
@@ -97,6 +107,7 @@ export class Ingest extends Context.Service<
           return yield* new RequestRejected({ eventId: stored.id, reason: verified.failure.reason, verificationError })
         }
 
+        const secretIndex = verified.success.secretIndex
         const parsed = Result.flatMap(parsePayload(contentType, webhook.body), (payload) =>
           holdsNulCharacter(payload)
             ? Result.fail("body holds a U+0000 character, which cannot be stored")
@@ -111,10 +122,16 @@ export class Ingest extends Context.Service<
             status: "failed",
             last_error: `invalid_payload: ${parsed.failure}`,
             verified: true,
-            verification_error: null
+            verification_error: null,
+            verified_secret_index: secretIndex
           })
           return yield* new InvalidPayload({ eventId: stored.id, reason: parsed.failure })
         }
+
+        const handshake = Result.isSuccess(verifierConfig)
+          ? handshakeAnswer(verifierConfig.success, verified.success, parsed.success)
+          : null
+        if (handshake !== null) return { status: "handshake", answer: handshake } satisfies Accepted
 
         const pathInput = { headers: webhook.headers, body: parsed.success }
         const event: NewEvent = {
@@ -125,7 +142,8 @@ export class Ingest extends Context.Service<
           status: "pending",
           last_error: null,
           verified: true,
-          verification_error: null
+          verification_error: null,
+          verified_secret_index: secretIndex
         }
         const stored = yield* events.insert(event)
         if (stored._tag === "Duplicate") {

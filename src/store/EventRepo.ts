@@ -46,10 +46,12 @@ export class EventRepo extends Context.Service<
         const { parsed, headers } = columns(event)
         return sql`
           INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
-            event_type, idempotency_key, status, max_retries, last_error, verified, verification_error, source_ip)
+            event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+            verified_secret_index, source_ip)
           VALUES (${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
             ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
-            ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.source_ip}::inet)
+            ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.verified_secret_index},
+            ${event.source_ip}::inet)
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
           RETURNING id::text AS id, NULL::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
@@ -59,10 +61,11 @@ export class EventRepo extends Context.Service<
         const { parsed, headers } = columns(event)
         return sql`
           INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
-            event_type, idempotency_key, is_duplicate, duplicate_of, status, max_retries, verified, source_ip)
+            event_type, idempotency_key, is_duplicate, duplicate_of, status, max_retries, verified,
+            verified_secret_index, source_ip)
           SELECT ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
             ${headers}, ${event.event_type}, ${event.idempotency_key}, true, original.id, 'duplicate',
-            ${event.max_retries}, true, ${event.source_ip}::inet
+            ${event.max_retries}, true, ${event.verified_secret_index}, ${event.source_ip}::inet
           FROM (SELECT id FROM p_eventhook__event
                 WHERE source_id = ${event.source_id} AND idempotency_key = ${event.idempotency_key}
                   AND NOT is_duplicate AND verified) AS original
@@ -107,7 +110,8 @@ export class EventRepo extends Context.Service<
         execute: (tenantId) => sql`
           SELECT id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id, content_type, raw_payload,
                  parsed_payload, headers, event_type, idempotency_key, is_duplicate, duplicate_of::text AS duplicate_of,
-                 status, retry_count, max_retries, next_retry_at, last_error, verified, verification_error, received_at,
+                 status, retry_count, max_retries, next_retry_at, last_error, verified, verification_error,
+                 verified_secret_index, received_at,
                  processed_at, host(source_ip) AS source_ip
           FROM p_eventhook__event WHERE tenant_id = ${tenantId} ORDER BY received_at, id`
       })

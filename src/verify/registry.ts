@@ -44,14 +44,20 @@ export const verifyWith = (
 ): Result.Result<Verified, VerificationFailed> =>
   (verifiers[config.type] as Verifier<VerifierConfig>)(config, request, nowSeconds)
 
+/** The config as decoded for verification; one that does not decode is an `invalid_config` failure. */
+export const verifierConfigOf = (source: {
+  readonly verifier_type: string | null
+  readonly verifier_config: unknown
+}): Result.Result<VerifierConfig, VerificationFailed> =>
+  Result.mapError(
+    decodeVerifierConfig(source.verifier_type, source.verifier_config),
+    (detail) => new VerificationFailed({ reason: "invalid_config", detail })
+  )
+
 /** Decodes the source's stored config and verifies; a config that does not decode rejects (never fail open). */
 export const verifyRequest = (
   source: { readonly verifier_type: string | null; readonly verifier_config: unknown },
   request: RawRequest,
   nowSeconds: number
-): Result.Result<Verified, VerificationFailed> => {
-  const config = decodeVerifierConfig(source.verifier_type, source.verifier_config)
-  return Result.isFailure(config)
-    ? Result.fail(new VerificationFailed({ reason: "invalid_config", detail: config.failure }))
-    : verifyWith(config.success, request, nowSeconds)
-}
+): Result.Result<Verified, VerificationFailed> =>
+  Result.flatMap(verifierConfigOf(source), (config) => verifyWith(config, request, nowSeconds))
