@@ -10,6 +10,7 @@ import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
 import { RetryAfterOn503 } from "./http/retryAfter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
+import { Reverify } from "./ingest/Reverify.ts"
 import { Processor } from "./processing/Processor.ts"
 import { DatabaseLive } from "./store/Database.ts"
 import { DatabaseHealth } from "./store/DatabaseHealth.ts"
@@ -19,12 +20,13 @@ import { RouteRepo } from "./store/RouteRepo.ts"
 import { SourceRepo } from "./store/SourceRepo.ts"
 
 export { EventhookApi } from "./http/Api.ts"
+export { Reverify } from "./ingest/Reverify.ts"
 export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
 
 const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
 
 /** Ingest and processing. Needs a PgClient, AppConfig and the host's targets (WorkflowLauncher). */
-export const EventhookCore = Layer.mergeAll(Ingest.layer, DatabaseHealth.layer).pipe(
+export const EventhookCore = Layer.mergeAll(Ingest.layer, Reverify.layer, DatabaseHealth.layer).pipe(
   Layer.provideMerge(Processor.layer),
   Layer.provideMerge(Repositories)
 )

@@ -9,10 +9,8 @@ import { EventRepo } from "../store/EventRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
 import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
-import { extractEventType } from "./eventType.ts"
 import { headersForStorage } from "./headers.ts"
-import { extractIdempotencyKey } from "./idempotencyKey.ts"
-import { parsePayload } from "./parse.ts"
+import { interpretPayload } from "./interpretPayload.ts"
 
 export interface IncomingWebhook {
   readonly tenantSlug: string
@@ -40,9 +38,6 @@ const credentialHeaders = (source: Source): ReadonlyArray<string> => {
   }
   return []
 }
-
-// PostgreSQL's jsonb cannot hold U+0000 (SQLSTATE 22P05), so such a payload cannot be stored parsed.
-const holdsNulCharacter = (parsed: unknown) => parsed !== null && JSON.stringify(parsed).includes("\\u0000")
 
 /**
  * The ingest pipeline: lookup → verify → parse → store → hand to processing (a verified handshake is answered
@@ -108,11 +103,7 @@ export class Ingest extends Context.Service<
         }
 
         const secretIndex = verified.success.secretIndex
-        const parsed = Result.flatMap(parsePayload(contentType, webhook.body), (payload) =>
-          holdsNulCharacter(payload)
-            ? Result.fail("body holds a U+0000 character, which cannot be stored")
-            : Result.succeed(payload)
-        )
+        const parsed = interpretPayload(source, webhook.headers, webhook.body)
         if (Result.isFailure(parsed)) {
           const stored = yield* events.insert({
             ...base,
@@ -129,16 +120,13 @@ export class Ingest extends Context.Service<
         }
 
         const handshake = Result.isSuccess(verifierConfig)
-          ? handshakeAnswer(verifierConfig.success, verified.success, parsed.success)
+          ? handshakeAnswer(verifierConfig.success, verified.success, parsed.success.parsed_payload)
           : null
         if (handshake !== null) return { status: "handshake", answer: handshake } satisfies Accepted
 
-        const pathInput = { headers: webhook.headers, body: parsed.success }
         const event: NewEvent = {
           ...base,
-          parsed_payload: parsed.success,
-          event_type: extractEventType(source.event_type_config, pathInput),
-          idempotency_key: extractIdempotencyKey(source.idempotency_key_paths, pathInput),
+          ...parsed.success,
           status: "pending",
           last_error: null,
           verified: true,

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, type Option, Schema } from "effect"
+import { Context, Effect, Layer, type Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import {
   Event,
@@ -9,9 +9,20 @@ import {
   type NewEvent,
   type StoredEvent
 } from "../domain/Event.ts"
-import type { EventId, TenantId } from "../domain/ids.ts"
+import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
+import type { Interpreted } from "../ingest/interpretPayload.ts"
 
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
+
+export type RejectedSelection =
+  | { readonly _tag: "ByIds"; readonly eventIds: ReadonlyArray<EventId> }
+  | {
+      readonly _tag: "BySource"
+      readonly sourceId: SourceId
+      readonly from: Date
+      readonly to: Date
+      readonly limit: number
+    }
 
 export type FinalStatus = Extract<EventStatus, "delivered" | "unrouted" | "failed">
 
@@ -28,6 +39,19 @@ export class EventRepo extends Context.Service<
     readonly finish: (id: EventId, status: FinalStatus, lastError: string | null) => Effect.Effect<void>
     /** A tenant's events, oldest first. */
     readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<Event>>
+    /** `rejected` events chosen by id, or by source and `received_at` in [from, to), oldest first. */
+    readonly listRejected: (selection: RejectedSelection) => Effect.Effect<ReadonlyArray<Event>>
+    /**
+     * A rejected event that now verifies becomes `pending`, or a `duplicate` when its key was accepted meanwhile
+     * (the unique index decides). Nothing happens to an event that is no longer `rejected`.
+     */
+    readonly promote: (
+      id: EventId,
+      accepted: { readonly interpreted: Interpreted; readonly secretIndex: number | null }
+    ) => Effect.Effect<"pending" | "duplicate" | "unchanged">
+    /** A rejected event that now verifies but whose body does not parse becomes `failed`. */
+    readonly failVerified: (id: EventId, lastError: string, secretIndex: number | null) => Effect.Effect<void>
+    readonly setVerificationError: (id: EventId, verificationError: string) => Effect.Effect<void>
   }
 >()("eventhook/store/EventRepo") {
   static readonly layer = Layer.effect(
@@ -119,7 +143,81 @@ export class EventRepo extends Context.Service<
         listQuery(tenantId).pipe(Effect.orDie)
       )
 
-      return EventRepo.of({ insert, claim, finish, listForTenant })
+      const eventColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id,
+        content_type, raw_payload, parsed_payload, headers, event_type, idempotency_key, is_duplicate,
+        duplicate_of::text AS duplicate_of, status, retry_count, max_retries, next_retry_at, last_error, verified,
+        verification_error, verified_secret_index, received_at, processed_at, host(source_ip) AS source_ip`)
+      const decodeEvents = Schema.decodeUnknownEffect(Schema.Array(Event))
+      const listRejected = Effect.fn("EventRepo.listRejected")((selection: RejectedSelection) =>
+        (selection._tag === "ByIds"
+          ? sql`SELECT ${eventColumns} FROM p_eventhook__event
+                WHERE id::text IN ${sql.in(selection.eventIds.length === 0 ? [""] : selection.eventIds)}
+                  AND status = 'rejected'
+                ORDER BY received_at, id`
+          : sql`SELECT ${eventColumns} FROM p_eventhook__event
+                WHERE source_id = ${selection.sourceId} AND status = 'rejected'
+                  AND received_at >= ${selection.from} AND received_at < ${selection.to}
+                ORDER BY received_at, id LIMIT ${selection.limit}`
+        ).pipe(Effect.flatMap(decodeEvents), Effect.orDie)
+      )
+
+      const promote = Effect.fn("EventRepo.promote")(function* (
+        id: EventId,
+        accepted: { readonly interpreted: Interpreted; readonly secretIndex: number | null }
+      ) {
+        const { parsed_payload, event_type, idempotency_key } = accepted.interpreted
+        const parsed = parsed_payload === null || parsed_payload === undefined ? null : sql.json(parsed_payload)
+        const asPending = sql`
+          UPDATE p_eventhook__event
+          SET status = 'pending', verified = true, verification_error = NULL,
+              verified_secret_index = ${accepted.secretIndex}, parsed_payload = ${parsed}, event_type = ${event_type},
+              idempotency_key = ${idempotency_key}
+          WHERE id = ${id} AND status = 'rejected'
+          RETURNING id::text AS id`
+        const asDuplicate = sql`
+          UPDATE p_eventhook__event AS e
+          SET status = 'duplicate', is_duplicate = true, verified = true, verification_error = NULL,
+              verified_secret_index = ${accepted.secretIndex}, parsed_payload = ${parsed}, event_type = ${event_type},
+              idempotency_key = ${idempotency_key},
+              duplicate_of = (SELECT o.id FROM p_eventhook__event o
+                              WHERE o.source_id = e.source_id AND o.idempotency_key = ${idempotency_key}
+                                AND NOT o.is_duplicate AND o.verified)
+          WHERE e.id = ${id} AND e.status = 'rejected'
+          RETURNING e.id::text AS id`
+        const promoted = yield* asPending.pipe(
+          Effect.map((rows) => (rows.length === 1 ? ("pending" as const) : ("unchanged" as const))),
+          Effect.catchIf(
+            (error) => Predicate.isTagged(error.reason, "UniqueViolation"),
+            () => asDuplicate.pipe(Effect.as("duplicate" as const))
+          )
+        )
+        return promoted
+      }, Effect.orDie)
+
+      const failVerified = Effect.fn("EventRepo.failVerified")(
+        (id: EventId, lastError: string, secretIndex: number | null) =>
+          sql`UPDATE p_eventhook__event
+              SET status = 'failed', verified = true, verification_error = NULL, last_error = ${lastError},
+                  verified_secret_index = ${secretIndex}
+              WHERE id = ${id} AND status = 'rejected'`.pipe(Effect.asVoid, Effect.orDie)
+      )
+
+      const setVerificationError = Effect.fn("EventRepo.setVerificationError")(
+        (id: EventId, verificationError: string) =>
+          sql`UPDATE p_eventhook__event SET verification_error = ${verificationError}
+              WHERE id = ${id} AND status = 'rejected'`.pipe(Effect.asVoid, Effect.orDie)
+      )
+
+      return EventRepo.of({
+        insert,
+        claim,
+        finish,
+        listForTenant,
+        listRejected,
+        promote,
+        failVerified,
+        setVerificationError
+      })
     })
   )
 }

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, type Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import type { SourceId, TenantId } from "../domain/ids.ts"
 import { Source } from "../domain/Source.ts"
@@ -24,6 +24,12 @@ export class SourceRepo extends Context.Service<
     /** The enabled source `sourceSlug` of tenant `tenantSlug`; none when either is unknown or it is disabled. */
     readonly findEnabled: (tenantSlug: string, sourceSlug: string) => Effect.Effect<Option.Option<Source>>
     readonly insert: (source: NewSource) => Effect.Effect<SourceId>
+    /** Any source by id, enabled or not, with its tenant's slug. */
+    readonly findById: (
+      id: SourceId
+    ) => Effect.Effect<Option.Option<{ readonly source: Source; readonly tenantSlug: string }>>
+    /** Replaces a source's verifier config (`verifier_type` follows the config's `type`). */
+    readonly setVerifierConfig: (id: SourceId, config: unknown) => Effect.Effect<void>
   }
 >()("eventhook/store/SourceRepo") {
   static readonly layer = Layer.effect(
@@ -59,7 +65,30 @@ export class SourceRepo extends Context.Service<
         return rows[0]!.id as SourceId
       })
 
-      return SourceRepo.of({ findEnabled, insert })
+      const findByIdQuery = SqlSchema.findOneOption({
+        Request: Schema.String,
+        Result: Schema.Struct({ ...Source.fields, tenant_slug: Schema.String }),
+        execute: (id) => sql`
+          SELECT s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled, s.verifier_type,
+                 s.verifier_config, s.idempotency_key_paths, s.event_type_config, t.slug AS tenant_slug
+          FROM p_eventhook__source s JOIN tenant t ON t.id = s.tenant_id
+          WHERE s.id = ${id}`
+      })
+      const findById = Effect.fn("SourceRepo.findById")((id: SourceId) =>
+        findByIdQuery(id).pipe(
+          Effect.map(Option.map(({ tenant_slug, ...source }) => ({ source, tenantSlug: tenant_slug }))),
+          Effect.orDie
+        )
+      )
+
+      const setVerifierConfig = Effect.fn("SourceRepo.setVerifierConfig")((id: SourceId, config: unknown) =>
+        sql`UPDATE p_eventhook__source
+            SET verifier_config = ${sql.json(config)}, verifier_type = ${sql.json(config)}::jsonb ->> 'type',
+                updated_at = now()
+            WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+      )
+
+      return SourceRepo.of({ findEnabled, insert, findById, setVerifierConfig })
     })
   )
 }

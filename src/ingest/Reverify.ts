@@ -1,0 +1,103 @@
+import { Context, Effect, Layer, Option, Result } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { Event } from "../domain/Event.ts"
+import type { EventId } from "../domain/ids.ts"
+import { Processor } from "../processing/Processor.ts"
+import { EventRepo, type RejectedSelection } from "../store/EventRepo.ts"
+import { SourceRepo } from "../store/SourceRepo.ts"
+import { verifyStoredEvent } from "../verify/verifyStoredEvent.ts"
+import { interpretPayload } from "./interpretPayload.ts"
+
+export interface ReverifyReport {
+  /** Now verified and queued for processing. */
+  readonly promoted: ReadonlyArray<EventId>
+  /** Now verified, but their key had been accepted meanwhile. */
+  readonly duplicates: ReadonlyArray<EventId>
+  /** Now verified, but the body does not parse (`failed`). */
+  readonly invalidPayload: ReadonlyArray<EventId>
+  /** Still rejected, with the reason of this attempt. */
+  readonly stillRejected: ReadonlyArray<{ readonly eventId: EventId; readonly verificationError: string }>
+}
+
+/**
+ * Quarantine → re-verify → promote (issue 3): `rejected` events are verified again with their source's current
+ * config, as of their `received_at`; those that now verify become `pending` and are processed like any event.
+ */
+export class Reverify extends Context.Service<
+  Reverify,
+  { readonly run: (selection: RejectedSelection) => Effect.Effect<ReverifyReport> }
+>()("eventhook/ingest/Reverify") {
+  static readonly layer = Layer.effect(
+    Reverify,
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const events = yield* EventRepo
+      const sources = yield* SourceRepo
+      const processor = yield* Processor
+
+      const reverifyOne = Effect.fn("Reverify.one")(function* (event: Event) {
+        const found = yield* sources.findById(event.source_id)
+        if (Option.isNone(found))
+          return { _tag: "StillRejected", verificationError: "source no longer exists" } as const
+        const { source, tenantSlug } = found.value
+        const url = Option.match(config.publicUrl, {
+          onNone: () => null,
+          onSome: (base) => `${base}/api/tenants/${tenantSlug}/eventhook/in/${source.slug}`
+        })
+        const verified = verifyStoredEvent(source, event, url)
+        if (Result.isFailure(verified)) {
+          yield* events.setVerificationError(event.id, verified.failure.description)
+          return { _tag: "StillRejected", verificationError: verified.failure.description } as const
+        }
+        const secretIndex = verified.success.secretIndex
+        const interpreted = interpretPayload(source, event.headers, event.raw_payload)
+        if (Result.isFailure(interpreted)) {
+          yield* events.failVerified(event.id, `invalid_payload: ${interpreted.failure}`, secretIndex)
+          return { _tag: "InvalidPayload" } as const
+        }
+        const outcome = yield* events.promote(event.id, { interpreted: interpreted.success, secretIndex })
+        if (outcome === "pending") yield* processor.submit(event.id)
+        return { _tag: outcome } as const
+      })
+
+      const run = Effect.fn("Reverify.run")(function* (selection: RejectedSelection) {
+        const report = {
+          promoted: [] as Array<EventId>,
+          duplicates: [] as Array<EventId>,
+          invalidPayload: [] as Array<EventId>,
+          stillRejected: [] as Array<{ eventId: EventId; verificationError: string }>
+        }
+        for (const event of yield* events.listRejected(selection)) {
+          const outcome = yield* reverifyOne(event)
+          switch (outcome._tag) {
+            case "pending":
+              report.promoted.push(event.id)
+              break
+            case "duplicate":
+              report.duplicates.push(event.id)
+              break
+            case "InvalidPayload":
+              report.invalidPayload.push(event.id)
+              break
+            case "StillRejected":
+              report.stillRejected.push({ eventId: event.id, verificationError: outcome.verificationError })
+              break
+            case "unchanged":
+              break
+          }
+        }
+        yield* Effect.logInfo("re-verification finished").pipe(
+          Effect.annotateLogs({
+            promoted: report.promoted.length,
+            duplicates: report.duplicates.length,
+            invalid_payload: report.invalidPayload.length,
+            still_rejected: report.stillRejected.length
+          })
+        )
+        return report satisfies ReverifyReport
+      })
+
+      return Reverify.of({ run })
+    })
+  )
+}

@@ -1,0 +1,36 @@
+import { Result } from "effect"
+import type { Source } from "../domain/Source.ts"
+import { extractEventType } from "./eventType.ts"
+import { extractIdempotencyKey } from "./idempotencyKey.ts"
+import { parsePayload } from "./parse.ts"
+
+export interface Interpreted {
+  readonly parsed_payload: unknown
+  readonly event_type: string | null
+  readonly idempotency_key: string | null
+}
+
+// PostgreSQL's jsonb cannot hold U+0000 (SQLSTATE 22P05), so such a payload cannot be stored parsed.
+const holdsNulCharacter = (parsed: unknown) => parsed !== null && JSON.stringify(parsed).includes("\\u0000")
+
+/** A verified body, parsed, with its event type and dedupe key; a failure says why the body does not parse. */
+export const interpretPayload = (
+  source: Pick<Source, "event_type_config" | "idempotency_key_paths">,
+  headers: Readonly<Record<string, string | undefined>>,
+  body: Uint8Array
+): Result.Result<Interpreted, string> =>
+  parsePayload(headers["content-type"] ?? null, body).pipe(
+    Result.flatMap((payload) =>
+      holdsNulCharacter(payload)
+        ? Result.fail("body holds a U+0000 character, which cannot be stored")
+        : Result.succeed(payload)
+    ),
+    Result.map((payload) => {
+      const input = { headers, body: payload }
+      return {
+        parsed_payload: payload,
+        event_type: extractEventType(source.event_type_config, input),
+        idempotency_key: extractIdempotencyKey(source.idempotency_key_paths, input)
+      }
+    })
+  )
