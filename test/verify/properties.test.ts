@@ -1,5 +1,5 @@
-import { sign } from "@octokit/webhooks-methods"
 import { describe, it } from "@effect/vitest"
+import { sign } from "@octokit/webhooks-methods"
 import { Result } from "effect"
 import fc from "fast-check"
 import { Webhook as StandardWebhook } from "standardwebhooks"
@@ -10,7 +10,9 @@ const T0 = 1_700_000_000
 const stripe = new Stripe("sk_test_properties")
 
 const verifies = (config: Record<string, unknown>, body: Uint8Array, headers: Record<string, string>) =>
-  Result.isSuccess(verifyRequest({ verifier_type: String(config.type), verifier_config: config }, { body, headers }, T0))
+  Result.isSuccess(
+    verifyRequest({ verifier_type: String(config.type), verifier_config: config }, { body, headers }, T0)
+  )
 
 const flipByte = (bytes: Uint8Array, index: number, mask: number) => {
   const copy = new Uint8Array(bytes)

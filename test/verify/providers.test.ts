@@ -213,6 +213,63 @@ describe("official verifiers agree with the signatures made in these tests", () 
     assert.isFalse(await paddle.webhooks.isSignatureValid(`${body} `, scheme.secret, headers["paddle-signature"]!))
     assert.isTrue(Result.isSuccess(verify({ type: "paddle", secret: scheme.secret }, body, headers, now)))
   })
+  it("slack: @slack/bolt's isValidSlackRequest accepts a body signed here, at and past the tolerance as we do", async () => {
+    const { isValidSlackRequest } = await import("@slack/bolt")
+    const scheme = schemes.find((s) => s.type === "slack")!
+    const body = JSON.stringify({ type: "event_callback", event_id: "Ev1", note: "☃" })
+    const headers = await scheme.sign(scheme.secret, body, T0)
+    const bolt = (nowSeconds: number) =>
+      isValidSlackRequest({
+        signingSecret: scheme.secret,
+        body,
+        headers: {
+          "x-slack-signature": headers["x-slack-signature"]!,
+          "x-slack-request-timestamp": T0
+        },
+        nowMilliseconds: nowSeconds * 1000
+      })
+    const ours = (nowSeconds: number) =>
+      Result.isSuccess(verify({ type: "slack", secret: scheme.secret }, body, headers, nowSeconds))
+    for (const now of [T0, T0 + 299, T0 + 300, T0 + 301, T0 - 1000])
+      assert.strictEqual(ours(now), bolt(now), `now = T0 + ${now - T0}`)
+  })
+  it("shopify: @shopify/shopify-api's webhooks.validate accepts a body signed here, and so do we", async () => {
+    await import("@shopify/shopify-api/adapters/node")
+    const { shopifyApi, ApiVersion } = await import("@shopify/shopify-api")
+    const scheme = schemes.find((s) => s.type === "shopify")!
+    const shopify = shopifyApi({
+      apiKey: "key",
+      apiSecretKey: scheme.secret,
+      scopes: [],
+      hostName: "localhost",
+      apiVersion: ApiVersion.October26,
+      isEmbeddedApp: false,
+      logger: { level: 0 }
+    })
+    const body = JSON.stringify({ id: 820982911946154500, note: "☃ 🚀" })
+    const signed = await scheme.sign(scheme.secret, body, T0)
+    const validate = (rawBody: string) =>
+      shopify.webhooks.validate({
+        rawBody,
+        rawRequest: {
+          method: "POST",
+          url: "/webhooks",
+          headers: {
+            ...signed,
+            "x-shopify-topic": "orders/create",
+            "x-shopify-api-version": ApiVersion.October26,
+            "x-shopify-shop-domain": "acme.myshopify.com",
+            "x-shopify-webhook-id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+            "x-shopify-event-id": "98880550-7158-44d4-b7cd-2c97c8a091b5",
+            "x-shopify-triggered-at": "2026-11-28T00:00:00Z"
+          }
+        } as never,
+        rawResponse: {} as never
+      })
+    assert.isTrue((await validate(body)).valid)
+    assert.isFalse((await validate(`${body} `)).valid)
+    assert.isTrue(Result.isSuccess(verify({ type: "shopify", secret: scheme.secret }, body, signed, T0)))
+  })
   it("every standard webhooks header list entry is tried", async () => {
     const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     const signed = new StandardWebhook(secret).sign("msg_1", new Date(T0 * 1000), "{}")
