@@ -43,7 +43,9 @@ export const EventForProcessing = Schema.Struct({
   source_id: SourceId,
   parsed_payload: Schema.Unknown,
   headers: Schema.Record(Schema.String, Schema.String),
-  event_type: Schema.NullOr(Schema.String)
+  event_type: Schema.NullOr(Schema.String),
+  retry_count: Schema.Int,
+  max_retries: Schema.Int
 })
 export type EventForProcessing = typeof EventForProcessing.Type
 

@@ -1,20 +1,41 @@
-import { Context, DateTime, Effect, Layer, Queue } from "effect"
+import { Context, DateTime, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
 import { EventActionRepo } from "../store/EventActionRepo.ts"
-import { EventRepo } from "../store/EventRepo.ts"
+import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { executeRoute } from "../targets/executeRoute.ts"
 import type { WorkflowLauncher } from "../targets/WorkflowLauncher.ts"
+import { nextRetryDelaySeconds } from "./backoff.ts"
 import { routeTiers } from "./matchRoutes.ts"
 
-// First cut of the processor (issue 2): an in-process mailbox fed right after each commit, a few worker
-// fibers, routes in priority tiers. Leases, the sweeper, retries and crash recovery are the processing
-// engine's (issue 4); the seams are `submit` and `processEvent`.
+// The event table is the queue (DESIGN.md). Right after each commit the event id goes to an in-process mailbox,
+// so the normal path waits for no poll; workers lease events (`FOR UPDATE SKIP LOCKED` + `locked_until`), so
+// several instances can share one database. A sweeper picks up what no mailbox delivered: pending events of a
+// crashed instance or a full mailbox, expired leases, and due retries, backing off while there is nothing to do.
 
-const MAILBOX_CAPACITY = 10_000
-const WORKERS = 4
+export interface ProcessorOptions {
+  readonly workers: number
+  readonly mailboxCapacity: number
+  readonly leaseSeconds: number
+  /** A pending event this old is the sweeper's; younger ones are on their way through a mailbox. */
+  readonly pendingGraceSeconds: number
+  readonly sweepBatch: number
+  readonly sweepIdleMin: Duration.Input
+  readonly sweepIdleMax: Duration.Input
+}
+
+export const defaultProcessorOptions: ProcessorOptions = {
+  workers: 8,
+  mailboxCapacity: 10_000,
+  leaseSeconds: 60,
+  pendingGraceSeconds: 5,
+  sweepBatch: 50,
+  sweepIdleMin: "100 millis",
+  sweepIdleMax: "2 seconds"
+}
 
 export class Processor extends Context.Service<
   Processor,
@@ -23,62 +44,111 @@ export class Processor extends Context.Service<
     readonly submit: (eventId: EventId) => Effect.Effect<void>
   }
 >()("eventhook/processing/Processor") {
-  static readonly layer = Layer.effect(
-    Processor,
-    Effect.gen(function* () {
-      const events = yield* EventRepo
-      const routes = yield* RouteRepo
-      const actions = yield* EventActionRepo
-      const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(MAILBOX_CAPACITY), Queue.shutdown)
+  static readonly layerWith = (options: ProcessorOptions) =>
+    Layer.effect(
+      Processor,
+      Effect.gen(function* () {
+        const config = yield* AppConfig
+        const events = yield* EventRepo
+        const routes = yield* RouteRepo
+        const actions = yield* EventActionRepo
+        const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: options.leaseSeconds }
+        const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
+        // Whatever this instance still holds when it stops goes back to `pending` for another worker.
+        yield* Effect.addFinalizer(() =>
+          events.releaseAll(lease.holder).pipe(
+            Effect.tap((released) =>
+              released > 0 ? Effect.logInfo(`released ${released} leased events`) : Effect.void
+            ),
+            Effect.catchCause(() => Effect.void)
+          )
+        )
 
-      const runRoute = Effect.fn("Processor.runRoute")(function* (route: Route, event: EventForProcessing) {
-        const startedAt = yield* DateTime.now
-        const outcome = yield* executeRoute(route, event)
-        yield* actions.record({
-          event_id: event.id,
-          route_id: route.id,
-          target_type: route.target_type,
-          ...outcome,
-          started_at: startedAt,
-          completed_at: yield* DateTime.now
-        })
-        return outcome
-      })
-
-      const processEvent = Effect.fn("Processor.processEvent")(function* (eventId: EventId) {
-        const claimed = yield* events.claim(eventId)
-        if (claimed._tag === "None") return
-        const event = claimed.value
-        const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
-        if (tiers.length === 0) return yield* events.finish(event.id, "unrouted", null)
-        const errors: Array<string> = []
-        for (const tier of tiers) {
-          const outcomes = yield* Effect.forEach(tier, (route) => runRoute(route, event), { concurrency: "unbounded" })
-          outcomes.forEach((outcome, index) => {
-            if (outcome.status === "failed") errors.push(`route ${tier[index]!.id}: ${outcome.error_message}`)
+        const runRoute = Effect.fn("Processor.runRoute")(function* (route: Route, event: EventForProcessing) {
+          const startedAt = yield* DateTime.now
+          const outcome = yield* executeRoute(route, event)
+          yield* actions.record({
+            event_id: event.id,
+            route_id: route.id,
+            target_type: route.target_type,
+            ...outcome,
+            started_at: startedAt,
+            completed_at: yield* DateTime.now
           })
-        }
-        yield* errors.length === 0
-          ? events.finish(event.id, "delivered", null)
-          : events.finish(event.id, "failed", errors.join("; "))
-      })
+          return outcome
+        })
 
-      // An event being processed finishes before shutdown completes; what is still queued stays `pending`.
-      const worker = Queue.take(mailbox).pipe(
-        Effect.flatMap((eventId) =>
-          processEvent(eventId).pipe(
-            Effect.catchCause((cause) => Effect.logError("processing failed", cause)),
-            Effect.annotateLogs({ event_id: eventId }),
+        /** Runs the event's matching routes tier by tier, skipping those that succeeded on an earlier attempt. */
+        const processLeased = Effect.fn("Processor.processLeased")(function* (event: EventForProcessing) {
+          const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
+          if (tiers.length === 0) return yield* events.finish(event.id, lease.holder, { status: "unrouted" })
+          const done = yield* actions.succeededRoutes(event.id)
+          const errors: Array<string> = []
+          for (const tier of tiers) {
+            const pending = tier.filter((route) => !done.has(route.id))
+            const outcomes = yield* Effect.forEach(pending, (route) => runRoute(route, event), {
+              concurrency: "unbounded"
+            })
+            outcomes.forEach((outcome, index) => {
+              if (outcome.status === "failed") errors.push(`route ${pending[index]!.id}: ${outcome.error_message}`)
+            })
+          }
+          const outcome: ProcessingOutcome =
+            errors.length === 0
+              ? { status: "delivered" }
+              : {
+                  status: "failed",
+                  lastError: errors.join("; "),
+                  retryInSeconds: nextRetryDelaySeconds({
+                    baseSeconds: config.retryBaseSeconds,
+                    retriesDone: event.retry_count,
+                    maxRetries: event.max_retries
+                  })
+                }
+          yield* events.finish(event.id, lease.holder, outcome)
+        })
+
+        // An event that has started finishes, even while the service stops.
+        const guarded = (event: EventForProcessing) =>
+          processLeased(event).pipe(
+            Effect.catchCause((cause) => Effect.logError("processing failed; the lease will expire", cause)),
+            Effect.annotateLogs({ event_id: event.id }),
             Effect.uninterruptible
           )
-        ),
-        Effect.forever
-      )
-      for (let i = 0; i < WORKERS; i++) yield* Effect.forkScoped(worker)
 
-      return Processor.of({ submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid) })
-    })
-  )
+        const worker = Queue.take(mailbox).pipe(
+          Effect.flatMap((eventId) => events.claim(eventId, lease)),
+          Effect.flatMap((claimed) => (claimed._tag === "Some" ? guarded(claimed.value) : Effect.void)),
+          Effect.catchCause((cause) => Effect.logError("worker step failed", cause)),
+          Effect.forever
+        )
+
+        const sweepOnce = events
+          .claimDue(lease, { limit: options.sweepBatch, pendingGraceSeconds: options.pendingGraceSeconds })
+          .pipe(
+            Effect.tap((due) => Effect.forEach(due, guarded, { concurrency: options.workers, discard: true })),
+            Effect.map((due) => due.length)
+          )
+        // Busy: sweep again at once. Idle: back off exponentially up to sweepIdleMax, so an idle instance costs a
+        // query every couple of seconds, not a busy loop.
+        const idleMax = Duration.fromInputUnsafe(options.sweepIdleMax)
+        const idleBackoff = Schedule.exponential(options.sweepIdleMin, 2).pipe(
+          Schedule.modifyDelay((step) => Effect.succeed(Duration.min(step.duration, idleMax)))
+        )
+        const sweeper = sweepOnce.pipe(
+          Effect.catchCause((cause) => Effect.logWarning("sweep failed", cause).pipe(Effect.as(0))),
+          Effect.repeat({ schedule: idleBackoff, while: (found) => found === 0 }),
+          Effect.forever
+        )
+
+        for (let i = 0; i < options.workers; i++) yield* Effect.forkScoped(worker)
+        yield* Effect.forkScoped(sweeper)
+
+        return Processor.of({ submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid) })
+      })
+    )
+
+  static readonly layer = Processor.layerWith(defaultProcessorOptions)
 }
 
-export type ProcessorRequirements = EventRepo | RouteRepo | EventActionRepo | WorkflowLauncher
+export type ProcessorRequirements = EventRepo | RouteRepo | EventActionRepo | WorkflowLauncher | AppConfig

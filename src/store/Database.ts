@@ -3,13 +3,15 @@ import { Effect, Layer, Option } from "effect"
 import { Migrator } from "effect/sql"
 import initial from "../../migrations/0001_initial.ts"
 import verifiedSecretIndex from "../../migrations/0002_verified_secret_index.ts"
+import eventLeases from "../../migrations/0003_event_leases.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 
 // The record loader needs only SqlClient, so migrations run the same under Node, Deno and bundles.
 export const migrations = Migrator.fromRecord({
   "0001_initial": initial,
-  "0002_verified_secret_index": verifiedSecretIndex
+  "0002_verified_secret_index": verifiedSecretIndex,
+  "0003_event_leases": eventLeases
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })

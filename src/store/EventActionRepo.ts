@@ -23,6 +23,8 @@ export class EventActionRepo extends Context.Service<
   {
     /** Records one execution of one route's target, once it has finished. */
     readonly record: (action: CompletedAction) => Effect.Effect<void>
+    /** The routes whose action for this event already succeeded: a retry does not run them again. */
+    readonly succeededRoutes: (eventId: EventId) => Effect.Effect<ReadonlySet<string>>
     /** An event's actions in the order they started. */
     readonly listForEvent: (eventId: EventId) => Effect.Effect<ReadonlyArray<EventAction>>
   }
@@ -53,7 +55,16 @@ export class EventActionRepo extends Context.Service<
       const listForEvent = Effect.fn("EventActionRepo.listForEvent")((eventId: EventId) =>
         listQuery(eventId).pipe(Effect.orDie)
       )
-      return EventActionRepo.of({ record, listForEvent })
+      const succeededRoutes = Effect.fn("EventActionRepo.succeededRoutes")(
+        (eventId: EventId) =>
+          sql<{ readonly route_id: string }>`
+            SELECT DISTINCT route_id::text AS route_id FROM p_eventhook__event_action
+            WHERE event_id = ${eventId} AND status = 'success' AND route_id IS NOT NULL`.pipe(
+            Effect.map((rows) => new Set(rows.map((row) => row.route_id)))
+          ),
+        Effect.orDie
+      )
+      return EventActionRepo.of({ record, succeededRoutes, listForEvent })
     })
   )
 }

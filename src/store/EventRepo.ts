@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, type Option, Predicate, Schema } from "effect"
+import { Array as Arr, Context, Effect, Layer, type Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import {
   Event,
@@ -24,7 +24,14 @@ export type RejectedSelection =
       readonly limit: number
     }
 
-export type FinalStatus = Extract<EventStatus, "delivered" | "unrouted" | "failed">
+export interface Lease {
+  readonly holder: string
+  readonly seconds: number
+}
+
+export type ProcessingOutcome =
+  | { readonly status: Extract<EventStatus, "delivered" | "unrouted"> }
+  | { readonly status: "failed"; readonly lastError: string; readonly retryInSeconds: number | null }
 
 export class EventRepo extends Context.Service<
   EventRepo,
@@ -34,9 +41,21 @@ export class EventRepo extends Context.Service<
      * accepted for the source, the row is stored as a `duplicate` of it; the unique index decides, not a read.
      */
     readonly insert: (event: NewEvent) => Effect.Effect<StoredEvent>
-    /** Moves a `pending` event to `processing`; none when another worker has it or it is not pending. */
-    readonly claim: (id: EventId) => Effect.Effect<Option.Option<EventForProcessingType>>
-    readonly finish: (id: EventId, status: FinalStatus, lastError: string | null) => Effect.Effect<void>
+    /** Leases a `pending` event to `lease.holder`; none when another worker has it or it is not pending. */
+    readonly claim: (id: EventId, lease: Lease) => Effect.Effect<Option.Option<EventForProcessingType>>
+    /**
+     * Leases up to `limit` events that need work and that nobody holds: `pending` ones older than
+     * `pendingGraceSeconds` (newer ones are on their way through a mailbox), expired leases (a crashed
+     * instance), and failed events whose retry is due (counted as a retry).
+     */
+    readonly claimDue: (
+      lease: Lease,
+      options: { readonly limit: number; readonly pendingGraceSeconds: number }
+    ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
+    /** Settles an event its holder processed; does nothing once the lease has passed to someone else. */
+    readonly finish: (id: EventId, holder: string, outcome: ProcessingOutcome) => Effect.Effect<void>
+    /** Hands back every event `holder` still leases, as `pending`, for another worker (graceful shutdown). */
+    readonly releaseAll: (holder: string) => Effect.Effect<number>
     /** A tenant's events, oldest first. */
     readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<Event>>
     /** `rejected` events chosen by id, or by source and `received_at` in [from, to), oldest first. */
@@ -112,20 +131,62 @@ export class EventRepo extends Context.Service<
         }
       }, Effect.orDie)
 
-      const claimQuery = SqlSchema.findOneOption({
-        Request: Schema.String,
-        Result: EventForProcessing,
-        execute: (id) => sql`
-          UPDATE p_eventhook__event SET status = 'processing'
-          WHERE id = ${id} AND status = 'pending'
-          RETURNING id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id, parsed_payload,
-                    headers, event_type`
-      })
-      const claim = Effect.fn("EventRepo.claim")((id: EventId) => claimQuery(id).pipe(Effect.orDie))
+      const processingColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id,
+        source_id::text AS source_id, parsed_payload, headers, event_type, retry_count, max_retries`)
+      const decodeForProcessing = Schema.decodeUnknownEffect(Schema.Array(EventForProcessing))
 
-      const finish = Effect.fn("EventRepo.finish")((id: EventId, status: FinalStatus, lastError: string | null) =>
-        sql`UPDATE p_eventhook__event SET status = ${status}, last_error = ${lastError}, processed_at = now()
-            WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+      const claim = Effect.fn("EventRepo.claim")(
+        (id: EventId, lease: Lease) =>
+          sql`
+            UPDATE p_eventhook__event
+            SET status = 'processing', locked_by = ${lease.holder},
+                locked_until = now() + make_interval(secs => ${lease.seconds})
+            WHERE id = (SELECT id FROM p_eventhook__event WHERE id = ${id} AND status = 'pending'
+                        FOR UPDATE SKIP LOCKED)
+            RETURNING ${processingColumns}`.pipe(Effect.flatMap(decodeForProcessing), Effect.map(Arr.head)),
+        Effect.orDie
+      )
+
+      const claimDue = Effect.fn("EventRepo.claimDue")(
+        (lease: Lease, options: { readonly limit: number; readonly pendingGraceSeconds: number }) =>
+          sql`
+            UPDATE p_eventhook__event AS e
+            SET status = 'processing', locked_by = ${lease.holder},
+                locked_until = now() + make_interval(secs => ${lease.seconds}),
+                retry_count = CASE WHEN e.status = 'failed' THEN e.retry_count + 1 ELSE e.retry_count END,
+                next_retry_at = NULL
+            WHERE e.id IN (
+              SELECT id FROM p_eventhook__event
+              WHERE (status = 'pending' AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds}))
+                 OR (status = 'processing' AND locked_until < now())
+                 OR (status = 'failed' AND next_retry_at <= now())
+              ORDER BY received_at
+              LIMIT ${options.limit}
+              FOR UPDATE SKIP LOCKED)
+            RETURNING ${sql.literal("e.id::text AS id, e.tenant_id::text AS tenant_id, e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries")}`.pipe(
+            Effect.flatMap(decodeForProcessing)
+          ),
+        Effect.orDie
+      )
+
+      const finish = Effect.fn("EventRepo.finish")((id: EventId, holder: string, outcome: ProcessingOutcome) => {
+        const lastError = outcome.status === "failed" ? outcome.lastError : null
+        const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
+        return sql`
+            UPDATE p_eventhook__event
+            SET status = ${outcome.status}, last_error = ${lastError}, processed_at = now(),
+                next_retry_at = CASE WHEN ${retryIn}::float8 IS NULL THEN NULL
+                                     ELSE now() + make_interval(secs => ${retryIn}::float8) END,
+                locked_by = NULL, locked_until = NULL
+            WHERE id = ${id} AND locked_by = ${holder} AND status = 'processing'`.pipe(Effect.asVoid)
+      }, Effect.orDie)
+
+      const releaseAll = Effect.fn("EventRepo.releaseAll")(
+        (holder: string) =>
+          sql`UPDATE p_eventhook__event SET status = 'pending', locked_by = NULL, locked_until = NULL
+              WHERE locked_by = ${holder} AND status = 'processing'
+              RETURNING id`.pipe(Effect.map((rows) => rows.length)),
+        Effect.orDie
       )
 
       const listQuery = SqlSchema.findAll({
@@ -211,7 +272,9 @@ export class EventRepo extends Context.Service<
       return EventRepo.of({
         insert,
         claim,
+        claimDue,
         finish,
+        releaseAll,
         listForTenant,
         listRejected,
         promote,
