@@ -1,0 +1,234 @@
+import { PgClient } from "@effect/sql-pg"
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Layer, Ref, Schedule } from "effect"
+import { AppConfig } from "../../src/config/AppConfig.ts"
+import type { EventId, SourceId, TenantId, WorkflowExecutionId } from "../../src/domain/ids.ts"
+import { PgWorkflowLauncher } from "../../src/host/PgWorkflowLauncher.ts"
+import { defaultProcessorOptions, Processor } from "../../src/processing/Processor.ts"
+import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
+import { EventRepo } from "../../src/store/EventRepo.ts"
+import { RouteRepo } from "../../src/store/RouteRepo.ts"
+import { SourceRepo } from "../../src/store/SourceRepo.ts"
+import { TenantRepo } from "../../src/store/TenantRepo.ts"
+import { TargetFailed, WorkflowLauncher } from "../../src/targets/WorkflowLauncher.ts"
+import {
+  actionsOfEvent,
+  createRoute,
+  createSource,
+  eventsOfTenant,
+  freshTenant,
+  TestDatabase,
+  testConfig
+} from "../support/TestLayers.ts"
+
+const fastOptions = {
+  ...defaultProcessorOptions,
+  pendingGraceSeconds: 0,
+  sweepIdleMin: "10 millis",
+  sweepIdleMax: "50 millis"
+} as const
+
+const Repos = Layer.mergeAll(
+  TenantRepo.layer,
+  SourceRepo.layer,
+  RouteRepo.layer,
+  EventRepo.layer,
+  EventActionRepo.layer
+)
+const Config = (maxRetriesBase: { retryBaseSeconds: number }) =>
+  Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig(maxRetriesBase))))
+
+/** A processor (its own lease holder) over the shared test database. */
+const processorWith = <R>(launcher: Layer.Layer<WorkflowLauncher, never, R>) =>
+  Processor.layerWith(fastOptions).pipe(Layer.provide(launcher))
+
+class Calls extends Context.Service<Calls, Ref.Ref<Record<string, number>>>()("test/Calls") {
+  static readonly layer = Layer.effect(Calls, Ref.make<Record<string, number>>({}))
+}
+
+/** Fails kind `flaky` the first time it sees each idempotency key, `broken` always, anything else never. */
+const FlakyLauncher = Layer.effect(
+  WorkflowLauncher,
+  Effect.gen(function* () {
+    const calls = yield* Calls
+    return WorkflowLauncher.of({
+      launch: (launch) =>
+        Ref.modify(calls, (seen) => {
+          const count = (seen[launch.idempotencyKey] ?? 0) + 1
+          return [count, { ...seen, [launch.idempotencyKey]: count }] as const
+        }).pipe(
+          Effect.flatMap((count) =>
+            launch.kind === "broken" || (launch.kind === "flaky" && count === 1)
+              ? Effect.fail(new TargetFailed({ message: `${launch.kind} attempt ${count}`, retryable: true }))
+              : Effect.succeed({ executionId: `exec-${launch.kind}-${count}` as WorkflowExecutionId, created: true })
+          )
+        )
+    })
+  })
+)
+
+const insertPending = (tenantId: TenantId, sourceId: SourceId, maxRetries = 3) =>
+  Effect.flatMap(EventRepo, (events) =>
+    events.insert({
+      tenant_id: tenantId,
+      source_id: sourceId,
+      content_type: "application/json",
+      raw_payload: new TextEncoder().encode('{"n":1}'),
+      parsed_payload: { n: 1 },
+      headers: {},
+      event_type: "thing.happened",
+      idempotency_key: null,
+      status: "pending",
+      max_retries: maxRetries,
+      last_error: null,
+      verified: true,
+      verification_error: null,
+      verified_secret_index: null,
+      source_ip: null
+    })
+  ).pipe(Effect.map((stored) => stored.id))
+
+const waitUntil = <A, E, R>(read: Effect.Effect<A, E, R>, done: (value: A) => boolean) =>
+  read.pipe(
+    Effect.filterOrFail(done, () => new Error("condition not reached")),
+    Effect.retry({ schedule: Schedule.spaced("25 millis"), times: 600 }),
+    Effect.orDie
+  )
+
+const eventRow = (tenantId: TenantId, id: EventId) =>
+  Effect.map(eventsOfTenant(tenantId), (rows) => rows.find((row) => row.id === id)!)
+
+describe("retries", () => {
+  const Live = processorWith(FlakyLauncher).pipe(
+    Layer.provideMerge(Calls.layer),
+    Layer.provideMerge(Repos),
+    Layer.provideMerge(TestDatabase),
+    Layer.provideMerge(Config({ retryBaseSeconds: 0.2 }))
+  )
+
+  it.live("a failed action is retried after the backoff; only the actions that failed run again", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      const steady = yield* createRoute(tenant.id, sourceId, {
+        target_type: "workflow",
+        target_config: { workflow_kind: "steady" }
+      })
+      const flaky = yield* createRoute(tenant.id, sourceId, {
+        target_type: "workflow",
+        target_config: { workflow_kind: "flaky" }
+      })
+      const eventId = yield* insertPending(tenant.id, sourceId)
+      yield* (yield* Processor).submit(eventId)
+
+      const failed = yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "failed")
+      assert.strictEqual(failed.retry_count, 0)
+      assert.isNotNull(failed.next_retry_at)
+      assert.match(failed.last_error ?? "", /flaky attempt 1/)
+
+      const delivered = yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+      assert.strictEqual(delivered.retry_count, 1)
+      assert.isNull(delivered.next_retry_at)
+      const actions = yield* actionsOfEvent(eventId)
+      const statusesOf = (routeId: string) =>
+        actions.filter((action) => action.route_id === routeId).map((action) => action.status)
+      assert.deepStrictEqual(statusesOf(steady), ["success"])
+      assert.deepStrictEqual(statusesOf(flaky), ["failed", "success"])
+    }).pipe(Effect.provide(Live))
+  )
+
+  it.live("after max_retries retries the event stays failed with no next retry", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      const broken = yield* createRoute(tenant.id, sourceId, {
+        target_type: "workflow",
+        target_config: { workflow_kind: "broken" }
+      })
+      const eventId = yield* insertPending(tenant.id, sourceId, 2)
+      yield* (yield* Processor).submit(eventId)
+      const final = yield* waitUntil(
+        eventRow(tenant.id, eventId),
+        (row) => row.status === "failed" && row.retry_count === 2 && row.next_retry_at === null
+      )
+      assert.match(final.last_error ?? "", /broken attempt 3/)
+      yield* Effect.sleep("700 millis")
+      const actions = yield* actionsOfEvent(eventId)
+      assert.deepStrictEqual(
+        actions.map((action) => [action.route_id as string, action.status as string]),
+        [
+          [broken, "failed"],
+          [broken, "failed"],
+          [broken, "failed"]
+        ]
+      )
+    }).pipe(Effect.provide(Live))
+  )
+})
+
+describe("crash recovery and several instances", () => {
+  const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
+
+  it.live("an event whose lease was left behind by a crashed instance is reclaimed and processed", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const eventId = yield* insertPending(tenant.id, sourceId)
+      const sql = yield* PgClient.PgClient
+      // What a crash mid-event leaves: processing, leased by an instance that is gone, lease expired.
+      yield* sql`UPDATE p_eventhook__event SET status = 'processing', locked_by = 'crashed-instance',
+                 locked_until = now() - interval '1 second' WHERE id = ${eventId}`
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Layer.build(processorWith(PgWorkflowLauncher))
+          const row = yield* waitUntil(eventRow(tenant.id, eventId), (r) => r.status === "delivered")
+          assert.strictEqual(row.status, "delivered")
+        })
+      )
+      const [count] = yield* sql<{
+        n: number
+      }>`SELECT count(*)::int AS n FROM workflow_execution WHERE tenant_id = ${tenant.id}`
+      assert.strictEqual(count?.n, 1)
+    }).pipe(Effect.provide(Shared))
+  )
+
+  it.live(
+    "two processors on one database process 500 events once each, with no duplicate workflow rows",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "a" } })
+        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "b" } })
+        const ids = yield* Effect.forEach(Array.from({ length: 500 }), () => insertPending(tenant.id, sourceId), {
+          concurrency: 10
+        })
+        const sql = yield* PgClient.PgClient
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const first = yield* Layer.build(processorWith(PgWorkflowLauncher))
+            const second = yield* Layer.build(processorWith(PgWorkflowLauncher))
+            // Both mailboxes get every id, as if both instances had heard of each event; the lease decides.
+            yield* Effect.forEach(ids, (id) => Context.get(first, Processor).submit(id), { discard: true })
+            yield* Effect.forEach(ids, (id) => Context.get(second, Processor).submit(id), { discard: true })
+            yield* waitUntil(
+              sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
+                              WHERE tenant_id = ${tenant.id} AND status = 'delivered'`,
+              (rows) => rows[0]?.n === 500
+            ).pipe(Effect.orDie)
+          })
+        )
+        const [workflows] = yield* sql<{ n: number; distinct_inputs: number }>`
+        SELECT count(*)::int AS n FROM workflow_execution WHERE tenant_id = ${tenant.id}`
+        assert.strictEqual(workflows?.n, 1000)
+        const [actions] = yield* sql<{ n: number; per_route_max: number }>`
+        SELECT count(*)::int AS n, max(c)::int AS per_route_max FROM (
+          SELECT count(*) AS c FROM p_eventhook__event_action a JOIN p_eventhook__event e ON e.id = a.event_id
+          WHERE e.tenant_id = ${tenant.id} GROUP BY a.event_id, a.route_id) per_route`
+        assert.strictEqual(actions?.n, 1000)
+        assert.strictEqual(actions?.per_route_max, 1)
+      }).pipe(Effect.provide(Shared)),
+    60_000
+  )
+})
