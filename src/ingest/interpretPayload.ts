@@ -2,6 +2,7 @@ import { Result } from "effect"
 import type { Source } from "../domain/Source.ts"
 import { extractEventType } from "./eventType.ts"
 import { extractIdempotencyKey } from "./idempotencyKey.ts"
+import { naturalIdempotencyKey } from "./naturalIdempotencyKey.ts"
 import { parsePayload } from "./parse.ts"
 
 export interface Interpreted {
@@ -13,9 +14,12 @@ export interface Interpreted {
 // PostgreSQL's jsonb cannot hold U+0000 (SQLSTATE 22P05), so such a payload cannot be stored parsed.
 const holdsNulCharacter = (parsed: unknown) => parsed !== null && JSON.stringify(parsed).includes("\\u0000")
 
-/** A verified body, parsed, with its event type and dedupe key; a failure says why the body does not parse. */
+/**
+ * A verified body, parsed, with its event type and dedupe key (the source's `idempotency_key_paths`, or when
+ * those are NULL the provider's natural delivery id); a failure says why the body does not parse.
+ */
 export const interpretPayload = (
-  source: Pick<Source, "event_type_config" | "idempotency_key_paths">,
+  source: Pick<Source, "event_type_config" | "idempotency_key_paths" | "verifier_type">,
   headers: Readonly<Record<string, string | undefined>>,
   body: Uint8Array
 ): Result.Result<Interpreted, string> =>
@@ -30,7 +34,11 @@ export const interpretPayload = (
       return {
         parsed_payload: payload,
         event_type: extractEventType(source.event_type_config, input),
-        idempotency_key: extractIdempotencyKey(source.idempotency_key_paths, input)
+        // NULL paths: the provider's natural delivery id; an empty list: no deduplication.
+        idempotency_key:
+          source.idempotency_key_paths === null
+            ? naturalIdempotencyKey(source.verifier_type, headers, payload)
+            : extractIdempotencyKey(source.idempotency_key_paths, input)
       }
     })
   )

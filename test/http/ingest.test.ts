@@ -262,6 +262,40 @@ layer(TestServer(), { excludeTestServices: true })("ingest endpoint", (it) => {
     })
   )
 
+  it.effect("50 concurrent copies of one GitHub delivery: one accepted and processed, 49 duplicates", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, githubSource)
+      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "once" } })
+      const payload = '{"action":"opened","number":50}'
+      const headers = {
+        "x-hub-signature-256": yield* Effect.promise(() => sign(SECRET, payload)),
+        "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "x-github-hook-id": "292430182"
+      }
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 50 }),
+        () => post(ingestPath(tenant.slug, "github"), payload, headers),
+        { concurrency: "unbounded" }
+      )
+      const bodies = answers.map((answer) => answer.json as { status: string; event_id: string; duplicate_of?: string })
+      assert.isTrue(answers.every((answer) => answer.status === 200))
+      const accepted = bodies.filter((body) => body.status === "pending")
+      assert.strictEqual(accepted.length, 1)
+      assert.isTrue(
+        bodies
+          .filter((body) => body.status === "duplicate")
+          .every((body) => body.duplicate_of === accepted[0]!.event_id)
+      )
+      assert.strictEqual((yield* settledEvent(tenant.id, accepted[0]!.event_id)).status, "delivered")
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.strictEqual(rows.length, 50)
+      assert.strictEqual(rows.filter((row) => row.status === "duplicate").length, 49)
+      assert.isTrue(rows.every((row) => row.idempotency_key === "292430182:72d3162e-cc78-11e3-81ab-4c9367dc0958"))
+      assert.strictEqual((yield* workflowsOfTenant(tenant.id)).length, 1)
+    })
+  )
+
   it.effect("a source whose verifier config does not decode rejects every request", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant

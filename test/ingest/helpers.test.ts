@@ -3,6 +3,7 @@ import { Result } from "effect"
 import { extractEventType } from "../../src/ingest/eventType.ts"
 import { headersForStorage } from "../../src/ingest/headers.ts"
 import { extractIdempotencyKey } from "../../src/ingest/idempotencyKey.ts"
+import { naturalIdempotencyKey } from "../../src/ingest/naturalIdempotencyKey.ts"
 import { parseMediaType, parsePayload } from "../../src/ingest/parse.ts"
 import { normalizeSourceIp } from "../../src/ingest/sourceIp.ts"
 import { resolvePath } from "../../src/ingest/valuePath.ts"
@@ -130,4 +131,29 @@ describe("normalizeSourceIp", () => {
     assert.strictEqual(normalizeSourceIp("2001:db8::1"), "2001:db8::1")
     assert.isNull(normalizeSourceIp(null))
   })
+})
+
+describe("naturalIdempotencyKey (PROVIDERS.md)", () => {
+  const cases: Array<[string | null, Record<string, string>, unknown, string | null]> = [
+    ["github", { "x-github-delivery": "d-1", "x-github-hook-id": "42" }, {}, "42:d-1"],
+    ["github", { "x-github-delivery": "d-1" }, {}, "d-1"],
+    ["github", {}, {}, null],
+    ["stripe", {}, { id: "evt_1" }, "evt_1"],
+    ["standard_webhooks", { "webhook-id": "msg_1" }, {}, "msg_1"],
+    ["standard_webhooks", { "svix-id": "msg_2" }, {}, "msg_2"],
+    ["shopify", { "x-shopify-event-id": "e", "x-shopify-webhook-id": "w" }, {}, "e"],
+    ["shopify", { "x-shopify-webhook-id": "w" }, {}, "w"],
+    ["slack", {}, { event_id: "Ev1" }, "Ev1"],
+    ["gitlab", { "x-gitlab-event-uuid": "u" }, {}, "u"],
+    ["linear", { "linear-delivery": "l" }, {}, "l"],
+    ["paddle", {}, { event_id: "evt_p" }, "evt_p"],
+    ["twilio", { "i-twilio-idempotency-token": "t" }, {}, "t"],
+    ["square", {}, { event_id: "sq" }, "sq"],
+    ["zoom", {}, { event_id: "z" }, null],
+    ["hmac", { "x-github-delivery": "d" }, { id: "x" }, null],
+    [null, {}, { id: "x" }, null]
+  ]
+  for (const [type, headers, body, expected] of cases) {
+    it(`${type}: ${expected}`, () => assert.strictEqual(naturalIdempotencyKey(type, headers, body), expected))
+  }
 })
