@@ -3,7 +3,7 @@ import { Cause, Console, Effect, Exit, Layer, References, Runtime } from "effect
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AppConfig } from "./config/AppConfig.ts"
-import { PgWorkflowLauncher } from "./host/PgWorkflowLauncher.ts"
+import { PgHost } from "./host/PgHost.ts"
 import { EventhookApi } from "./http/Api.ts"
 import { FallbackRoutes } from "./http/fallbackRoutes.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
@@ -65,7 +65,7 @@ export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServ
 ) =>
   HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
     Layer.merge(ListeningLine),
-    Layer.provide(PgWorkflowLauncher),
+    Layer.provide(PgHost),
     Layer.provideMerge(
       Layer.unwrap(Effect.map(AppConfig, (config) => httpServer({ host: config.host, port: config.port })))
     ),

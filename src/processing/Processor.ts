@@ -84,13 +84,16 @@ export class Processor extends Context.Service<
           if (tiers.length === 0) return yield* events.finish(event.id, lease.holder, { status: "unrouted" })
           const done = yield* actions.succeededRoutes(event.id)
           const errors: Array<string> = []
+          let retryable = false
           for (const tier of tiers) {
             const pending = tier.filter((route) => !done.has(route.id))
             const outcomes = yield* Effect.forEach(pending, (route) => runRoute(route, event), {
               concurrency: "unbounded"
             })
             outcomes.forEach((outcome, index) => {
-              if (outcome.status === "failed") errors.push(`route ${pending[index]!.id}: ${outcome.error_message}`)
+              if (outcome.status !== "failed") return
+              errors.push(`route ${pending[index]!.id}: ${outcome.error_message}`)
+              retryable ||= outcome.retryable
             })
           }
           const outcome: ProcessingOutcome =
@@ -99,11 +102,14 @@ export class Processor extends Context.Service<
               : {
                   status: "failed",
                   lastError: errors.join("; "),
-                  retryInSeconds: nextRetryDelaySeconds({
-                    baseSeconds: config.retryBaseSeconds,
-                    retriesDone: event.retry_count,
-                    maxRetries: event.max_retries
-                  })
+                  // Only a failure that may pass later (not a broken target config) is worth a retry.
+                  retryInSeconds: retryable
+                    ? nextRetryDelaySeconds({
+                        baseSeconds: config.retryBaseSeconds,
+                        retriesDone: event.retry_count,
+                        maxRetries: event.max_retries
+                      })
+                    : null
                 }
           yield* events.finish(event.id, lease.holder, outcome)
         })

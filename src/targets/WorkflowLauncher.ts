@@ -1,7 +1,11 @@
-import { Context, type Effect, Schema } from "effect"
-import type { TenantId, WorkflowExecutionId } from "../domain/ids.ts"
+import { Context, type Effect } from "effect"
+import type { TenantId } from "../domain/ids.ts"
+import type { TargetFailed } from "./TargetFailed.ts"
 
-export interface WorkflowLaunch {
+export { TargetFailed } from "./TargetFailed.ts"
+
+/** What a workflow or task target asks of the host. */
+export interface ExecutionLaunch {
   readonly tenantId: TenantId
   readonly kind: string
   readonly queue: string
@@ -9,18 +13,16 @@ export interface WorkflowLaunch {
   /** The same key must return the same execution, never start a second one. */
   readonly idempotencyKey: string
 }
+export type WorkflowLaunch = ExecutionLaunch
 
-export class TargetFailed extends Schema.TaggedError<TargetFailed>()("TargetFailed", {
-  message: Schema.String,
-  retryable: Schema.Boolean
-}) {}
+export interface Launched {
+  readonly executionId: string
+  /** False when the key named an execution that already existed. */
+  readonly created: boolean
+}
 
 /** Starts a workflow for a matched route. The standalone server provides the PostgreSQL reference host. */
 export class WorkflowLauncher extends Context.Service<
   WorkflowLauncher,
-  {
-    readonly launch: (
-      launch: WorkflowLaunch
-    ) => Effect.Effect<{ readonly executionId: WorkflowExecutionId; readonly created: boolean }, TargetFailed>
-  }
+  { readonly launch: (launch: ExecutionLaunch) => Effect.Effect<Launched, TargetFailed> }
 >()("eventhook/targets/WorkflowLauncher") {}

@@ -1,9 +1,12 @@
-import { Effect, Result } from "effect"
+import { Effect, Predicate, Result } from "effect"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { ActionStatus } from "../domain/EventAction.ts"
 import type { Route } from "../domain/Route.ts"
 import { decodeTargetConfig } from "../domain/TargetConfig.ts"
-import { resolvePath } from "../ingest/valuePath.ts"
+import { resolvePath, resolvePathValue } from "../ingest/valuePath.ts"
+import { PromiseResolver } from "./PromiseResolver.ts"
+import type { TargetFailed } from "./TargetFailed.ts"
+import { TaskLauncher } from "./TaskLauncher.ts"
 import { WorkflowLauncher } from "./WorkflowLauncher.ts"
 
 export interface ActionOutcome {
@@ -12,15 +15,33 @@ export interface ActionOutcome {
   readonly task_execution_id: string | null
   readonly promise_id: string | null
   readonly error_message: string | null
+  /** For a failure: whether a later retry may succeed. */
+  readonly retryable: boolean
 }
 
-const failed = (message: string): ActionOutcome => ({
+interface LinkedIds {
+  readonly workflow_execution_id: string | null
+  readonly task_execution_id: string | null
+  readonly promise_id: string | null
+}
+const none: LinkedIds = { workflow_execution_id: null, task_execution_id: null, promise_id: null }
+
+const failed = (message: string, retryable: boolean): ActionOutcome => ({
   status: "failed",
-  workflow_execution_id: null,
-  task_execution_id: null,
-  promise_id: null,
-  error_message: message
+  ...none,
+  error_message: message,
+  retryable
 })
+const fromTargetFailure = (error: TargetFailed) => Effect.succeed(failed(error.message, error.retryable))
+const succeeded = (ids: Partial<LinkedIds>): ActionOutcome => ({
+  status: "success",
+  ...none,
+  ...ids,
+  error_message: null,
+  retryable: false
+})
+
+const DEFAULT_REJECTION = "Rejected via webhook"
 
 /**
  * The idempotency key of one route's action on one event: the value at the configured path (scoped to the
@@ -39,7 +60,8 @@ export const actionIdempotencyKey = (
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 export const executeRoute = Effect.fn("executeRoute")(function* (route: Route, event: EventForProcessing) {
   const target = decodeTargetConfig(route.target_type, route.target_config)
-  if (Result.isFailure(target)) return failed(`invalid target_config: ${target.failure}`)
+  if (Result.isFailure(target)) return failed(`invalid target_config: ${target.failure}`, false)
+  const input = { headers: event.headers, body: event.parsed_payload }
   switch (target.success.type) {
     case "workflow": {
       const { config } = target.success
@@ -53,22 +75,48 @@ export const executeRoute = Effect.fn("executeRoute")(function* (route: Route, e
           idempotencyKey: actionIdempotencyKey(route, event, config.idempotency_key_path)
         })
         .pipe(
-          Effect.map(
-            ({ executionId }): ActionOutcome => ({
-              status: "success",
-              workflow_execution_id: executionId,
-              task_execution_id: null,
-              promise_id: null,
-              error_message: null
-            })
-          ),
-          Effect.catchTag("TargetFailed", (error) => Effect.succeed(failed(error.message)))
+          Effect.map(({ executionId }) => succeeded({ workflow_execution_id: executionId })),
+          Effect.catchTag("TargetFailed", fromTargetFailure)
         )
     }
-    case "task":
-    case "promise":
-      // The processing engine (issue 4) brings the task and promise targets; until then the action fails
-      // visibly rather than pretending to succeed.
-      return failed(`target_type ${target.success.type} is not supported yet`)
+    case "task": {
+      const { config } = target.success
+      const launcher = yield* TaskLauncher
+      return yield* launcher
+        .launch({
+          tenantId: event.tenant_id,
+          kind: config.task_kind,
+          queue: config.queue ?? "default",
+          input: event.parsed_payload,
+          idempotencyKey: actionIdempotencyKey(route, event, config.idempotency_key_path)
+        })
+        .pipe(
+          Effect.map(({ executionId }) => succeeded({ task_execution_id: executionId })),
+          Effect.catchTag("TargetFailed", fromTargetFailure)
+        )
+    }
+    case "promise": {
+      const { config } = target.success
+      const keyValue = resolvePath(config.idempotency_key_path, input)
+      if (keyValue === null) return failed(`${config.idempotency_key_path} does not resolve to a key`, false)
+      const errorText = config.error_path === undefined ? undefined : resolvePathValue(config.error_path, input)
+      const resolver = yield* PromiseResolver
+      return yield* resolver
+        .settle({
+          tenantId: event.tenant_id,
+          key: `${config.idempotency_key_prefix ?? ""}${keyValue}`,
+          outcome: config.resolve
+            ? {
+                resolve: true,
+                value:
+                  config.value_path === undefined ? event.parsed_payload : resolvePathValue(config.value_path, input)
+              }
+            : { resolve: false, error: Predicate.isString(errorText) ? errorText : DEFAULT_REJECTION }
+        })
+        .pipe(
+          Effect.map(({ promiseId }) => succeeded({ promise_id: promiseId })),
+          Effect.catchTag("TargetFailed", fromTargetFailure)
+        )
+    }
   }
 })

@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { EventId } from "../../src/domain/ids.ts"
 import { EventhookCore, Reverify } from "../../src/Eventhook.ts"
-import { PgWorkflowLauncher } from "../../src/host/PgWorkflowLauncher.ts"
+import { PgHost } from "../../src/host/PgHost.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import {
   actionsOfEvent,
@@ -42,7 +42,7 @@ const githubDelivery = (tenantSlug: string, payload: string, secret: string, del
       })
   )
 
-const App = EventhookCore.pipe(Layer.provide(PgWorkflowLauncher), Layer.provideMerge(TestServer()))
+const App = EventhookCore.pipe(Layer.provide(PgHost), Layer.provideMerge(TestServer()))
 
 layer(App, { excludeTestServices: true })("quarantine → re-verify → promote", (it) => {
   it.effect("events rejected under a wrong secret are promoted once the secret is fixed, then processed", () =>

@@ -12,6 +12,8 @@ import { EventRepo } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
+import { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
+import { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
 import type { WorkflowLaunch } from "../../src/targets/WorkflowLauncher.ts"
 import {
   actionsOfEvent,
@@ -43,8 +45,22 @@ const InMemoryLauncher = Layer.effect(
   })
 )
 
+/** The host's task and promise targets: tasks are kept in memory, and every promise is already settled. */
+const InMemoryTasks = Layer.succeed(
+  TaskLauncher,
+  TaskLauncher.of({
+    launch: (launch) => Effect.succeed({ executionId: `task-${launch.idempotencyKey}`, created: true })
+  })
+)
+const SettledPromises = Layer.succeed(
+  PromiseResolver,
+  PromiseResolver.of({
+    settle: (settlement) => Effect.succeed({ promiseId: `promise-${settlement.key}`, changed: false })
+  })
+)
+
 const HostApp = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
-  Layer.provide(InMemoryLauncher),
+  Layer.provide(Layer.mergeAll(InMemoryLauncher, InMemoryTasks, SettledPromises)),
   Layer.provideMerge(Launches.layer),
   Layer.provideMerge(NodeHttpServer.layerTest),
   Layer.provideMerge(

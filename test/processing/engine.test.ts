@@ -3,13 +3,15 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Ref, Schedule } from "effect"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import type { EventId, SourceId, TenantId, WorkflowExecutionId } from "../../src/domain/ids.ts"
-import { PgWorkflowLauncher } from "../../src/host/PgWorkflowLauncher.ts"
+import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
 import { defaultProcessorOptions, Processor } from "../../src/processing/Processor.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
+import type { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
+import type { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
 import { TargetFailed, WorkflowLauncher } from "../../src/targets/WorkflowLauncher.ts"
 import {
   actionsOfEvent,
@@ -39,8 +41,8 @@ const Config = (maxRetriesBase: { retryBaseSeconds: number }) =>
   Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig(maxRetriesBase))))
 
 /** A processor (its own lease holder) over the shared test database. */
-const processorWith = <R>(launcher: Layer.Layer<WorkflowLauncher, never, R>) =>
-  Processor.layerWith(fastOptions).pipe(Layer.provide(launcher))
+const processorWith = <R>(targets: Layer.Layer<WorkflowLauncher | TaskLauncher | PromiseResolver, never, R>) =>
+  Processor.layerWith(fastOptions).pipe(Layer.provide(targets))
 
 class Calls extends Context.Service<Calls, Ref.Ref<Record<string, number>>>()("test/Calls") {
   static readonly layer = Layer.effect(Calls, Ref.make<Record<string, number>>({}))
@@ -99,7 +101,7 @@ const eventRow = (tenantId: TenantId, id: EventId) =>
   Effect.map(eventsOfTenant(tenantId), (rows) => rows.find((row) => row.id === id)!)
 
 describe("retries", () => {
-  const Live = processorWith(FlakyLauncher).pipe(
+  const Live = processorWith(Layer.mergeAll(FlakyLauncher, PgTaskLauncher, PgPromiseResolver)).pipe(
     Layer.provideMerge(Calls.layer),
     Layer.provideMerge(Repos),
     Layer.provideMerge(TestDatabase),
@@ -181,7 +183,7 @@ describe("crash recovery and several instances", () => {
                  locked_until = now() - interval '1 second' WHERE id = ${eventId}`
       yield* Effect.scoped(
         Effect.gen(function* () {
-          yield* Layer.build(processorWith(PgWorkflowLauncher))
+          yield* Layer.build(processorWith(PgHost))
           const row = yield* waitUntil(eventRow(tenant.id, eventId), (r) => r.status === "delivered")
           assert.strictEqual(row.status, "delivered")
         })
@@ -207,8 +209,8 @@ describe("crash recovery and several instances", () => {
         const sql = yield* PgClient.PgClient
         yield* Effect.scoped(
           Effect.gen(function* () {
-            const first = yield* Layer.build(processorWith(PgWorkflowLauncher))
-            const second = yield* Layer.build(processorWith(PgWorkflowLauncher))
+            const first = yield* Layer.build(processorWith(PgHost))
+            const second = yield* Layer.build(processorWith(PgHost))
             // Both mailboxes get every id, as if both instances had heard of each event; the lease decides.
             yield* Effect.forEach(ids, (id) => Context.get(first, Processor).submit(id), { discard: true })
             yield* Effect.forEach(ids, (id) => Context.get(second, Processor).submit(id), { discard: true })

@@ -7,9 +7,10 @@ import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
 import type { Event } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { EventhookRoutes } from "../../src/Eventhook.ts"
-import { PgWorkflowLauncher } from "../../src/host/PgWorkflowLauncher.ts"
+import { PgHost } from "../../src/host/PgHost.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
+import { PromiseRepo } from "../../src/store/PromiseRepo.ts"
 import { type NewRoute, RouteRepo } from "../../src/store/RouteRepo.ts"
 import { type NewSource, SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
@@ -43,13 +44,14 @@ const Fixtures = Layer.mergeAll(
   SourceRepo.layer,
   RouteRepo.layer,
   EventRepo.layer,
-  EventActionRepo.layer
+  EventActionRepo.layer,
+  PromiseRepo.layer
 )
 
 /** Eventhook's routes on a real HTTP server on a random port, an HttpClient pointed at it, and fixtures. */
 export const TestServer = (overrides: Partial<AppConfigShape> = {}, database = TestDatabase) =>
   HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provide(PgWorkflowLauncher),
+    Layer.provide(PgHost),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(Fixtures),
     Layer.provideMerge(database),

@@ -1,0 +1,61 @@
+import { Effect, Layer, Option } from "effect"
+import { type ExecutionKind, ExecutionRepo } from "../store/ExecutionRepo.ts"
+import { PromiseRepo } from "../store/PromiseRepo.ts"
+import { PromiseResolver } from "../targets/PromiseResolver.ts"
+import { TargetFailed } from "../targets/TargetFailed.ts"
+import { TaskLauncher } from "../targets/TaskLauncher.ts"
+import { type ExecutionLaunch, WorkflowLauncher } from "../targets/WorkflowLauncher.ts"
+
+// The reference host on PostgreSQL (CONTRACT §4, §6): what the standalone server's targets write.
+
+// Providers retry for up to three days (Stripe); a week covers every retry schedule we know of.
+export const IDEMPOTENCY_KEY_TTL_DAYS = 7
+
+const launcher = (kind: ExecutionKind, executions: ExecutionRepo["Service"]) =>
+  Effect.fn(`Pg${kind}Launcher.launch`)(function* (launch: ExecutionLaunch) {
+    const execution = yield* executions.createOnce(kind, {
+      tenant_id: launch.tenantId,
+      kind: launch.kind,
+      queue: launch.queue,
+      input: launch.input,
+      idempotency_key: launch.idempotencyKey,
+      key_ttl_days: IDEMPOTENCY_KEY_TTL_DAYS
+    })
+    return { executionId: execution.id, created: execution.created }
+  })
+
+/** A `PENDING` row in `workflow_execution` per launch, once per idempotency key. */
+export const PgWorkflowLauncher = Layer.effect(
+  WorkflowLauncher,
+  Effect.map(ExecutionRepo, (executions) => WorkflowLauncher.of({ launch: launcher("workflow", executions) }))
+).pipe(Layer.provide(ExecutionRepo.layer))
+
+/** A `PENDING` row in `task_execution` per launch, once per idempotency key. */
+export const PgTaskLauncher = Layer.effect(
+  TaskLauncher,
+  Effect.map(ExecutionRepo, (executions) => TaskLauncher.of({ launch: launcher("task", executions) }))
+).pipe(Layer.provide(ExecutionRepo.layer))
+
+/** Settles the `promise` row registered in `idempotency_key` under the key, once. */
+export const PgPromiseResolver = Layer.effect(
+  PromiseResolver,
+  Effect.gen(function* () {
+    const promises = yield* PromiseRepo
+    return PromiseResolver.of({
+      settle: Effect.fn("PgPromiseResolver.settle")(function* (settlement) {
+        const found = yield* promises.findByKey(settlement.tenantId, settlement.key)
+        if (Option.isNone(found)) {
+          return yield* new TargetFailed({ message: "no promise is registered under this key", retryable: true })
+        }
+        const changed = yield* promises.settle(
+          found.value,
+          settlement.outcome.resolve ? { value: settlement.outcome.value } : { error: settlement.outcome.error }
+        )
+        return { promiseId: found.value, changed }
+      })
+    })
+  })
+).pipe(Layer.provide(PromiseRepo.layer))
+
+/** All three reference targets. */
+export const PgHost = Layer.mergeAll(PgWorkflowLauncher, PgTaskLauncher, PgPromiseResolver)
