@@ -12,6 +12,7 @@ import { RetryAfterOn503 } from "./http/retryAfter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { Reverify } from "./ingest/Reverify.ts"
 import { Processor } from "./processing/Processor.ts"
+import { Reprocess } from "./processing/Reprocess.ts"
 import { DatabaseLive } from "./store/Database.ts"
 import { DatabaseHealth } from "./store/DatabaseHealth.ts"
 import { EventActionRepo } from "./store/EventActionRepo.ts"
@@ -21,12 +22,15 @@ import { SourceRepo } from "./store/SourceRepo.ts"
 
 export { EventhookApi } from "./http/Api.ts"
 export { Reverify } from "./ingest/Reverify.ts"
+export { Reprocess } from "./processing/Reprocess.ts"
+export { PromiseResolver } from "./targets/PromiseResolver.ts"
+export { TaskLauncher } from "./targets/TaskLauncher.ts"
 export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
 
 const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
 
 /** Ingest and processing. Needs a PgClient, AppConfig and the host's targets (WorkflowLauncher). */
-export const EventhookCore = Layer.mergeAll(Ingest.layer, Reverify.layer, DatabaseHealth.layer).pipe(
+export const EventhookCore = Layer.mergeAll(Ingest.layer, Reverify.layer, Reprocess.layer, DatabaseHealth.layer).pipe(
   Layer.provideMerge(Processor.layer),
   Layer.provideMerge(Repositories)
 )

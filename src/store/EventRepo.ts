@@ -24,6 +24,19 @@ export type RejectedSelection =
       readonly limit: number
     }
 
+export type ReprocessSelection =
+  | { readonly _tag: "ByIds"; readonly eventIds: ReadonlyArray<EventId> }
+  | {
+      readonly _tag: "ByFilter"
+      readonly sourceId?: SourceId
+      readonly status?: "failed" | "unrouted"
+      readonly eventType?: string
+      readonly from?: Date
+      readonly to?: Date
+      /** Required: a filter never resets an unbounded number of events. */
+      readonly limit: number
+    }
+
 export interface Lease {
   readonly holder: string
   readonly seconds: number
@@ -71,6 +84,11 @@ export class EventRepo extends Context.Service<
     /** A rejected event that now verifies but whose body does not parse becomes `failed`. */
     readonly failVerified: (id: EventId, lastError: string, secretIndex: number | null) => Effect.Effect<void>
     readonly setVerificationError: (id: EventId, verificationError: string) => Effect.Effect<void>
+    /** Resets a tenant's `failed`/`unrouted` events to `pending`, with a fresh retry budget. */
+    readonly resetForReprocess: (
+      tenantId: TenantId,
+      selection: ReprocessSelection
+    ) => Effect.Effect<ReadonlyArray<EventId>>
   }
 >()("eventhook/store/EventRepo") {
   static readonly layer = Layer.effect(
@@ -269,7 +287,38 @@ export class EventRepo extends Context.Service<
               WHERE id = ${id} AND status = 'rejected'`.pipe(Effect.asVoid, Effect.orDie)
       )
 
+      const resetForReprocess = Effect.fn("EventRepo.resetForReprocess")(
+        (tenantId: TenantId, selection: ReprocessSelection) => {
+          const chosen =
+            selection._tag === "ByIds"
+              ? sql`SELECT id FROM p_eventhook__event
+                    WHERE tenant_id = ${tenantId} AND status IN ('failed', 'unrouted')
+                      AND id::text IN ${sql.in(selection.eventIds.length === 0 ? [""] : selection.eventIds)}
+                    FOR UPDATE SKIP LOCKED`
+              : sql`SELECT id FROM p_eventhook__event
+                    WHERE ${sql.and([
+                      sql`tenant_id = ${tenantId}`,
+                      selection.status === undefined
+                        ? sql`status IN ('failed', 'unrouted')`
+                        : sql`status = ${selection.status}`,
+                      ...(selection.sourceId === undefined ? [] : [sql`source_id = ${selection.sourceId}`]),
+                      ...(selection.eventType === undefined ? [] : [sql`event_type = ${selection.eventType}`]),
+                      ...(selection.from === undefined ? [] : [sql`received_at >= ${selection.from}`]),
+                      ...(selection.to === undefined ? [] : [sql`received_at < ${selection.to}`])
+                    ])}
+                    ORDER BY received_at LIMIT ${selection.limit}
+                    FOR UPDATE SKIP LOCKED`
+          return sql<{ readonly id: string }>`
+            UPDATE p_eventhook__event
+            SET status = 'pending', retry_count = 0, next_retry_at = NULL, processed_at = NULL
+            WHERE id IN (${chosen})
+            RETURNING id::text AS id`.pipe(Effect.map((rows) => rows.map((row) => row.id as EventId)))
+        },
+        Effect.orDie
+      )
+
       return EventRepo.of({
+        resetForReprocess,
         insert,
         claim,
         claimDue,
