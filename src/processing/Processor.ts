@@ -6,7 +6,7 @@ import type { Route } from "../domain/Route.ts"
 import { EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
-import { executeRoute } from "../targets/executeRoute.ts"
+import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
 import type { WorkflowLauncher } from "../targets/WorkflowLauncher.ts"
 import { nextRetryDelaySeconds } from "./backoff.ts"
 import { routeTiers } from "./matchRoutes.ts"
@@ -25,6 +25,8 @@ export interface ProcessorOptions {
   readonly sweepBatch: number
   readonly sweepIdleMin: Duration.Input
   readonly sweepIdleMax: Duration.Input
+  /** The longest one target may take; it bounds how long a shutdown waits for in-flight actions too. */
+  readonly actionTimeout: Duration.Input
 }
 
 export const defaultProcessorOptions: ProcessorOptions = {
@@ -34,8 +36,18 @@ export const defaultProcessorOptions: ProcessorOptions = {
   pendingGraceSeconds: 5,
   sweepBatch: 50,
   sweepIdleMin: "100 millis",
-  sweepIdleMax: "2 seconds"
+  sweepIdleMax: "2 seconds",
+  actionTimeout: "30 seconds"
 }
+
+const timedOut = (timeout: Duration.Input): ActionOutcome => ({
+  status: "failed",
+  workflow_execution_id: null,
+  task_execution_id: null,
+  promise_id: null,
+  error_message: `the target did not answer within ${Duration.format(Duration.fromInputUnsafe(timeout))}`,
+  retryable: true
+})
 
 export class Processor extends Context.Service<
   Processor,
@@ -66,7 +78,13 @@ export class Processor extends Context.Service<
 
         const runRoute = Effect.fn("Processor.runRoute")(function* (route: Route, event: EventForProcessing) {
           const startedAt = yield* DateTime.now
-          const outcome = yield* executeRoute(route, event)
+          // A target that hangs must not hold the event (or a shutdown) forever: it fails, retryably.
+          const outcome = yield* executeRoute(route, event).pipe(
+            Effect.timeoutOrElse({
+              duration: options.actionTimeout,
+              orElse: () => Effect.succeed(timedOut(options.actionTimeout))
+            })
+          )
           yield* actions.record({
             event_id: event.id,
             route_id: route.id,

@@ -168,6 +168,42 @@ describe("retries", () => {
   )
 })
 
+/** Takes its time: long enough to stop the processor while an action is in flight. */
+const SlowLauncher = Layer.succeed(
+  WorkflowLauncher,
+  WorkflowLauncher.of({
+    launch: (launch) =>
+      Effect.sleep("400 millis").pipe(Effect.as({ executionId: `slow-${launch.idempotencyKey}`, created: true }))
+  })
+)
+
+describe("shutdown", () => {
+  const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
+  it.live("an event in flight when the processor stops finishes; nothing stays leased", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "slow" } })
+      const eventId = yield* insertPending(tenant.id, sourceId)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const context = yield* Layer.build(
+            processorWith(Layer.mergeAll(SlowLauncher, PgTaskLauncher, PgPromiseResolver))
+          )
+          yield* Context.get(context, Processor).submit(eventId)
+          yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "processing")
+        })
+      )
+      const row = yield* eventRow(tenant.id, eventId)
+      assert.strictEqual(row.status, "delivered")
+      const sql = yield* PgClient.PgClient
+      const [held] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
+                                                WHERE tenant_id = ${tenant.id} AND locked_by IS NOT NULL`
+      assert.strictEqual(held?.n, 0)
+    }).pipe(Effect.provide(Shared))
+  )
+})
+
 describe("crash recovery and several instances", () => {
   const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
 
