@@ -10,5 +10,3 @@ export const EventId = Schema.String.pipe(Schema.brand("EventId"))
 export type EventId = typeof EventId.Type
 export const EventActionId = Schema.String.pipe(Schema.brand("EventActionId"))
 export type EventActionId = typeof EventActionId.Type
-export const WorkflowExecutionId = Schema.String.pipe(Schema.brand("WorkflowExecutionId"))
-export type WorkflowExecutionId = typeof WorkflowExecutionId.Type

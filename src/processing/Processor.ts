@@ -7,7 +7,6 @@ import { EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
-import type { WorkflowLauncher } from "../targets/WorkflowLauncher.ts"
 import { nextRetryDelaySeconds } from "./backoff.ts"
 import { routeTiers } from "./matchRoutes.ts"
 
@@ -174,5 +173,3 @@ export class Processor extends Context.Service<
 
   static readonly layer = Processor.layerWith(defaultProcessorOptions)
 }
-
-export type ProcessorRequirements = EventRepo | RouteRepo | EventActionRepo | WorkflowLauncher | AppConfig

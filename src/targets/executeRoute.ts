@@ -57,6 +57,21 @@ export const actionIdempotencyKey = (
   return value === null ? `eventhook:${event.id}:${route.id}` : `eventhook:${route.id}:${value}`
 }
 
+/** A workflow or task: one execution per idempotency key, input = the parsed payload. */
+const launchOnce = (
+  launcher: WorkflowLauncher["Service"] | TaskLauncher["Service"],
+  route: Route,
+  event: EventForProcessing,
+  target: { readonly kind: string; readonly queue?: string; readonly idempotency_key_path?: string }
+) =>
+  launcher.launch({
+    tenantId: event.tenant_id,
+    kind: target.kind,
+    queue: target.queue ?? "default",
+    input: event.parsed_payload,
+    idempotencyKey: actionIdempotencyKey(route, event, target.idempotency_key_path)
+  })
+
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 export const executeRoute = Effect.fn("executeRoute")(function* (route: Route, event: EventForProcessing) {
   const target = decodeTargetConfig(route.target_type, route.target_config)
@@ -66,34 +81,18 @@ export const executeRoute = Effect.fn("executeRoute")(function* (route: Route, e
     case "workflow": {
       const { config } = target.success
       const launcher = yield* WorkflowLauncher
-      return yield* launcher
-        .launch({
-          tenantId: event.tenant_id,
-          kind: config.workflow_kind,
-          queue: config.queue ?? "default",
-          input: event.parsed_payload,
-          idempotencyKey: actionIdempotencyKey(route, event, config.idempotency_key_path)
-        })
-        .pipe(
-          Effect.map(({ executionId }) => succeeded({ workflow_execution_id: executionId })),
-          Effect.catchTag("TargetFailed", fromTargetFailure)
-        )
+      return yield* launchOnce(launcher, route, event, { kind: config.workflow_kind, ...config }).pipe(
+        Effect.map(({ executionId }) => succeeded({ workflow_execution_id: executionId })),
+        Effect.catchTag("TargetFailed", fromTargetFailure)
+      )
     }
     case "task": {
       const { config } = target.success
       const launcher = yield* TaskLauncher
-      return yield* launcher
-        .launch({
-          tenantId: event.tenant_id,
-          kind: config.task_kind,
-          queue: config.queue ?? "default",
-          input: event.parsed_payload,
-          idempotencyKey: actionIdempotencyKey(route, event, config.idempotency_key_path)
-        })
-        .pipe(
-          Effect.map(({ executionId }) => succeeded({ task_execution_id: executionId })),
-          Effect.catchTag("TargetFailed", fromTargetFailure)
-        )
+      return yield* launchOnce(launcher, route, event, { kind: config.task_kind, ...config }).pipe(
+        Effect.map(({ executionId }) => succeeded({ task_execution_id: executionId })),
+        Effect.catchTag("TargetFailed", fromTargetFailure)
+      )
     }
     case "promise": {
       const { config } = target.success

@@ -50,3 +50,22 @@ export const headerValue = (
     ? Result.fail(new VerificationFailed({ reason: "missing_header", detail: `${name.toLowerCase()} is missing` }))
     : Result.succeed(value)
 }
+
+/** A header holding the base64 HMAC-SHA256 of `message` (Shopify, Square). */
+export const verifyBase64HmacHeader = (options: {
+  readonly request: { readonly headers: Readonly<Record<string, string | undefined>> }
+  readonly header: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  readonly message: Uint8Array
+}): Result.Result<Verified, VerificationFailed> =>
+  Result.flatMap(headerValue(options.request.headers, options.header), (value) => {
+    const signature = decodeSignature(value.trim(), "base64")
+    return signature === undefined
+      ? Result.fail(new VerificationFailed({ reason: "malformed_header", detail: `${options.header} is not base64` }))
+      : matchSignatures({
+          algorithm: "sha256",
+          secrets: options.secrets,
+          message: options.message,
+          signatures: [signature]
+        })
+  })

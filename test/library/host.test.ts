@@ -5,7 +5,6 @@ import { assert, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Ref } from "effect"
 import { HttpClient, HttpClientRequest, HttpRouter } from "effect/http"
 import { AppConfig } from "../../src/config/AppConfig.ts"
-import type { WorkflowExecutionId } from "../../src/domain/ids.ts"
 import { EventhookRoutes, TargetFailed, WorkflowLauncher } from "../../src/Eventhook.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
@@ -39,7 +38,7 @@ const InMemoryLauncher = Layer.effect(
         launch.kind === "broken"
           ? Effect.fail(new TargetFailed({ message: "the host refused it", retryable: false }))
           : Ref.updateAndGet(launches, (all) => [...all, launch]).pipe(
-              Effect.map((all) => ({ executionId: `host-${all.length}` as WorkflowExecutionId, created: true }))
+              Effect.map((all) => ({ executionId: `host-${all.length}`, created: true }))
             )
     })
   })

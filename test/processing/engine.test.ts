@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Ref, Schedule } from "effect"
 import { AppConfig } from "../../src/config/AppConfig.ts"
-import type { EventId, SourceId, TenantId, WorkflowExecutionId } from "../../src/domain/ids.ts"
+import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
 import { defaultProcessorOptions, Processor } from "../../src/processing/Processor.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
@@ -62,7 +62,7 @@ const FlakyLauncher = Layer.effect(
           Effect.flatMap((count) =>
             launch.kind === "broken" || (launch.kind === "flaky" && count === 1)
               ? Effect.fail(new TargetFailed({ message: `${launch.kind} attempt ${count}`, retryable: true }))
-              : Effect.succeed({ executionId: `exec-${launch.kind}-${count}` as WorkflowExecutionId, created: true })
+              : Effect.succeed({ executionId: `exec-${launch.kind}-${count}`, created: true })
           )
         )
     })
