@@ -10,6 +10,7 @@ import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
 import { RetryAfterOn503 } from "./http/retryAfter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
+import { RateLimiter } from "./ingest/RateLimiter.ts"
 import { Reverify } from "./ingest/Reverify.ts"
 import { Processor } from "./processing/Processor.ts"
 import { Reprocess } from "./processing/Reprocess.ts"
@@ -32,7 +33,7 @@ const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo
 /** Ingest and processing. Needs a PgClient, AppConfig and the host's targets (WorkflowLauncher). */
 export const EventhookCore = Layer.mergeAll(Ingest.layer, Reverify.layer, Reprocess.layer, DatabaseHealth.layer).pipe(
   Layer.provideMerge(Processor.layer),
-  Layer.provideMerge(Repositories)
+  Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer))
 )
 
 /** Eventhook's HTTP routes (ingest, health, 405/404 fallbacks), for a host's HttpRouter. */

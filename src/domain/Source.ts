@@ -11,7 +11,9 @@ export const Source = Schema.Struct({
   verifier_type: Schema.NullOr(Schema.String),
   verifier_config: Schema.Unknown,
   idempotency_key_paths: Schema.NullOr(Schema.Array(Schema.String)),
-  event_type_config: Schema.Unknown
+  event_type_config: Schema.Unknown,
+  rate_limit_per_second: Schema.NullOr(Schema.Number),
+  rate_limit_burst: Schema.NullOr(Schema.Int)
 })
 export type Source = typeof Source.Type
 

@@ -26,4 +26,9 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
   limitBytes: Schema.Number
 }) {}
 
-export type IngestError = SourceNotFound | RequestRejected | InvalidPayload | PayloadTooLarge
+/** The source's token bucket is empty; nothing is stored. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  retryAfterSeconds: Schema.Int
+}) {}
+
+export type IngestError = SourceNotFound | RequestRejected | InvalidPayload | PayloadTooLarge | RateLimited

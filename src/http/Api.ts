@@ -5,6 +5,7 @@ import {
   InvalidPayloadResponse,
   NotFoundResponse,
   PayloadTooLargeResponse,
+  RateLimitedResponse,
   UnavailableResponse,
   VerificationFailedResponse
 } from "./ApiErrors.ts"
@@ -35,6 +36,7 @@ export class IngestGroup extends HttpApiGroup.make("ingest").add(
       VerificationFailedResponse,
       NotFoundResponse,
       PayloadTooLargeResponse,
+      RateLimitedResponse,
       UnavailableResponse,
       InternalResponse
     ]

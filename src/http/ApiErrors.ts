@@ -31,3 +31,8 @@ export class InternalResponse extends Schema.Error<InternalResponse>("InternalRe
   { error: Schema.Literal("internal"), message: Schema.String },
   { httpApiStatus: 500 }
 ) {}
+
+export class RateLimitedResponse extends Schema.Error<RateLimitedResponse>("RateLimitedResponse")(
+  { error: Schema.Literal("rate_limited"), message: Schema.String },
+  { httpApiStatus: 429 }
+) {}

@@ -1,5 +1,5 @@
 import { ByteSize, Effect, Option } from "effect"
-import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AppConfig } from "../config/AppConfig.ts"
 import { PayloadTooLarge } from "../domain/errors.ts"
@@ -56,6 +56,15 @@ export const IngestHandlers = HttpApiBuilder.group(
               return accepted.answer
           }
         }).pipe(
+          // 429 carries a Retry-After computed from the source's bucket, so it is answered here in full.
+          Effect.catchTag("RateLimited", (error) =>
+            Effect.succeed(
+              HttpServerResponse.jsonUnsafe(
+                { error: "rate_limited", message: ingestErrorResponse(error).message },
+                { status: 429, headers: { "retry-after": String(error.retryAfterSeconds) } }
+              )
+            )
+          ),
           Effect.mapError(ingestErrorResponse),
           Effect.catchDefect((defect) => {
             const response = defectResponse(defect)

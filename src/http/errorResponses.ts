@@ -6,6 +6,7 @@ import {
   InvalidPayloadResponse,
   NotFoundResponse,
   PayloadTooLargeResponse,
+  RateLimitedResponse,
   UnavailableResponse,
   VerificationFailedResponse
 } from "./ApiErrors.ts"
@@ -18,6 +19,11 @@ export const ingestErrorResponse = Match.type<IngestError>().pipe(
     RequestRejected: (error) =>
       new VerificationFailedResponse({ error: "verification_failed", message: `verification failed: ${error.reason}` }),
     InvalidPayload: (error) => new InvalidPayloadResponse({ error: "invalid_payload", message: error.reason }),
+    RateLimited: (error) =>
+      new RateLimitedResponse({
+        error: "rate_limited",
+        message: `too many requests for this source; retry in ${error.retryAfterSeconds}s`
+      }),
     PayloadTooLarge: (error) =>
       new PayloadTooLargeResponse({
         error: "payload_too_large",

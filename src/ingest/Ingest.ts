@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { NewEvent } from "../domain/Event.ts"
-import { InvalidPayload, RequestRejected, SourceNotFound } from "../domain/errors.ts"
+import { InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Source } from "../domain/Source.ts"
 import { Processor } from "../processing/Processor.ts"
@@ -11,6 +11,7 @@ import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
 import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
 import { headersForStorage } from "./headers.ts"
 import { interpretPayload } from "./interpretPayload.ts"
+import { RateLimiter } from "./RateLimiter.ts"
 
 export interface IncomingWebhook {
   readonly tenantSlug: string
@@ -40,7 +41,7 @@ const credentialHeaders = (source: Source): ReadonlyArray<string> => {
 }
 
 /**
- * The ingest pipeline: lookup → verify → parse → store → hand to processing (a verified handshake is answered
+ * The ingest pipeline: lookup → rate limit → verify → parse → store → hand to processing (a verified handshake is answered
  * instead). Verification and parsing are
  * pure and run on the exact bytes in memory, so every request is stored with its outcome in one durable write:
  * accepted (`pending` or `duplicate`), `rejected` or `failed`. The caller answers only after that commit.
@@ -50,7 +51,7 @@ export class Ingest extends Context.Service<
   {
     readonly receive: (
       webhook: IncomingWebhook
-    ) => Effect.Effect<Accepted, SourceNotFound | RequestRejected | InvalidPayload>
+    ) => Effect.Effect<Accepted, SourceNotFound | RateLimited | RequestRejected | InvalidPayload>
   }
 >()("eventhook/ingest/Ingest") {
   static readonly layer = Layer.effect(
@@ -60,6 +61,7 @@ export class Ingest extends Context.Service<
       const sources = yield* SourceRepo
       const events = yield* EventRepo
       const processor = yield* Processor
+      const limiter = yield* RateLimiter
 
       const receive = Effect.fn("Ingest.receive")(function* (webhook: IncomingWebhook) {
         const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug)
@@ -67,6 +69,11 @@ export class Ingest extends Context.Service<
           return yield* new SourceNotFound({ tenantSlug: webhook.tenantSlug, sourceSlug: webhook.sourceSlug })
         }
         const source = found.value
+        const token = yield* limiter.take(source.id, {
+          ratePerSecond: source.rate_limit_per_second ?? config.rateLimitPerSecond,
+          burst: source.rate_limit_burst ?? config.rateLimitBurst
+        })
+        if (!token.allowed) return yield* new RateLimited({ retryAfterSeconds: token.retryAfterSeconds })
         const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
         const contentType = webhook.headers["content-type"] ?? null
         const base = {

@@ -4,6 +4,7 @@ import { Migrator } from "effect/sql"
 import initial from "../../migrations/0001_initial.ts"
 import verifiedSecretIndex from "../../migrations/0002_verified_secret_index.ts"
 import eventLeases from "../../migrations/0003_event_leases.ts"
+import sourceRateLimits from "../../migrations/0004_source_rate_limits.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 
@@ -11,7 +12,8 @@ import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 export const migrations = Migrator.fromRecord({
   "0001_initial": initial,
   "0002_verified_secret_index": verifiedSecretIndex,
-  "0003_event_leases": eventLeases
+  "0003_event_leases": eventLeases,
+  "0004_source_rate_limits": sourceRateLimits
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })

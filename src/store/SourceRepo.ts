@@ -13,6 +13,8 @@ export interface NewSource {
   readonly idempotency_key_paths?: ReadonlyArray<string> | null
   readonly event_type_config?: unknown
   readonly description?: string | null
+  readonly rate_limit_per_second?: number | null
+  readonly rate_limit_burst?: number | null
 }
 
 const IngestKey = Schema.Struct({ tenantSlug: Schema.String, sourceSlug: Schema.String })
@@ -42,7 +44,7 @@ export class SourceRepo extends Context.Service<
         Result: Source,
         execute: ({ tenantSlug, sourceSlug }) => sql`
           SELECT s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled, s.verifier_type, s.verifier_config,
-                 s.idempotency_key_paths, s.event_type_config
+                 s.idempotency_key_paths, s.event_type_config, s.rate_limit_per_second, s.rate_limit_burst
           FROM p_eventhook__source s JOIN tenant t ON t.id = s.tenant_id
           WHERE t.slug = ${tenantSlug} AND s.slug = ${sourceSlug} AND s.is_enabled`
       })
@@ -56,11 +58,13 @@ export class SourceRepo extends Context.Service<
           config !== null && typeof config === "object" && "type" in config ? String(config.type) : null
         const rows = yield* sql`
           INSERT INTO p_eventhook__source (tenant_id, name, slug, is_enabled, verifier_type, verifier_config,
-                                           idempotency_key_paths, event_type_config, description)
+                                           idempotency_key_paths, event_type_config, description,
+                                           rate_limit_per_second, rate_limit_burst)
           VALUES (${source.tenant_id}, ${source.name}, ${source.slug}, ${source.is_enabled ?? true}, ${verifierType},
                   ${config === null ? null : sql.json(config)}, ${source.idempotency_key_paths ?? null},
                   ${source.event_type_config === undefined || source.event_type_config === null ? null : sql.json(source.event_type_config)},
-                  ${source.description ?? null})
+                  ${source.description ?? null}, ${source.rate_limit_per_second ?? null},
+                  ${source.rate_limit_burst ?? null})
           RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))), Effect.orDie)
         return rows[0]!.id as SourceId
       })
@@ -70,7 +74,8 @@ export class SourceRepo extends Context.Service<
         Result: Schema.Struct({ ...Source.fields, tenant_slug: Schema.String }),
         execute: (id) => sql`
           SELECT s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled, s.verifier_type,
-                 s.verifier_config, s.idempotency_key_paths, s.event_type_config, t.slug AS tenant_slug
+                 s.verifier_config, s.idempotency_key_paths, s.event_type_config, s.rate_limit_per_second,
+                 s.rate_limit_burst, t.slug AS tenant_slug
           FROM p_eventhook__source s JOIN tenant t ON t.id = s.tenant_id
           WHERE s.id = ${id}`
       })

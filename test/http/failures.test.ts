@@ -50,3 +50,34 @@ layer(TestServer({}, UnreachableDatabase), { excludeTestServices: true })("datab
     })
   )
 })
+
+layer(TestServer(), { excludeTestServices: true })("rate limit", (it) => {
+  it.effect(
+    "a source's empty bucket answers 429 with Retry-After and stores nothing; other sources are unaffected",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        yield* createSource(tenant.id, {
+          slug: "limited",
+          verifier_config: { type: "none" },
+          rate_limit_per_second: 0.5,
+          rate_limit_burst: 3
+        })
+        yield* createSource(tenant.id, { slug: "other", verifier_config: { type: "none" } })
+        const answers = []
+        for (let i = 0; i < 5; i++)
+          answers.push(yield* post(`/api/tenants/${tenant.slug}/eventhook/in/limited`, `{"n":${i}}`))
+        assert.deepStrictEqual(
+          answers.map((answer) => answer.status),
+          [200, 200, 200, 429, 429]
+        )
+        assert.strictEqual(answers[3]?.headers["retry-after"], "2")
+        assert.deepStrictEqual(answers[3]?.json, {
+          error: "rate_limited",
+          message: "too many requests for this source; retry in 2s"
+        })
+        assert.strictEqual((yield* post(`/api/tenants/${tenant.slug}/eventhook/in/other`, "{}")).status, 200)
+        assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 4)
+      })
+  )
+})
