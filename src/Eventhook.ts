@@ -14,6 +14,7 @@ import { RateLimiter } from "./ingest/RateLimiter.ts"
 import { Reverify } from "./ingest/Reverify.ts"
 import { Processor } from "./processing/Processor.ts"
 import { Reprocess } from "./processing/Reprocess.ts"
+import { Retention } from "./processing/Retention.ts"
 import { DatabaseLive } from "./store/Database.ts"
 import { DatabaseHealth } from "./store/DatabaseHealth.ts"
 import { EventActionRepo } from "./store/EventActionRepo.ts"
@@ -24,6 +25,7 @@ import { SourceRepo } from "./store/SourceRepo.ts"
 export { EventhookApi } from "./http/Api.ts"
 export { Reverify } from "./ingest/Reverify.ts"
 export { Reprocess } from "./processing/Reprocess.ts"
+export { Retention } from "./processing/Retention.ts"
 export { PromiseResolver } from "./targets/PromiseResolver.ts"
 export { TaskLauncher } from "./targets/TaskLauncher.ts"
 export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
@@ -31,10 +33,13 @@ export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
 const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
 
 /** Ingest and processing. Needs a PgClient, AppConfig and the host's targets (WorkflowLauncher). */
-export const EventhookCore = Layer.mergeAll(Ingest.layer, Reverify.layer, Reprocess.layer, DatabaseHealth.layer).pipe(
-  Layer.provideMerge(Processor.layer),
-  Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer))
-)
+export const EventhookCore = Layer.mergeAll(
+  Ingest.layer,
+  Reverify.layer,
+  Reprocess.layer,
+  Retention.background.pipe(Layer.provideMerge(Retention.layer)),
+  DatabaseHealth.layer
+).pipe(Layer.provideMerge(Processor.layer), Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer)))
 
 /** Eventhook's HTTP routes (ingest, health, 405/404 fallbacks), for a host's HttpRouter. */
 export const EventhookRoutes = Layer.mergeAll(

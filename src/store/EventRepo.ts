@@ -84,6 +84,12 @@ export class EventRepo extends Context.Service<
     /** A rejected event that now verifies but whose body does not parse becomes `failed`. */
     readonly failVerified: (id: EventId, lastError: string, secretIndex: number | null) => Effect.Effect<void>
     readonly setVerificationError: (id: EventId, verificationError: string) => Effect.Effect<void>
+    /** Deletes up to `batch` events received more than `olderThanDays` ago (only `rejected` ones if asked). */
+    readonly deleteOlderThan: (options: {
+      readonly olderThanDays: number
+      readonly onlyRejected: boolean
+      readonly batch: number
+    }) => Effect.Effect<number>
     /** Resets a tenant's `failed`/`unrouted` events to `pending`, with a fresh retry budget. */
     readonly resetForReprocess: (
       tenantId: TenantId,
@@ -317,7 +323,23 @@ export class EventRepo extends Context.Service<
         Effect.orDie
       )
 
+      const deleteOlderThan = Effect.fn("EventRepo.deleteOlderThan")(
+        (options: { readonly olderThanDays: number; readonly onlyRejected: boolean; readonly batch: number }) =>
+          sql`
+            DELETE FROM p_eventhook__event
+            WHERE id IN (
+              SELECT id FROM p_eventhook__event
+              WHERE received_at < now() - make_interval(days => ${options.olderThanDays})
+                AND (${!options.onlyRejected} OR status = 'rejected')
+                AND status NOT IN ('pending', 'processing')
+              LIMIT ${options.batch}
+              FOR UPDATE SKIP LOCKED)
+            RETURNING id`.pipe(Effect.map((rows) => rows.length)),
+        Effect.orDie
+      )
+
       return EventRepo.of({
+        deleteOlderThan,
         resetForReprocess,
         insert,
         claim,
