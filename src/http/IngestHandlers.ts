@@ -17,15 +17,20 @@ const isBodyTooLarge = (error: unknown): boolean =>
   "reason" in error.reason &&
   error.reason.reason === "BodyTooLarge"
 
-/** The body exactly as received, read once; larger than the limit is a 413 and nothing is stored. */
+/**
+ * The body exactly as received, read once; larger than the limit is a 413 and nothing is stored. A declared
+ * Content-Length over the limit is refused before reading; a chunked body is cut off once it passes the limit.
+ */
 const readBody = (request: HttpServerRequest.HttpServerRequest, maxBodyBytes: number) =>
-  request.arrayBuffer.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
-    Effect.map((buffer) => new Uint8Array(buffer)),
-    Effect.catch((error) =>
-      isBodyTooLarge(error) ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes })) : Effect.die(error)
-    )
-  )
+  Number(request.headers["content-length"] ?? 0) > maxBodyBytes
+    ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes }))
+    : request.arrayBuffer.pipe(
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+        Effect.map((buffer) => new Uint8Array(buffer)),
+        Effect.catch((error) =>
+          isBodyTooLarge(error) ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes })) : Effect.die(error)
+        )
+      )
 
 export const IngestHandlers = HttpApiBuilder.group(
   EventhookApi,

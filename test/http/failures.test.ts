@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { createSource, eventsOfTenant, freshTenant, TestServer, UnreachableDatabase } from "../support/TestLayers.ts"
 
@@ -28,6 +28,21 @@ layer(TestServer({ maxBodyBytes: 64 }), { excludeTestServices: true })("body lim
       })
       assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 0)
       assert.strictEqual((yield* post(path, atLimit)).status, 200)
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 1)
+
+      // Without Content-Length (chunked), the body is cut off as it passes the limit.
+      const client = yield* HttpClient.HttpClient
+      const chunks = [atLimit.slice(0, 40), atLimit.slice(40), " and more"].map((chunk) =>
+        new TextEncoder().encode(chunk)
+      )
+      const chunked = yield* client
+        .execute(
+          HttpClientRequest.post(path).pipe(
+            HttpClientRequest.bodyStream(Stream.fromIterable(chunks), { contentType: "application/json" })
+          )
+        )
+        .pipe(Effect.orDie)
+      assert.strictEqual(chunked.status, 413)
       assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 1)
     })
   )
