@@ -80,6 +80,16 @@ layer(HostApp, { excludeTestServices: true })("a host application's own targets"
         target_config: { workflow_kind: "host-kind", queue: "q1", idempotency_key_path: "body.id" }
       })
       yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "broken" } })
+      yield* createRoute(tenant.id, sourceId, {
+        priority: -1,
+        target_type: "task",
+        target_config: { task_kind: "host-task", idempotency_key_path: "body.id" }
+      })
+      yield* createRoute(tenant.id, sourceId, {
+        priority: -2,
+        target_type: "promise",
+        target_config: { idempotency_key_path: "body.id", idempotency_key_prefix: "order:", resolve: true }
+      })
       const client = yield* HttpClient.HttpClient
       const response = yield* client
         .execute(
@@ -105,10 +115,16 @@ layer(HostApp, { excludeTestServices: true })("a host application's own targets"
       ])
       const actions = yield* actionsOfEvent(event_id)
       assert.deepStrictEqual(
-        actions.map((action) => [action.status, action.workflow_execution_id, action.error_message]),
+        actions.map((action) => [
+          action.status,
+          action.workflow_execution_id ?? action.task_execution_id ?? action.promise_id,
+          action.error_message
+        ]),
         [
           ["success", "host-1", null],
-          ["failed", null, "the host refused it"]
+          ["failed", null, "the host refused it"],
+          ["success", "task-eventhook:" + actions[2]?.route_id + ":order-9", null],
+          ["success", "promise-order:order-9", null]
         ]
       )
     })
