@@ -123,7 +123,7 @@ layer(HostApp, { excludeTestServices: true })("a host application's own targets"
         [
           ["success", "host-1", null],
           ["failed", null, "the host refused it"],
-          ["success", "task-eventhook:" + actions[2]?.route_id + ":order-9", null],
+          ["success", `task-eventhook:${actions[2]?.route_id}:order-9`, null],
           ["success", "promise-order:order-9", null]
         ]
       )
