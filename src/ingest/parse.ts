@@ -1,4 +1,5 @@
 import { Result } from "effect"
+import { parseMultipart } from "./multipart.ts"
 
 export interface MediaType {
   readonly essence: string
@@ -47,8 +48,8 @@ const parseForm = (text: string): Record<string, string | Array<string>> => {
 }
 
 /**
- * The parsed payload for `parsed_payload`: JSON and form-urlencoded bodies are parsed; every other type (XML,
- * text, binary, multipart for now) is kept raw only, as `null` here. An empty body parses to `null`.
+ * The parsed payload for `parsed_payload`: JSON, form-urlencoded and multipart bodies are parsed; every other type
+ * (XML, text, binary) is kept raw only, as `null` here. An empty body parses to `null`.
  * A failure says why, in words.
  */
 export const parsePayload = (contentType: string | null, body: Uint8Array): Result.Result<unknown, string> => {
@@ -56,5 +57,6 @@ export const parsePayload = (contentType: string | null, body: Uint8Array): Resu
   const { essence, charset } = parseMediaType(contentType)
   if (isJson(essence)) return Result.flatMap(decodeText(body, charset), parseJson)
   if (essence === "application/x-www-form-urlencoded") return Result.map(decodeText(body, charset), parseForm)
+  if (essence === "multipart/form-data" && contentType !== null) return parseMultipart(contentType, body)
   return Result.succeed(null)
 }

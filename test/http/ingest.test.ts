@@ -296,6 +296,43 @@ layer(TestServer(), { excludeTestServices: true })("ingest endpoint", (it) => {
     })
   )
 
+  it.effect("multipart with a file is parsed to fields and a file note; an empty body is accepted as null", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+      const form = new FormData()
+      form.append("event", "upload.done")
+      form.append("report", new Blob(["%PDF-1.7 ☃"], { type: "application/pdf" }), "report.pdf")
+      const encoded = new Response(form)
+      const body = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
+      const contentType = encoded.headers.get("content-type")!
+      assert.strictEqual(
+        (yield* post(ingestPath(tenant.slug, "open"), body, { "content-type": contentType })).status,
+        200
+      )
+      const broken = yield* post(ingestPath(tenant.slug, "open"), body.slice(0, 30), { "content-type": contentType })
+      assert.strictEqual(broken.status, 400)
+      const empty = yield* post(ingestPath(tenant.slug, "open"), new Uint8Array(), {
+        "content-type": "application/json"
+      })
+      assert.strictEqual(empty.status, 200)
+      const [multipart, failed, emptyEvent] = yield* eventsOfTenant(tenant.id)
+      assert.deepStrictEqual(multipart?.parsed_payload, {
+        event: "upload.done",
+        report: {
+          filename: "report.pdf",
+          content_type: "application/pdf",
+          size: new TextEncoder().encode("%PDF-1.7 ☃").length
+        }
+      })
+      assert.strictEqual(multipart?.event_type, "upload.done")
+      assert.deepStrictEqual(multipart?.raw_payload, body)
+      assert.strictEqual(failed?.status, "failed")
+      assert.strictEqual(emptyEvent?.raw_payload.length, 0)
+      assert.isNull(emptyEvent?.parsed_payload)
+    })
+  )
+
   it.effect("a source whose verifier config does not decode rejects every request", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant

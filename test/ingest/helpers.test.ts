@@ -45,6 +45,27 @@ describe("parsePayload", () => {
       if (Result.isFailure(result)) assert.match(result.failure, message)
     })
   }
+  it("multipart/form-data: fields as JSON (repeated names → arrays), files noted by name, size and type", async () => {
+    const form = new FormData()
+    form.append("a", "1")
+    form.append("a", "2")
+    form.append("name", "héllo ☃")
+    form.append("file", new Blob([new Uint8Array([0, 1, 2, 255])], { type: "image/png" }), "x.png")
+    const encoded = new Response(form)
+    const contentType = encoded.headers.get("content-type")!
+    const body = new Uint8Array(await encoded.arrayBuffer())
+    assert.deepStrictEqual(
+      parsePayload(contentType, body),
+      Result.succeed({
+        a: ["1", "2"],
+        name: "héllo ☃",
+        file: { filename: "x.png", content_type: "image/png", size: 4 }
+      })
+    )
+    const truncated = parsePayload(contentType, body.slice(0, body.length - 10))
+    assert.isTrue(Result.isFailure(truncated) && truncated.failure.includes("multipart"))
+    assert.isTrue(Result.isFailure(parsePayload("multipart/form-data", body)))
+  })
   it("parses media types case-insensitively", () => {
     assert.deepStrictEqual(parseMediaType('Application/JSON ; Charset="UTF-8"'), {
       essence: "application/json",
