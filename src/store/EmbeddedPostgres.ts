@@ -138,6 +138,8 @@ export const embeddedPostgres = (
      * adopts a cluster its crashed predecessor left), left running when `false` (a tool borrowing it).
      */
     readonly stopAdopted?: boolean
+    /** Listen on this port instead of a free one (tests that stop and restart the cluster). */
+    readonly port?: number
   } = {}
 ): Effect.Effect<EmbeddedPostgres, EmbeddedPostgresError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -167,7 +169,7 @@ export const embeddedPostgres = (
       Effect.as(true),
       Effect.catch(() => Effect.succeed(false))
     )
-    const port = alreadyRunning ? yield* readPort(pgData) : yield* freePort
+    const port = alreadyRunning ? yield* readPort(pgData) : (options.port ?? (yield* freePort))
     yield* Effect.acquireRelease(
       alreadyRunning
         ? Effect.logInfo(`adopting the embedded PostgreSQL already running on port ${port}`)
