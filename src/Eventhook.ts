@@ -23,6 +23,7 @@ import { RouteRepo } from "./store/RouteRepo.ts"
 import { SourceRepo } from "./store/SourceRepo.ts"
 
 export { EventhookApi } from "./http/Api.ts"
+export { serverLimits } from "./http/serverLimits.ts"
 export { Reverify } from "./ingest/Reverify.ts"
 export { Reprocess } from "./processing/Reprocess.ts"
 export { Retention } from "./processing/Retention.ts"

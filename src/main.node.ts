@@ -1,8 +1,20 @@
 import { createServer } from "node:http"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Layer } from "effect"
-import { eventhookServer, gracefulTeardown } from "./Eventhook.ts"
+import { eventhookServer, gracefulTeardown, serverLimits } from "./Eventhook.ts"
 
-const Server = eventhookServer((listen) => NodeHttpServer.layer(createServer, listen))
+const limitedServer = () => {
+  const server = createServer({
+    headersTimeout: serverLimits.headersTimeoutMs,
+    requestTimeout: serverLimits.requestTimeoutMs,
+    keepAliveTimeout: serverLimits.keepAliveTimeoutMs,
+    maxHeaderSize: serverLimits.maxHeaderBytes,
+    connectionsCheckingInterval: serverLimits.checkIntervalMs
+  })
+  server.maxHeadersCount = serverLimits.maxHeadersCount
+  return server
+}
+
+const Server = eventhookServer((listen) => NodeHttpServer.layer(limitedServer, listen))
 
 NodeRuntime.runMain(Layer.launch(Server), { teardown: gracefulTeardown })

@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -62,6 +63,36 @@ describe("the Node service", () => {
     assert.strictEqual(unknown.status, 404)
     second.child.kill("SIGINT")
     assert.strictEqual(await second.exited, 0)
+  }, 60_000)
+
+  it("a slow client is cut off after the header timeout; oversized headers get 431", async () => {
+    const service = await start({})
+    try {
+      const started = Date.now()
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(service.port, "127.0.0.1", () => {
+          socket.write("POST /api/tenants/a/eventhook/in/b HTTP/1.1\r\nHost: x\r\n")
+        })
+        let received = ""
+        socket.on("data", (chunk) => {
+          received += chunk.toString()
+        })
+        socket.on("close", () => resolve(received))
+        socket.on("error", () => resolve(received))
+      })
+      const waited = Date.now() - started
+      assert.match(answer, /^HTTP\/1\.1 408/)
+      assert.isAtLeast(waited, 9_000)
+      assert.isAtMost(waited, 20_000)
+
+      const big = await fetch(`http://127.0.0.1:${service.port}/health`, {
+        headers: { "x-padding": "a".repeat(20_000) }
+      })
+      assert.strictEqual(big.status, 431)
+    } finally {
+      service.child.kill("SIGTERM")
+      await service.exited
+    }
   }, 60_000)
 
   it("a bad configuration value stops start-up with a message naming the variable", async () => {
