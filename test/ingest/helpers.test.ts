@@ -3,6 +3,7 @@ import { Result } from "effect"
 import { extractEventType } from "../../src/ingest/eventType.ts"
 import { headersForStorage } from "../../src/ingest/headers.ts"
 import { extractIdempotencyKey } from "../../src/ingest/idempotencyKey.ts"
+import { interpretPayload, MAX_NESTING } from "../../src/ingest/interpretPayload.ts"
 import { naturalIdempotencyKey } from "../../src/ingest/naturalIdempotencyKey.ts"
 import { parseMediaType, parsePayload } from "../../src/ingest/parse.ts"
 import { normalizeSourceIp } from "../../src/ingest/sourceIp.ts"
@@ -177,4 +178,20 @@ describe("naturalIdempotencyKey (PROVIDERS.md)", () => {
   for (const [type, headers, body, expected] of cases) {
     it(`${type}: ${expected}`, () => assert.strictEqual(naturalIdempotencyKey(type, headers, body), expected))
   }
+})
+
+describe("interpretPayload limits", () => {
+  const source = { event_type_config: null, idempotency_key_paths: null, verifier_type: null }
+  const json = { "content-type": "application/json" }
+  it(`accepts ${MAX_NESTING} levels of nesting and refuses one more, without overflowing the stack`, () => {
+    const nested = (depth: number) => new TextEncoder().encode(`${"[".repeat(depth)}${"]".repeat(depth)}`)
+    assert.isTrue(Result.isSuccess(interpretPayload(source, json, nested(MAX_NESTING))))
+    const deeper = interpretPayload(source, json, nested(MAX_NESTING + 1))
+    assert.isTrue(Result.isFailure(deeper) && deeper.failure === `body nests deeper than ${MAX_NESTING} levels`)
+    assert.isTrue(Result.isFailure(interpretPayload(source, json, nested(200_000))))
+  })
+  it("refuses U+0000, which jsonb cannot store", () => {
+    const result = interpretPayload(source, json, new TextEncoder().encode('{"a":"x\\u0000y"}'))
+    assert.isTrue(Result.isFailure(result) && result.failure.includes("U+0000"))
+  })
 })
