@@ -32,3 +32,8 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 }) {}
 
 export type IngestError = SourceNotFound | RequestRejected | InvalidPayload | PayloadTooLarge | RateLimited
+
+/** The database did not give a connection within the bound (pool exhausted or database hanging): a 503. */
+export class DatabaseBusy extends Schema.TaggedError<DatabaseBusy>()("DatabaseBusy", {
+  waitedMillis: Schema.Number
+}) {}

@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { NewEvent } from "../domain/Event.ts"
-import { InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
+import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Source } from "../domain/Source.ts"
 import { Processor } from "../processing/Processor.ts"
@@ -12,6 +12,8 @@ import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
 import { headersForStorage } from "./headers.ts"
 import { interpretPayload } from "./interpretPayload.ts"
 import { RateLimiter } from "./RateLimiter.ts"
+
+const LOOKUP_TIMEOUT_MILLIS = 3000
 
 export interface IncomingWebhook {
   readonly tenantSlug: string
@@ -64,7 +66,15 @@ export class Ingest extends Context.Service<
       const limiter = yield* RateLimiter
 
       const receive = Effect.fn("Ingest.receive")(function* (webhook: IncomingWebhook) {
-        const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug)
+        // The first database access is bounded: when the pool cannot give a connection in time, the caller gets
+        // a 503 to retry rather than a hang. Nothing has been written yet, so nothing is lost.
+        const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug).pipe(
+          Effect.interruptible,
+          Effect.timeoutOrElse({
+            duration: LOOKUP_TIMEOUT_MILLIS,
+            orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: LOOKUP_TIMEOUT_MILLIS }))
+          })
+        )
         if (found._tag === "None") {
           return yield* new SourceNotFound({ tenantSlug: webhook.tenantSlug, sourceSlug: webhook.sourceSlug })
         }

@@ -1,6 +1,8 @@
+import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import { inject } from "vitest"
 import { createSource, eventsOfTenant, freshTenant, TestServer, UnreachableDatabase } from "../support/TestLayers.ts"
 
 const post = (path: string, body: string) =>
@@ -94,5 +96,31 @@ layer(TestServer(), { excludeTestServices: true })("rate limit", (it) => {
         assert.strictEqual((yield* post(`/api/tenants/${tenant.slug}/eventhook/in/other`, "{}")).status, 200)
         assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 4)
       })
+  )
+})
+
+const OneConnection = Layer.unwrap(
+  Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 1 }))
+)
+
+layer(TestServer({}, OneConnection), { excludeTestServices: true })("pool exhausted", (it) => {
+  it.effect("when no connection comes within the bound, ingest answers 503 instead of hanging, then recovers", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+      const sql = yield* PgClient.PgClient
+      const release = yield* Deferred.make<void>()
+      const holder = yield* Effect.forkChild(sql.withTransaction(Deferred.await(release)))
+      yield* Effect.sleep("100 millis")
+      const started = Date.now()
+      const busy = yield* post(`/api/tenants/${tenant.slug}/eventhook/in/open`, "{}")
+      assert.strictEqual(busy.status, 503)
+      assert.strictEqual(busy.headers["retry-after"], "5")
+      assert.isBelow(Date.now() - started, 10_000)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder).pipe(Effect.orDie)
+      assert.strictEqual((yield* post(`/api/tenants/${tenant.slug}/eventhook/in/open`, "{}")).status, 200)
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 1)
+    })
   )
 })
