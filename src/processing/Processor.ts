@@ -131,9 +131,17 @@ export class Processor extends Context.Service<
           yield* events.finish(event.id, lease.holder, outcome)
         })
 
+        // While an event is worked on its lease is renewed, so slow tiers never let another instance take it.
+        const heartbeat = (event: EventForProcessing) =>
+          events.extendLease(event.id, lease).pipe(
+            Effect.catchCause(() => Effect.void),
+            Effect.repeat(Schedule.spaced(Duration.seconds(options.leaseSeconds / 3))),
+            Effect.delay(Duration.seconds(options.leaseSeconds / 3))
+          )
+
         // An event that has started finishes, even while the service stops.
         const guarded = (event: EventForProcessing) =>
-          processLeased(event).pipe(
+          Effect.scoped(Effect.andThen(Effect.forkScoped(heartbeat(event)), processLeased(event))).pipe(
             Effect.catchCause((cause) => Effect.logError("processing failed; the lease will expire", cause)),
             Effect.annotateLogs({ event_id: event.id }),
             Effect.uninterruptible

@@ -67,6 +67,8 @@ export class EventRepo extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /** Settles an event its holder processed; does nothing once the lease has passed to someone else. */
     readonly finish: (id: EventId, holder: string, outcome: ProcessingOutcome) => Effect.Effect<void>
+    /** Extends the holder's lease on an event it is still working on. */
+    readonly extendLease: (id: EventId, lease: Lease) => Effect.Effect<void>
     /** Hands back every event `holder` still leases, as `pending`, for another worker (graceful shutdown). */
     readonly releaseAll: (holder: string) => Effect.Effect<number>
     /** A tenant's events, oldest first. */
@@ -204,6 +206,13 @@ export class EventRepo extends Context.Service<
                 locked_by = NULL, locked_until = NULL
             WHERE id = ${id} AND locked_by = ${holder} AND status = 'processing'`.pipe(Effect.asVoid)
       }, Effect.orDie)
+
+      const extendLease = Effect.fn("EventRepo.extendLease")(
+        (id: EventId, lease: Lease) =>
+          sql`UPDATE p_eventhook__event SET locked_until = now() + make_interval(secs => ${lease.seconds})
+              WHERE id = ${id} AND locked_by = ${lease.holder} AND status = 'processing'`.pipe(Effect.asVoid),
+        Effect.orDie
+      )
 
       const releaseAll = Effect.fn("EventRepo.releaseAll")(
         (holder: string) =>
@@ -345,6 +354,7 @@ export class EventRepo extends Context.Service<
         claim,
         claimDue,
         finish,
+        extendLease,
         releaseAll,
         listForTenant,
         listRejected,

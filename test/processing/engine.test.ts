@@ -204,6 +204,43 @@ describe("shutdown", () => {
   )
 })
 
+describe("lease heartbeat", () => {
+  const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
+  it.live(
+    "an event slower than its lease is not taken over by another instance while it is worked on",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+        const routes = yield* Effect.forEach([3, 2, 1], (priority) =>
+          createRoute(tenant.id, sourceId, {
+            priority,
+            target_type: "workflow",
+            target_config: { workflow_kind: `tier-${priority}` }
+          })
+        )
+        const eventId = yield* insertPending(tenant.id, sourceId)
+        const shortLease = <R>(targets: Layer.Layer<WorkflowLauncher | TaskLauncher | PromiseResolver, never, R>) =>
+          Processor.layerWith({ ...fastOptions, leaseSeconds: 1 }).pipe(Layer.provide(targets))
+        const slow = Layer.mergeAll(SlowLauncher, PgTaskLauncher, PgPromiseResolver)
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const first = yield* Layer.build(shortLease(slow))
+            yield* Layer.build(shortLease(slow))
+            yield* Context.get(first, Processor).submit(eventId)
+            yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+          })
+        )
+        const actions = yield* actionsOfEvent(eventId)
+        assert.deepStrictEqual(
+          actions.map((action) => action.route_id as string),
+          routes.map((route) => route as string)
+        )
+      }).pipe(Effect.provide(Shared)),
+    30_000
+  )
+})
+
 describe("crash recovery and several instances", () => {
   const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
 
