@@ -33,7 +33,7 @@ export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
 
 const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
 
-/** Ingest and processing. Needs a PgClient, AppConfig and the host's targets (WorkflowLauncher). */
+/** Ingest, processing, re-verify, reprocess and retention. Needs a PgClient, AppConfig and the host's targets. */
 export const EventhookCore = Layer.mergeAll(
   Ingest.layer,
   Reverify.layer,
