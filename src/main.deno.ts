@@ -1,20 +1,3 @@
-import { createServer } from "node:http"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Layer } from "effect"
-import { eventhookServer, gracefulTeardown, serverLimits } from "./Eventhook.ts"
-
-const limitedServer = () => {
-  const server = createServer({
-    headersTimeout: serverLimits.headersTimeoutMs,
-    requestTimeout: serverLimits.requestTimeoutMs,
-    keepAliveTimeout: serverLimits.keepAliveTimeoutMs,
-    maxHeaderSize: serverLimits.maxHeaderBytes,
-    connectionsCheckingInterval: serverLimits.checkIntervalMs
-  })
-  server.maxHeadersCount = serverLimits.maxHeadersCount
-  return server
-}
-
-const Server = eventhookServer((listen) => NodeHttpServer.layer(limitedServer, listen))
-
-NodeRuntime.runMain(Layer.launch(Server), { teardown: gracefulTeardown })
+// Deno runs the Node main as it is, through its Node compatibility (node:http, @effect/platform-node): one
+// composition, two runtimes. `deno task start` names this file so the Deno entry point stays explicit.
+import "./main.node.ts"

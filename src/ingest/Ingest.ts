@@ -34,6 +34,8 @@ export type Accepted =
   | { readonly status: "handshake"; readonly answer: HandshakeAnswer }
 
 /** The header an `api_key` verifier reads is a credential too, and is not stored. */
+// Read from the raw config, not the decoded one: a config that fails to decode must still keep its key out of
+// storage.
 const credentialHeaders = (source: Source): ReadonlyArray<string> => {
   const config = source.verifier_config
   if (typeof config === "object" && config !== null && "type" in config && config.type === "api_key") {

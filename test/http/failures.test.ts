@@ -3,16 +3,10 @@ import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { inject } from "vitest"
+import { postWebhook } from "../support/http.ts"
 import { createSource, eventsOfTenant, freshTenant, TestServer, UnreachableDatabase } from "../support/TestLayers.ts"
 
-const post = (path: string, body: string) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const response = yield* client.execute(
-      HttpClientRequest.post(path).pipe(HttpClientRequest.bodyText(body, "application/json"))
-    )
-    return { status: response.status, headers: response.headers, json: yield* response.json }
-  }).pipe(Effect.orDie)
+const post = (path: string, body: string) => postWebhook(path, body)
 
 layer(TestServer({ maxBodyBytes: 64 }), { excludeTestServices: true })("body limit", (it) => {
   it.effect("a body over EVENTHOOK_MAX_BODY_BYTES is 413 and nothing is stored; at the limit it is accepted", () =>

@@ -2,7 +2,8 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
 import { Effect, Schema } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient } from "effect/http"
+import { postWebhook } from "../support/http.ts"
 import {
   actionsOfEvent,
   createRoute,
@@ -14,19 +15,7 @@ import {
 } from "../support/TestLayers.ts"
 import githubVectors from "../vectors/github.json" with { type: "json" }
 
-const post = (path: string, body: Uint8Array | string, headers: Record<string, string>) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body
-    const response = yield* client.execute(
-      HttpClientRequest.post(path).pipe(
-        HttpClientRequest.setHeaders(headers),
-        HttpClientRequest.bodyUint8Array(bytes, headers["content-type"] ?? "application/json")
-      )
-    )
-    const json: unknown = yield* response.json.pipe(Effect.orElseSucceed(() => null))
-    return { status: response.status, json, headers: response.headers }
-  }).pipe(Effect.orDie)
+const post = postWebhook
 
 const ingestPath = (tenant: string, source: string) => `/api/tenants/${tenant}/eventhook/in/${source}`
 

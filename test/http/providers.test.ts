@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
 import twilio from "twilio"
+import { postWebhook } from "../support/http.ts"
 import { schemes } from "../support/providerSchemes.ts"
 import { createSource, eventsOfTenant, freshTenant, TestServer } from "../support/TestLayers.ts"
 import { hex, webCryptoHmac } from "../support/webCryptoSign.ts"
@@ -9,16 +9,7 @@ import { hex, webCryptoHmac } from "../support/webCryptoSign.ts"
 const PUBLIC_URL = "https://hooks.example.com"
 
 const post = (path: string, body: string, headers: Record<string, string>) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const response = yield* client.execute(
-      HttpClientRequest.post(path).pipe(
-        HttpClientRequest.setHeaders(headers),
-        HttpClientRequest.bodyText(body, headers["content-type"] ?? "application/json")
-      )
-    )
-    return { status: response.status, json: (yield* response.json) as Record<string, unknown> }
-  }).pipe(Effect.orDie)
+  postWebhook<Record<string, unknown>>(path, body, headers)
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 

@@ -1,11 +1,11 @@
 import { assert, layer } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
 import { Effect, Layer } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
 import type { EventId } from "../../src/domain/ids.ts"
 import { EventhookCore, Reverify } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
+import { postWebhook } from "../support/http.ts"
 import {
   actionsOfEvent,
   createRoute,
@@ -17,16 +17,7 @@ import {
 } from "../support/TestLayers.ts"
 
 const post = (path: string, body: string, headers: Record<string, string>) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const response = yield* client.execute(
-      HttpClientRequest.post(path).pipe(
-        HttpClientRequest.setHeaders(headers),
-        HttpClientRequest.bodyText(body, "application/json")
-      )
-    )
-    return { status: response.status, json: (yield* response.json) as { event_id?: string } }
-  }).pipe(Effect.orDie)
+  postWebhook<{ event_id?: string }>(path, body, headers)
 
 const RIGHT = "the-right-secret"
 const WRONG = "a-mistyped-secret"
