@@ -1,9 +1,14 @@
 import type { FileSystem, Path } from "effect"
 import { Cause, Console, Effect, Exit, Layer, References, Runtime } from "effect"
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { EventAdmin } from "./admin/EventAdmin.ts"
+import { RouteAdmin } from "./admin/RouteAdmin.ts"
+import { SourceAdmin } from "./admin/SourceAdmin.ts"
+import { TenantAdmin } from "./admin/TenantAdmin.ts"
 import { AppConfig } from "./config/AppConfig.ts"
 import { PgHost } from "./host/PgHost.ts"
+import { AdminHandlers } from "./http/AdminHandlers.ts"
 import { EventhookApi } from "./http/Api.ts"
 import { FallbackRoutes } from "./http/fallbackRoutes.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
@@ -21,6 +26,7 @@ import { EventActionRepo } from "./store/EventActionRepo.ts"
 import { EventRepo } from "./store/EventRepo.ts"
 import { RouteRepo } from "./store/RouteRepo.ts"
 import { SourceRepo } from "./store/SourceRepo.ts"
+import { TenantRepo } from "./store/TenantRepo.ts"
 
 export { EventhookApi } from "./http/Api.ts"
 export { serverLimits } from "./http/serverLimits.ts"
@@ -31,7 +37,13 @@ export { PromiseResolver } from "./targets/PromiseResolver.ts"
 export { TaskLauncher } from "./targets/TaskLauncher.ts"
 export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
 
-const Repositories = Layer.mergeAll(SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
+const Repositories = Layer.mergeAll(
+  TenantRepo.layer,
+  SourceRepo.layer,
+  RouteRepo.layer,
+  EventRepo.layer,
+  EventActionRepo.layer
+)
 
 /** Ingest, processing, re-verify, reprocess and retention. Needs a PgClient, AppConfig and the host's targets. */
 export const EventhookCore = Layer.mergeAll(
@@ -42,12 +54,33 @@ export const EventhookCore = Layer.mergeAll(
   DatabaseHealth.layer
 ).pipe(Layer.provideMerge(Processor.layer), Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer)))
 
-/** Eventhook's HTTP routes (ingest, health, 405/404 fallbacks), for a host's HttpRouter. */
+/** The operator services behind the admin API and the CLI (issue 6). */
+export const EventhookAdmin = Layer.mergeAll(SourceAdmin.layer, RouteAdmin.layer, EventAdmin.layer).pipe(
+  Layer.provideMerge(TenantAdmin.layer)
+)
+
+/**
+ * What the CLI runs against the database: the operator services, with a processor that hands changed events to
+ * the running service's sweeper instead of processing them in the CLI's process.
+ */
+export const EventhookOperatorTools = EventhookAdmin.pipe(
+  Layer.provideMerge(Layer.mergeAll(Reverify.layer, Reprocess.layer)),
+  Layer.provide(Processor.handOff),
+  Layer.provideMerge(Repositories)
+)
+
+/**
+ * Eventhook's HTTP routes, for a host's HttpRouter: ingest, health, the admin API, `/openapi.json`, `/docs`, and
+ * the 405/404 fallbacks.
+ */
 export const EventhookRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(EventhookApi).pipe(Layer.provide([IngestHandlers, HealthHandlers])),
+  HttpApiBuilder.layer(EventhookApi, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide([IngestHandlers, HealthHandlers, AdminHandlers])
+  ),
+  HttpApiScalar.layer(EventhookApi, { path: "/docs" }),
   FallbackRoutes,
   RetryAfterOn503
-).pipe(Layer.provide(EventhookCore))
+).pipe(Layer.provide(EventhookAdmin), Layer.provide(EventhookCore))
 
 /** What HttpApiBuilder needs of the platform besides the server. */
 type HttpServerServices = HttpPlatform.HttpPlatform | Etag.Generator | FileSystem.FileSystem | Path.Path

@@ -75,3 +75,38 @@ export const Event = Schema.Struct({
   source_ip: Schema.NullOr(Schema.String)
 })
 export type Event = typeof Event.Type
+
+/** An event in a listing: the row without its payload and headers, with its source's slug and body size. */
+export const EventSummary = Schema.Struct({
+  id: EventId,
+  source_id: SourceId,
+  source_slug: Schema.String,
+  status: EventStatus,
+  event_type: Schema.NullOr(Schema.String),
+  idempotency_key: Schema.NullOr(Schema.String),
+  is_duplicate: Schema.Boolean,
+  duplicate_of: Schema.NullOr(EventId),
+  content_type: Schema.NullOr(Schema.String),
+  size_bytes: Schema.Int,
+  verified: Schema.Boolean,
+  verification_error: Schema.NullOr(Schema.String),
+  retry_count: Schema.Int,
+  max_retries: Schema.Int,
+  next_retry_at: Schema.NullOr(Schema.Date),
+  last_error: Schema.NullOr(Schema.String),
+  received_at: Schema.Date,
+  processed_at: Schema.NullOr(Schema.Date),
+  source_ip: Schema.NullOr(Schema.String)
+})
+export type EventSummary = typeof EventSummary.Type
+
+/** Which events a listing wants; `after` continues a listing after that event (the last of the previous page). */
+export interface EventSearch {
+  readonly sourceId?: SourceId
+  readonly status?: EventStatus
+  readonly eventType?: string
+  readonly from?: Date
+  readonly to?: Date
+  readonly after?: EventId
+  readonly limit: number
+}

@@ -15,3 +15,11 @@ export const Route = Schema.Struct({
   created_at: Schema.Date
 })
 export type Route = typeof Route.Type
+
+/** A route as operators manage it. */
+export const RouteRecord = Schema.Struct({
+  ...Route.fields,
+  source_slug: Schema.String,
+  updated_at: Schema.Date
+})
+export type RouteRecord = typeof RouteRecord.Type

@@ -23,3 +23,12 @@ export const EventTypeConfig = Schema.Struct({
   path: Schema.optionalKey(Schema.NonEmptyString)
 })
 export type EventTypeConfig = typeof EventTypeConfig.Type
+
+/** A source as operators manage it: the row with its description and timestamps. */
+export const SourceRecord = Schema.Struct({
+  ...Source.fields,
+  description: Schema.NullOr(Schema.String),
+  created_at: Schema.Date,
+  updated_at: Schema.Date
+})
+export type SourceRecord = typeof SourceRecord.Type

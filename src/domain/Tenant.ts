@@ -7,3 +7,6 @@ export const Tenant = Schema.Struct({
   name: Schema.String
 })
 export type Tenant = typeof Tenant.Type
+
+export const TenantRecord = Schema.Struct({ ...Tenant.fields, created_at: Schema.NullOr(Schema.Date) })
+export type TenantRecord = typeof TenantRecord.Type

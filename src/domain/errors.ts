@@ -37,3 +37,9 @@ export type IngestError = SourceNotFound | RequestRejected | InvalidPayload | Pa
 export class DatabaseBusy extends Schema.TaggedError<DatabaseBusy>()("DatabaseBusy", {
   waitedMillis: Schema.Number
 }) {}
+
+/** A tenant, or a tenant's source, already has this slug (the unique index decided). */
+export class SlugTaken extends Schema.TaggedError<SlugTaken>()("SlugTaken", {
+  kind: Schema.Literals(["tenant", "source"]),
+  slug: Schema.String
+}) {}

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { AdminEventsGroup, AdminRoutesGroup, AdminSourcesGroup, AdminTenantsGroup } from "./AdminApi.ts"
 import {
   InternalResponse,
   InvalidPayloadResponse,
@@ -53,4 +54,14 @@ export class HealthGroup extends HttpApiGroup.make("health").add(
 export class EventhookApi extends HttpApi.make("eventhook")
   .add(IngestGroup)
   .add(HealthGroup)
-  .annotateMerge(OpenApi.annotations({ title: "Eventhook" })) {}
+  .add(AdminTenantsGroup)
+  .add(AdminSourcesGroup)
+  .add(AdminRoutesGroup)
+  .add(AdminEventsGroup)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Eventhook",
+      description:
+        "Webhook ingestion and routing. Providers POST to the ingest endpoint; operators manage tenants, sources, routes and events through the admin API (Authorization: Bearer $EVENTHOOK_ADMIN_TOKEN)."
+    })
+  ) {}

@@ -36,3 +36,29 @@ export class RateLimitedResponse extends Schema.Error<RateLimitedResponse>("Rate
   { error: Schema.Literal("rate_limited"), message: Schema.String },
   { httpApiStatus: 429 }
 ) {}
+
+// The admin API (issue 6) answers with the same `{error, message}` shape.
+
+export class InvalidRequestResponse extends Schema.Error<InvalidRequestResponse>("InvalidRequestResponse")(
+  { error: Schema.Literal("invalid_request"), message: Schema.String },
+  { httpApiStatus: 400 }
+) {}
+
+export class UnauthorizedResponse extends Schema.Error<UnauthorizedResponse>("UnauthorizedResponse")(
+  { error: Schema.Literal("unauthorized"), message: Schema.String },
+  { httpApiStatus: 401 }
+) {}
+
+export class AdminDisabledResponse extends Schema.Error<AdminDisabledResponse>("AdminDisabledResponse")(
+  { error: Schema.Literal("admin_disabled"), message: Schema.String },
+  { httpApiStatus: 403 }
+) {}
+
+export class ConflictResponse extends Schema.Error<ConflictResponse>("ConflictResponse")(
+  { error: Schema.Literal("conflict"), message: Schema.String },
+  { httpApiStatus: 409 }
+) {}
+
+export const invalidRequest = (message: string) => new InvalidRequestResponse({ error: "invalid_request", message })
+export const notFound = (message: string) => new NotFoundResponse({ error: "not_found", message })
+export const conflict = (message: string) => new ConflictResponse({ error: "conflict", message })

@@ -180,4 +180,10 @@ export class Processor extends Context.Service<
     )
 
   static readonly layer = Processor.layerWith(defaultProcessorOptions)
+
+  /**
+   * For tools that change events but do not process them (the CLI): a submitted event stays `pending`, and a
+   * running service's sweeper claims it on its next sweep.
+   */
+  static readonly handOff = Layer.succeed(Processor, Processor.of({ submit: () => Effect.void }))
 }

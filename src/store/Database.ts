@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
-import { Migrator } from "effect/sql"
+import { Migrator, type SqlClient } from "effect/sql"
 import initial from "../../migrations/0001_initial.ts"
 import verifiedSecretIndex from "../../migrations/0002_verified_secret_index.ts"
 import eventLeases from "../../migrations/0003_event_leases.ts"
@@ -18,25 +18,42 @@ export const migrations = Migrator.fromRecord({
 
 export const runMigrations = Migrator.make({})({ loader: migrations })
 
+const pgLayer = (options: { readonly borrowRunningEmbedded: boolean; readonly maxConnections: number }) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const url = Option.isSome(config.databaseUrl)
+        ? config.databaseUrl.value
+        : (yield* embeddedPostgres(config.dataDir, { stopAdopted: !options.borrowRunningEmbedded })).url
+      return PgClient.layer({
+        url,
+        maxConnections: options.maxConnections,
+        connectTimeout: "5 seconds",
+        applicationName: "eventhook"
+      })
+    })
+  )
+
+const migratedFirst = <E, R>(pg: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E, R>) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      if (config.migrate) {
+        const applied = yield* runMigrations
+        for (const [id, name] of applied)
+          yield* Effect.logInfo(`migration ${String(id).padStart(4, "0")}_${name} applied`)
+      }
+    })
+  ).pipe(Layer.provideMerge(pg))
+
 /** PostgreSQL at `DATABASE_URL`, else the embedded cluster in `EVENTHOOK_DATA_DIR`. */
-export const PgLive = Layer.unwrap(
-  Effect.gen(function* () {
-    const config = yield* AppConfig
-    const url = Option.isSome(config.databaseUrl)
-      ? config.databaseUrl.value
-      : (yield* embeddedPostgres(config.dataDir)).url
-    return PgClient.layer({ url, maxConnections: 20, connectTimeout: "5 seconds", applicationName: "eventhook" })
-  })
-)
+export const PgLive = pgLayer({ borrowRunningEmbedded: false, maxConnections: 20 })
 
 /** The SQL client, migrated first unless `EVENTHOOK_MIGRATE=false`. */
-export const DatabaseLive = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const config = yield* AppConfig
-    if (config.migrate) {
-      const applied = yield* runMigrations
-      for (const [id, name] of applied)
-        yield* Effect.logInfo(`migration ${String(id).padStart(4, "0")}_${name} applied`)
-    }
-  })
-).pipe(Layer.provideMerge(PgLive))
+export const DatabaseLive = migratedFirst(PgLive)
+
+/**
+ * The same database for a tool (the CLI): an embedded cluster the service is running is borrowed and left
+ * running; one the tool had to start is stopped when it ends.
+ */
+export const DatabaseToolLive = migratedFirst(pgLayer({ borrowRunningEmbedded: true, maxConnections: 4 }))

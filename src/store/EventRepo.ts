@@ -5,7 +5,9 @@ import {
   Event,
   EventForProcessing,
   type EventForProcessing as EventForProcessingType,
+  type EventSearch,
   type EventStatus,
+  EventSummary,
   type NewEvent,
   type StoredEvent
 } from "../domain/Event.ts"
@@ -15,7 +17,8 @@ import type { Interpreted } from "../ingest/interpretPayload.ts"
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
 
 export type RejectedSelection =
-  | { readonly _tag: "ByIds"; readonly eventIds: ReadonlyArray<EventId> }
+  /** Only the given tenant's, when `tenantId` is set (the admin surfaces). */
+  | { readonly _tag: "ByIds"; readonly eventIds: ReadonlyArray<EventId>; readonly tenantId?: TenantId }
   | {
       readonly _tag: "BySource"
       readonly sourceId: SourceId
@@ -92,6 +95,10 @@ export class EventRepo extends Context.Service<
       readonly onlyRejected: boolean
       readonly batch: number
     }) => Effect.Effect<number>
+    /** A tenant's events, newest first. */
+    readonly search: (tenantId: TenantId, search: EventSearch) => Effect.Effect<ReadonlyArray<EventSummary>>
+    /** One event of the tenant, with its payload and headers. */
+    readonly findForTenant: (tenantId: TenantId, id: EventId) => Effect.Effect<Option.Option<Event>>
     /** Resets a tenant's `failed`/`unrouted` events to `pending`, with a fresh retry budget. */
     readonly resetForReprocess: (
       tenantId: TenantId,
@@ -247,6 +254,7 @@ export class EventRepo extends Context.Service<
           ? sql`SELECT ${eventColumns} FROM p_eventhook__event
                 WHERE id::text IN ${sql.in(selection.eventIds.length === 0 ? [""] : selection.eventIds)}
                   AND status = 'rejected'
+                  AND (${selection.tenantId ?? null}::uuid IS NULL OR tenant_id = ${selection.tenantId ?? null}::uuid)
                 ORDER BY received_at, id`
           : sql`SELECT ${eventColumns} FROM p_eventhook__event
                 WHERE source_id = ${selection.sourceId} AND status = 'rejected'
@@ -347,7 +355,46 @@ export class EventRepo extends Context.Service<
         Effect.orDie
       )
 
+      const decodeSummaries = Schema.decodeUnknownEffect(Schema.Array(EventSummary))
+      const search = Effect.fn("EventRepo.search")(
+        (tenantId: TenantId, search: EventSearch) =>
+          sql`SELECT e.id::text AS id, e.source_id::text AS source_id, s.slug AS source_slug, e.status, e.event_type,
+                     e.idempotency_key, e.is_duplicate, e.duplicate_of::text AS duplicate_of, e.content_type,
+                     octet_length(e.raw_payload) AS size_bytes, e.verified, e.verification_error, e.retry_count,
+                     e.max_retries, e.next_retry_at, e.last_error, e.received_at, e.processed_at,
+                     host(e.source_ip) AS source_ip
+              FROM p_eventhook__event e JOIN p_eventhook__source s ON s.id = e.source_id
+              WHERE ${sql.and([
+                sql`e.tenant_id = ${tenantId}`,
+                ...(search.sourceId === undefined ? [] : [sql`e.source_id = ${search.sourceId}`]),
+                ...(search.status === undefined ? [] : [sql`e.status = ${search.status}`]),
+                ...(search.eventType === undefined ? [] : [sql`e.event_type = ${search.eventType}`]),
+                ...(search.from === undefined ? [] : [sql`e.received_at >= ${search.from}`]),
+                ...(search.to === undefined ? [] : [sql`e.received_at < ${search.to}`]),
+                ...(search.after === undefined
+                  ? []
+                  : [
+                      // Compared in the database, at its microsecond precision, not as a JS Date.
+                      sql`(e.received_at, e.id) < (SELECT c.received_at, c.id FROM p_eventhook__event c
+                                                   WHERE c.id = ${search.after})`
+                    ])
+              ])}
+              ORDER BY e.received_at DESC, e.id DESC
+              LIMIT ${search.limit}`.pipe(Effect.flatMap(decodeSummaries)),
+        Effect.orDie
+      )
+      const findForTenant = Effect.fn("EventRepo.findForTenant")(
+        (tenantId: TenantId, id: EventId) =>
+          sql`SELECT ${eventColumns} FROM p_eventhook__event WHERE tenant_id = ${tenantId} AND id = ${id}`.pipe(
+            Effect.flatMap(decodeEvents),
+            Effect.map((rows) => Arr.head(rows))
+          ),
+        Effect.orDie
+      )
+
       return EventRepo.of({
+        search,
+        findForTenant,
         deleteOlderThan,
         resetForReprocess,
         insert,

@@ -1,8 +1,9 @@
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
+import { SlugTaken } from "../domain/errors.ts"
 import type { SourceId, TenantId } from "../domain/ids.ts"
-import { Source } from "../domain/Source.ts"
+import { Source, SourceRecord } from "../domain/Source.ts"
 
 export interface NewSource {
   readonly tenant_id: TenantId
@@ -17,6 +18,18 @@ export interface NewSource {
   readonly rate_limit_burst?: number | null
 }
 
+/** Columns an operator changes; a key left out is left as it is. */
+export interface SourceChanges {
+  readonly name?: string
+  readonly description?: string | null
+  readonly is_enabled?: boolean
+  readonly verifier_config?: unknown
+  readonly idempotency_key_paths?: ReadonlyArray<string> | null
+  readonly event_type_config?: unknown
+  readonly rate_limit_per_second?: number | null
+  readonly rate_limit_burst?: number | null
+}
+
 const IngestKey = Schema.Struct({ tenantSlug: Schema.String, sourceSlug: Schema.String })
 const IdRow = Schema.Struct({ id: Schema.String })
 
@@ -25,13 +38,19 @@ export class SourceRepo extends Context.Service<
   {
     /** The enabled source `sourceSlug` of tenant `tenantSlug`; none when either is unknown or it is disabled. */
     readonly findEnabled: (tenantSlug: string, sourceSlug: string) => Effect.Effect<Option.Option<Source>>
-    readonly insert: (source: NewSource) => Effect.Effect<SourceId>
+    readonly insert: (source: NewSource) => Effect.Effect<SourceId, SlugTaken>
     /** Any source by id, enabled or not, with its tenant's slug. */
     readonly findById: (
       id: SourceId
     ) => Effect.Effect<Option.Option<{ readonly source: Source; readonly tenantSlug: string }>>
     /** Replaces a source's verifier config (`verifier_type` follows the config's `type`). */
     readonly setVerifierConfig: (id: SourceId, config: unknown) => Effect.Effect<void>
+    readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<SourceRecord>>
+    /** Any source of the tenant by slug, enabled or not. */
+    readonly findBySlug: (tenantId: TenantId, slug: string) => Effect.Effect<Option.Option<SourceRecord>>
+    readonly update: (id: SourceId, changes: SourceChanges) => Effect.Effect<void>
+    readonly remove: (id: SourceId) => Effect.Effect<void>
+    readonly countEvents: (id: SourceId) => Effect.Effect<number>
   }
 >()("eventhook/store/SourceRepo") {
   static readonly layer = Layer.effect(
@@ -65,7 +84,15 @@ export class SourceRepo extends Context.Service<
                   ${source.event_type_config === undefined || source.event_type_config === null ? null : sql.json(source.event_type_config)},
                   ${source.description ?? null}, ${source.rate_limit_per_second ?? null},
                   ${source.rate_limit_burst ?? null})
-          RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))), Effect.orDie)
+          RETURNING id::text AS id`.pipe(
+          Effect.catchIf(
+            (error) => Predicate.isTagged(error.reason, "UniqueViolation"),
+            () => Effect.fail(new SlugTaken({ kind: "source", slug: source.slug }))
+          ),
+          Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))),
+          Effect.catchTag("SchemaError", Effect.die),
+          Effect.catchTag("SqlError", Effect.die)
+        )
         return rows[0]!.id as SourceId
       })
 
@@ -93,7 +120,74 @@ export class SourceRepo extends Context.Service<
             WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
       )
 
-      return SourceRepo.of({ findEnabled, insert, findById, setVerifierConfig })
+      const recordColumns = sql.literal(`s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled,
+        s.verifier_type, s.verifier_config, s.idempotency_key_paths, s.event_type_config, s.rate_limit_per_second,
+        s.rate_limit_burst, s.description, s.created_at, s.updated_at`)
+      const listQuery = SqlSchema.findAll({
+        Request: Schema.String,
+        Result: SourceRecord,
+        execute: (tenantId) =>
+          sql`SELECT ${recordColumns} FROM p_eventhook__source s WHERE s.tenant_id = ${tenantId} ORDER BY s.slug`
+      })
+      const findBySlugQuery = SqlSchema.findOneOption({
+        Request: Schema.Struct({ tenantId: Schema.String, slug: Schema.String }),
+        Result: SourceRecord,
+        execute: ({ tenantId, slug }) =>
+          sql`SELECT ${recordColumns} FROM p_eventhook__source s WHERE s.tenant_id = ${tenantId} AND s.slug = ${slug}`
+      })
+      const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : sql.json(value))
+
+      const update = Effect.fn("SourceRepo.update")(function* (id: SourceId, changes: SourceChanges) {
+        const set = [
+          ...(changes.name === undefined ? [] : [sql`name = ${changes.name}`]),
+          ...(changes.description === undefined ? [] : [sql`description = ${changes.description}`]),
+          ...(changes.is_enabled === undefined ? [] : [sql`is_enabled = ${changes.is_enabled}`]),
+          ...(changes.verifier_config === undefined
+            ? []
+            : [
+                sql`verifier_config = ${jsonOrNull(changes.verifier_config)}`,
+                sql`verifier_type = ${jsonOrNull(changes.verifier_config)}::jsonb ->> 'type'`
+              ]),
+          ...(changes.idempotency_key_paths === undefined
+            ? []
+            : [sql`idempotency_key_paths = ${changes.idempotency_key_paths}`]),
+          ...(changes.event_type_config === undefined
+            ? []
+            : [sql`event_type_config = ${jsonOrNull(changes.event_type_config)}`]),
+          ...(changes.rate_limit_per_second === undefined
+            ? []
+            : [sql`rate_limit_per_second = ${changes.rate_limit_per_second}`]),
+          ...(changes.rate_limit_burst === undefined ? [] : [sql`rate_limit_burst = ${changes.rate_limit_burst}`])
+        ]
+        yield* sql`UPDATE p_eventhook__source SET ${sql.csv([...set, sql`updated_at = now()`])} WHERE id = ${id}`.pipe(
+          Effect.orDie
+        )
+      })
+
+      return SourceRepo.of({
+        findEnabled,
+        insert,
+        findById,
+        setVerifierConfig,
+        listForTenant: Effect.fn("SourceRepo.listForTenant")((tenantId: TenantId) =>
+          listQuery(tenantId).pipe(Effect.orDie)
+        ),
+        findBySlug: Effect.fn("SourceRepo.findBySlug")((tenantId: TenantId, slug: string) =>
+          findBySlugQuery({ tenantId, slug }).pipe(Effect.orDie)
+        ),
+        update,
+        remove: Effect.fn("SourceRepo.remove")((id: SourceId) =>
+          sql`DELETE FROM p_eventhook__source WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+        ),
+        countEvents: Effect.fn("SourceRepo.countEvents")((id: SourceId) =>
+          sql<{
+            readonly count: string
+          }>`SELECT count(*)::text AS count FROM p_eventhook__event WHERE source_id = ${id}`.pipe(
+            Effect.map((rows) => Number(rows[0]?.count ?? 0)),
+            Effect.orDie
+          )
+        )
+      })
     })
   )
 }

@@ -1,14 +1,16 @@
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, type Option, Schema } from "effect"
+import { Context, Effect, Layer, type Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
+import { SlugTaken } from "../domain/errors.ts"
 import type { TenantId } from "../domain/ids.ts"
-import { Tenant } from "../domain/Tenant.ts"
+import { Tenant, TenantRecord } from "../domain/Tenant.ts"
 
 export class TenantRepo extends Context.Service<
   TenantRepo,
   {
-    readonly insert: (tenant: { readonly slug: string; readonly name: string }) => Effect.Effect<TenantId>
+    readonly insert: (tenant: { readonly slug: string; readonly name: string }) => Effect.Effect<TenantId, SlugTaken>
     readonly findBySlug: (slug: string) => Effect.Effect<Option.Option<Tenant>>
+    readonly list: Effect.Effect<ReadonlyArray<TenantRecord>>
   }
 >()("eventhook/store/TenantRepo") {
   static readonly layer = Layer.effect(
@@ -26,11 +28,21 @@ export class TenantRepo extends Context.Service<
         Result: Tenant,
         execute: (slug) => sql`SELECT id::text AS id, slug, name FROM tenant WHERE slug = ${slug}`
       })
+      const listQuery = SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: TenantRecord,
+        execute: () => sql`SELECT id::text AS id, slug, name, created_at FROM tenant ORDER BY slug`
+      })
       return TenantRepo.of({
+        list: listQuery(undefined).pipe(Effect.orDie, Effect.withSpan("TenantRepo.list")),
         insert: Effect.fn("TenantRepo.insert")((tenant) =>
           insertQuery(tenant).pipe(
             Effect.map((row) => row.id),
-            Effect.orDie
+            Effect.catchIf(
+              (error) => error._tag === "SqlError" && Predicate.isTagged(error.reason, "UniqueViolation"),
+              () => Effect.fail(new SlugTaken({ kind: "tenant", slug: tenant.slug }))
+            ),
+            Effect.catchTag(["SqlError", "SchemaError", "NoSuchElementError"], Effect.die)
           )
         ),
         findBySlug: Effect.fn("TenantRepo.findBySlug")((slug) => findQuery(slug).pipe(Effect.orDie))

@@ -111,6 +111,20 @@ Deno.test("deno: a GitHub-signed webhook starts a workflow; SIGTERM exits 0", as
     child.kill("SIGTERM")
     const status = await child.status
     assert(status.code === 0, `exit code ${status.code} after SIGTERM`)
+
+    // The operator CLI runs under Deno too, against the same database.
+    const cli = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "src/cli/main.node.ts", "events", "list", "-t", "acme", "--json"],
+      env: { DATABASE_URL: url.toString(), EVENTHOOK_MIGRATE: "false" },
+      stdout: "piped",
+      stderr: "inherit"
+    }).spawn()
+    const listed = JSON.parse(await new Response(cli.stdout).text())
+    assert((await cli.status).code === 0, "the CLI failed under Deno")
+    assert(
+      listed.events.length === 1 && listed.events[0].status === "delivered" && listed.events[0].event_type === "issues",
+      `the CLI listed ${JSON.stringify(listed)}`
+    )
   } finally {
     try {
       child.kill("SIGKILL")

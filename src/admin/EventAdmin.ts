@@ -1,0 +1,169 @@
+import { Context, Effect, Layer, Option } from "effect"
+import type { EventId, SourceId } from "../domain/ids.ts"
+import type { Tenant } from "../domain/Tenant.ts"
+import { type InvalidRequestResponse, invalidRequest, type NotFoundResponse, notFound } from "../http/ApiErrors.ts"
+import { Reverify } from "../ingest/Reverify.ts"
+import { Reprocess } from "../processing/Reprocess.ts"
+import { EventActionRepo } from "../store/EventActionRepo.ts"
+import { EventRepo } from "../store/EventRepo.ts"
+import { SourceRepo } from "../store/SourceRepo.ts"
+import { EventListQuery, isUuid, ReprocessRequest, ReverifyRequest, validate } from "./inputs.ts"
+import { TenantAdmin } from "./TenantAdmin.ts"
+import { type EventDetailView, type EventSummaryView, eventDetailView, eventSummaryView } from "./views.ts"
+
+type AdminError = InvalidRequestResponse | NotFoundResponse
+
+export interface EventPage {
+  readonly events: ReadonlyArray<EventSummaryView>
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly next_cursor: string | null
+}
+
+export interface ReverifyResult {
+  readonly promoted: ReadonlyArray<string>
+  readonly duplicates: ReadonlyArray<string>
+  readonly invalid_payload: ReadonlyArray<string>
+  readonly still_rejected: ReadonlyArray<{ readonly event_id: string; readonly verification_error: string }>
+}
+
+const DEFAULT_PAGE = 50
+
+/** Finding events, reading their payloads, replaying and re-verifying them (issue 6). */
+export class EventAdmin extends Context.Service<
+  EventAdmin,
+  {
+    /** Newest first; `query` is `EventListQuery` (source, status, event_type, since, until, limit, cursor). */
+    readonly list: (tenant: string, query: unknown) => Effect.Effect<EventPage, AdminError>
+    readonly get: (tenant: string, id: string) => Effect.Effect<EventDetailView, NotFoundResponse>
+    /** The body exactly as received, with its content type. */
+    readonly payload: (
+      tenant: string,
+      id: string
+    ) => Effect.Effect<{ readonly contentType: string | null; readonly body: Uint8Array }, NotFoundResponse>
+    readonly reprocess: (
+      tenant: string,
+      input: unknown
+    ) => Effect.Effect<{ readonly reprocessed: number; readonly event_ids: ReadonlyArray<string> }, AdminError>
+    readonly reverify: (tenant: string, input: unknown) => Effect.Effect<ReverifyResult, AdminError>
+  }
+>()("eventhook/admin/EventAdmin") {
+  static readonly layer = Layer.effect(
+    EventAdmin,
+    Effect.gen(function* () {
+      const tenants = yield* TenantAdmin
+      const sources = yield* SourceRepo
+      const events = yield* EventRepo
+      const actions = yield* EventActionRepo
+      const reprocessor = yield* Reprocess
+      const reverifier = yield* Reverify
+
+      const sourceIdOf = Effect.fn("EventAdmin.sourceIdOf")(function* (tenant: Tenant, slug: string | undefined) {
+        if (slug === undefined) return undefined
+        const source = yield* sources.findBySlug(tenant.id, slug)
+        if (Option.isNone(source)) return yield* notFound(`source "${slug}" not found in tenant "${tenant.slug}"`)
+        return source.value.id as SourceId
+      })
+      const dateOf = (text: string | undefined) => (text === undefined ? undefined : new Date(text))
+      const find = Effect.fn("EventAdmin.find")(function* (tenantSlug: string, id: string) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const event = isUuid(id) ? yield* events.findForTenant(tenant.id, id as EventId) : Option.none()
+        if (Option.isNone(event)) return yield* notFound(`event "${id}" not found in tenant "${tenantSlug}"`)
+        return event.value
+      })
+
+      const list = Effect.fn("EventAdmin.list")(function* (tenantSlug: string, input: unknown) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const query = yield* validate(EventListQuery)(input)
+        if (query.cursor !== undefined && !isUuid(query.cursor))
+          return yield* invalidRequest("cursor: is not a cursor this API gave")
+        const limit = query.limit ?? DEFAULT_PAGE
+        const sourceId = yield* sourceIdOf(tenant, query.source)
+        const found = yield* events.search(tenant.id, {
+          ...(sourceId === undefined ? {} : { sourceId }),
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(query.event_type === undefined ? {} : { eventType: query.event_type }),
+          ...(query.since === undefined ? {} : { from: new Date(query.since) }),
+          ...(query.until === undefined ? {} : { to: new Date(query.until) }),
+          ...(query.cursor === undefined ? {} : { after: query.cursor as EventId }),
+          limit
+        })
+        return {
+          events: found.map(eventSummaryView),
+          next_cursor: found.length === limit ? found[found.length - 1]!.id : null
+        } satisfies EventPage
+      })
+
+      const get = Effect.fn("EventAdmin.get")(function* (tenantSlug: string, id: string) {
+        const event = yield* find(tenantSlug, id)
+        const source = yield* sources.findById(event.source_id)
+        const sourceSlug = Option.match(source, { onNone: () => "", onSome: (found) => found.source.slug })
+        return eventDetailView(event, sourceSlug, yield* actions.listForEvent(event.id))
+      })
+
+      const reprocess = Effect.fn("EventAdmin.reprocess")(function* (tenantSlug: string, input: unknown) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const request = yield* validate(ReprocessRequest)(input)
+        if ((request.event_ids === undefined) === (request.filter === undefined))
+          return yield* invalidRequest("event_ids: give `event_ids` or `filter` (with `limit`), one of them")
+        if (request.filter !== undefined && request.limit === undefined)
+          return yield* invalidRequest("limit: required with `filter`")
+        const filter = request.filter
+        const selection =
+          filter === undefined
+            ? { _tag: "ByIds" as const, eventIds: (request.event_ids ?? []) as ReadonlyArray<EventId> }
+            : {
+                _tag: "ByFilter" as const,
+                ...(filter.source === undefined ? {} : { sourceId: yield* sourceIdOf(tenant, filter.source) }),
+                ...(filter.status === undefined ? {} : { status: filter.status }),
+                ...(filter.event_type === undefined ? {} : { eventType: filter.event_type }),
+                ...(filter.since === undefined ? {} : { from: new Date(filter.since) }),
+                ...(filter.until === undefined ? {} : { to: new Date(filter.until) }),
+                limit: request.limit!
+              }
+        const reset = yield* reprocessor.run(tenant.id, selection as Parameters<typeof reprocessor.run>[1])
+        return { reprocessed: reset.length, event_ids: reset }
+      })
+
+      const reverify = Effect.fn("EventAdmin.reverify")(function* (tenantSlug: string, input: unknown) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const request = yield* validate(ReverifyRequest)(input)
+        if ((request.event_ids === undefined) === (request.source === undefined))
+          return yield* invalidRequest("event_ids: give `event_ids` or `source` (with `limit`), one of them")
+        if (request.source !== undefined && request.limit === undefined)
+          return yield* invalidRequest("limit: required with `source`")
+        const sourceId = yield* sourceIdOf(tenant, request.source)
+        const report = yield* reverifier.run(
+          sourceId === undefined
+            ? { _tag: "ByIds", eventIds: (request.event_ids ?? []) as ReadonlyArray<EventId>, tenantId: tenant.id }
+            : {
+                _tag: "BySource",
+                sourceId,
+                from: dateOf(request.since) ?? new Date(0),
+                to: dateOf(request.until) ?? new Date(8_640_000_000_000_000),
+                limit: request.limit!
+              }
+        )
+        return {
+          promoted: report.promoted,
+          duplicates: report.duplicates,
+          invalid_payload: report.invalidPayload,
+          still_rejected: report.stillRejected.map((entry) => ({
+            event_id: entry.eventId,
+            verification_error: entry.verificationError
+          }))
+        } satisfies ReverifyResult
+      })
+
+      return EventAdmin.of({
+        list,
+        get,
+        payload: Effect.fn("EventAdmin.payload")(function* (tenantSlug: string, id: string) {
+          const event = yield* find(tenantSlug, id)
+          return { contentType: event.content_type, body: event.raw_payload }
+        }),
+        reprocess,
+        reverify
+      })
+    })
+  )
+}

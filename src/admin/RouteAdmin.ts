@@ -1,0 +1,101 @@
+import { Context, Effect, Layer, Option, Result } from "effect"
+import type { RouteId } from "../domain/ids.ts"
+import { decodeTargetConfig } from "../domain/TargetConfig.ts"
+import type { Tenant } from "../domain/Tenant.ts"
+import { type InvalidRequestResponse, invalidRequest, type NotFoundResponse, notFound } from "../http/ApiErrors.ts"
+import { RouteRepo } from "../store/RouteRepo.ts"
+import { SourceRepo } from "../store/SourceRepo.ts"
+import { fieldFirst, isUuid, RouteCreate, RouteUpdate, validate } from "./inputs.ts"
+import { TenantAdmin } from "./TenantAdmin.ts"
+import { type RouteView, routeView } from "./views.ts"
+
+type AdminError = InvalidRequestResponse | NotFoundResponse
+
+/** Routes as operators manage them (issue 6); a target config must decode for its type before it is stored. */
+export class RouteAdmin extends Context.Service<
+  RouteAdmin,
+  {
+    /** The tenant's routes, of one source when `source` is given, in the order they run. */
+    readonly list: (tenant: string, source?: string) => Effect.Effect<ReadonlyArray<RouteView>, NotFoundResponse>
+    readonly create: (tenant: string, input: unknown) => Effect.Effect<RouteView, AdminError>
+    readonly get: (tenant: string, id: string) => Effect.Effect<RouteView, NotFoundResponse>
+    readonly update: (tenant: string, id: string, input: unknown) => Effect.Effect<RouteView, AdminError>
+    readonly remove: (tenant: string, id: string) => Effect.Effect<void, NotFoundResponse>
+  }
+>()("eventhook/admin/RouteAdmin") {
+  static readonly layer = Layer.effect(
+    RouteAdmin,
+    Effect.gen(function* () {
+      const tenants = yield* TenantAdmin
+      const sources = yield* SourceRepo
+      const routes = yield* RouteRepo
+
+      const sourceOf = Effect.fn("RouteAdmin.sourceOf")(function* (tenant: Tenant, slug: string) {
+        const source = yield* sources.findBySlug(tenant.id, slug)
+        if (Option.isNone(source)) return yield* notFound(`source "${slug}" not found in tenant "${tenant.slug}"`)
+        return source.value
+      })
+      const find = Effect.fn("RouteAdmin.find")(function* (tenantSlug: string, id: string) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const route = isUuid(id) ? yield* routes.findById(tenant.id, id as RouteId) : Option.none()
+        if (Option.isNone(route)) return yield* notFound(`route "${id}" not found in tenant "${tenantSlug}"`)
+        return { tenant, route: route.value }
+      })
+      const checkTarget = (targetType: string, targetConfig: unknown) => {
+        const decoded = decodeTargetConfig(targetType, targetConfig)
+        return Result.isFailure(decoded)
+          ? Effect.fail(invalidRequest(fieldFirst(decoded.failure, "target_config")))
+          : Effect.void
+      }
+      const reload = (tenant: Tenant, id: RouteId) =>
+        Effect.map(routes.findById(tenant.id, id), (route) => routeView(Option.getOrThrow(route)))
+
+      const create = Effect.fn("RouteAdmin.create")(function* (tenantSlug: string, input: unknown) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const route = yield* validate(RouteCreate)(input)
+        const source = yield* sourceOf(tenant, route.source)
+        yield* checkTarget(route.target_type, route.target_config)
+        const id = yield* routes.insert({
+          tenant_id: tenant.id,
+          source_id: source.id,
+          name: route.name ?? `${route.target_type} route`,
+          priority: route.priority ?? 0,
+          is_enabled: route.is_enabled ?? true,
+          target_type: route.target_type,
+          target_config: route.target_config,
+          filter_event_types: route.filter_event_types ?? null
+        })
+        yield* Effect.logInfo("route created").pipe(Effect.annotateLogs({ route_id: id, source_id: source.id }))
+        return yield* reload(tenant, id)
+      })
+
+      const update = Effect.fn("RouteAdmin.update")(function* (tenantSlug: string, id: string, input: unknown) {
+        const { tenant, route } = yield* find(tenantSlug, id)
+        const changes = yield* validate(RouteUpdate)(input)
+        if (changes.target_type !== undefined || changes.target_config !== undefined)
+          yield* checkTarget(changes.target_type ?? route.target_type, changes.target_config ?? route.target_config)
+        yield* routes.update(route.id, changes)
+        yield* Effect.logInfo("route updated").pipe(Effect.annotateLogs({ route_id: route.id }))
+        return yield* reload(tenant, route.id)
+      })
+
+      return RouteAdmin.of({
+        list: Effect.fn("RouteAdmin.list")(function* (tenantSlug: string, sourceSlug?: string) {
+          const tenant = yield* tenants.require(tenantSlug)
+          const source = sourceSlug === undefined ? undefined : yield* sourceOf(tenant, sourceSlug)
+          return (yield* routes.listForTenant(tenant.id, source?.id)).map(routeView)
+        }),
+        create,
+        get: Effect.fn("RouteAdmin.get")(function* (tenantSlug: string, id: string) {
+          return routeView((yield* find(tenantSlug, id)).route)
+        }),
+        update,
+        remove: Effect.fn("RouteAdmin.remove")(function* (tenantSlug: string, id: string) {
+          const { route } = yield* find(tenantSlug, id)
+          yield* routes.remove(route.id)
+          yield* Effect.logInfo("route deleted").pipe(Effect.annotateLogs({ route_id: route.id }))
+        })
+      })
+    })
+  )
+}

@@ -1,0 +1,44 @@
+import { Context, Effect, Layer, Option } from "effect"
+import type { Tenant } from "../domain/Tenant.ts"
+import {
+  type ConflictResponse,
+  conflict,
+  type InvalidRequestResponse,
+  type NotFoundResponse,
+  notFound
+} from "../http/ApiErrors.ts"
+import { TenantRepo } from "../store/TenantRepo.ts"
+import { TenantCreate, validate } from "./inputs.ts"
+import { type TenantView, tenantView } from "./views.ts"
+
+/** Tenants as operators manage them (issue 6). */
+export class TenantAdmin extends Context.Service<
+  TenantAdmin,
+  {
+    readonly create: (input: unknown) => Effect.Effect<TenantView, InvalidRequestResponse | ConflictResponse>
+    readonly list: Effect.Effect<ReadonlyArray<TenantView>>
+    /** The tenant with this slug, or a 404 naming it. */
+    readonly require: (slug: string) => Effect.Effect<Tenant, NotFoundResponse>
+  }
+>()("eventhook/admin/TenantAdmin") {
+  static readonly layer = Layer.effect(
+    TenantAdmin,
+    Effect.gen(function* () {
+      const tenants = yield* TenantRepo
+      const create = Effect.fn("TenantAdmin.create")(function* (input: unknown) {
+        const tenant = yield* validate(TenantCreate)(input)
+        yield* tenants
+          .insert({ slug: tenant.slug, name: tenant.name ?? tenant.slug })
+          .pipe(Effect.catchTag("SlugTaken", () => Effect.fail(conflict(`tenant "${tenant.slug}" already exists`))))
+        const created = yield* tenants.list
+        return tenantView(created.find((row) => row.slug === tenant.slug)!)
+      })
+      const require = Effect.fn("TenantAdmin.require")(function* (slug: string) {
+        const found = yield* tenants.findBySlug(slug)
+        if (Option.isNone(found)) return yield* notFound(`tenant "${slug}" not found`)
+        return found.value
+      })
+      return TenantAdmin.of({ create, list: Effect.map(tenants.list, (rows) => rows.map(tenantView)), require })
+    })
+  )
+}

@@ -1,0 +1,200 @@
+import { Effect, Schema, SchemaIssue } from "effect"
+import { EventStatus } from "../domain/Event.ts"
+import { EventTypeConfig } from "../domain/Source.ts"
+import { TargetType } from "../domain/TargetConfig.ts"
+import { ValuePath } from "../domain/ValuePath.ts"
+import { invalidRequest } from "../http/ApiErrors.ts"
+import { ProviderName } from "./providers.ts"
+
+// What operators send to the admin API and the CLI, checked at write time (issue 6): a clear 400 naming the
+// field. The same schemas describe the payloads in the OpenAPI document.
+
+export const Slug = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+    message: "must be 1–63 characters: lower-case letters, digits, '-' or '_', starting with a letter or digit"
+  })
+).annotate({ description: "URL-safe identifier, e.g. `stripe-live`" })
+
+export const Name = Schema.String.check(
+  Schema.isMinLength(1, { message: "must not be empty" }),
+  Schema.isMaxLength(200, { message: "must be at most 200 characters" })
+)
+const Description = Schema.String.check(Schema.isMaxLength(2000, { message: "must be at most 2000 characters" }))
+
+export const Uuid = Schema.String.check(
+  Schema.isPattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: "must be a UUID" })
+)
+
+export const isUuid = Schema.is(Uuid)
+
+const RatePerSecond = Schema.Number.check(
+  Schema.isFinite(),
+  Schema.isBetween({ minimum: 0.001, maximum: 100_000 }, { message: "must be between 0.001 and 100000" })
+)
+const RateBurst = Schema.Int.check(
+  Schema.isBetween({ minimum: 1, maximum: 100_000 }, { message: "must be an integer between 1 and 100000" })
+)
+const Priority = Schema.Int.check(
+  Schema.isBetween({ minimum: -1_000_000, maximum: 1_000_000 }, { message: "must be an integer within ±1000000" })
+)
+
+const EventTypeName = Schema.String.check(
+  Schema.isMinLength(1, { message: "must not be empty" }),
+  Schema.isMaxLength(200, { message: "must be at most 200 characters" })
+)
+export const EventTypeFilter = Schema.Array(EventTypeName).check(
+  Schema.makeFilter((types: ReadonlyArray<string>) =>
+    new Set(types).size === types.length ? undefined : "must not list an event type twice"
+  )
+)
+
+const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
+
+export const TenantCreate = Schema.Struct({ slug: Slug, name: Schema.optionalKey(Name) })
+export type TenantCreate = typeof TenantCreate.Type
+
+const sourceSettings = {
+  name: Schema.optionalKey(Name),
+  description: Schema.optionalKey(Schema.NullOr(Description)),
+  is_enabled: Schema.optionalKey(Schema.Boolean),
+  idempotency_key_paths: Schema.optionalKey(
+    Schema.NullOr(Schema.Array(ValuePath)).annotate({
+      description: "dedupe key paths, first that resolves wins; null = the provider's delivery id; [] = none"
+    })
+  ),
+  event_type_config: Schema.optionalKey(Schema.NullOr(EventTypeConfig)),
+  rate_limit_per_second: Schema.optionalKey(Schema.NullOr(RatePerSecond)),
+  rate_limit_burst: Schema.optionalKey(Schema.NullOr(RateBurst))
+}
+
+export const SourceCreate = Schema.Struct({
+  slug: Slug,
+  ...sourceSettings,
+  provider: Schema.optionalKey(ProviderName).annotate({
+    description: "a preset that fills verifier_config's type (see GET …/eventhook/providers)"
+  }),
+  secret: Schema.optionalKey(Schema.NonEmptyString).annotate({
+    description: "with `provider`: the signing secret (write-only, never returned)"
+  }),
+  verifier_config: Schema.optionalKey(JsonObject).annotate({
+    description: "CONTRACT §5, tagged by `type`; with `provider`, extra fields of that provider's verifier"
+  })
+})
+export type SourceCreate = typeof SourceCreate.Type
+
+export const SourceUpdate = Schema.Struct({
+  ...sourceSettings,
+  verifier_config: Schema.optionalKey(JsonObject).annotate({
+    description: "replaces the verifier; secret fields left out are kept when the type does not change"
+  })
+})
+export type SourceUpdate = typeof SourceUpdate.Type
+
+export const RotateSecret = Schema.Struct({
+  secret: Schema.NonEmptyString.annotate({ description: "the new secret (write-only)" }),
+  keep_previous: Schema.optionalKey(Schema.Boolean).annotate({
+    description: "keep the current secret(s) valid too, for a gap-free rotation (default true)"
+  })
+})
+export type RotateSecret = typeof RotateSecret.Type
+
+export const SourceTest = Schema.Struct({
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)).annotate({
+    description: "the request's headers (Content-Type defaults to application/json)"
+  }),
+  body: Schema.optionalKey(Schema.String).annotate({ description: "the request body as text" }),
+  body_base64: Schema.optionalKey(Schema.String).annotate({ description: "or the exact body bytes, base64" }),
+  url: Schema.optionalKey(Schema.String).annotate({ description: "the URL the provider called (URL-signing schemes)" })
+})
+export type SourceTest = typeof SourceTest.Type
+
+const routeSettings = {
+  name: Schema.optionalKey(Name),
+  priority: Schema.optionalKey(Priority),
+  is_enabled: Schema.optionalKey(Schema.Boolean),
+  filter_event_types: Schema.optionalKey(Schema.NullOr(EventTypeFilter))
+}
+
+export const RouteCreate = Schema.Struct({
+  source: Slug.annotate({ description: "the slug of the route's source" }),
+  ...routeSettings,
+  target_type: TargetType,
+  target_config: JsonObject.annotate({ description: "CONTRACT §6, the shape `target_type` says" })
+})
+export type RouteCreate = typeof RouteCreate.Type
+
+export const RouteUpdate = Schema.Struct({
+  ...routeSettings,
+  target_type: Schema.optionalKey(TargetType),
+  target_config: Schema.optionalKey(JsonObject)
+})
+export type RouteUpdate = typeof RouteUpdate.Type
+
+const Limit = (maximum: number) =>
+  Schema.Int.check(
+    Schema.isBetween({ minimum: 1, maximum }, { message: `must be an integer between 1 and ${maximum}` })
+  )
+const Timestamp = Schema.String.check(
+  Schema.makeFilter((text: string) => (Number.isNaN(Date.parse(text)) ? "must be an ISO 8601 timestamp" : undefined))
+)
+
+export const EventFilter = Schema.Struct({
+  source: Schema.optionalKey(Slug),
+  status: Schema.optionalKey(EventStatus),
+  event_type: Schema.optionalKey(EventTypeName),
+  since: Schema.optionalKey(Timestamp).annotate({ description: "received at or after (ISO 8601)" }),
+  until: Schema.optionalKey(Timestamp).annotate({ description: "received before (ISO 8601)" })
+})
+export type EventFilter = typeof EventFilter.Type
+
+/** `GET …/events` query: strings, as a query string carries them. */
+export const EventListQuery = Schema.Struct({
+  ...EventFilter.fields,
+  limit: Schema.optionalKey(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
+  ),
+  cursor: Schema.optionalKey(Schema.String).annotate({ description: "`next_cursor` of the previous page" })
+})
+export type EventListQuery = typeof EventListQuery.Type
+
+export const ReprocessRequest = Schema.Struct({
+  event_ids: Schema.optionalKey(Schema.Array(Uuid).check(Schema.isMaxLength(10_000))),
+  filter: Schema.optionalKey(
+    Schema.Struct({ ...EventFilter.fields, status: Schema.optionalKey(Schema.Literals(["failed", "unrouted"])) })
+  ),
+  limit: Schema.optionalKey(Limit(10_000)).annotate({ description: "required with `filter`" })
+})
+export type ReprocessRequest = typeof ReprocessRequest.Type
+
+export const ReverifyRequest = Schema.Struct({
+  event_ids: Schema.optionalKey(Schema.Array(Uuid).check(Schema.isMaxLength(10_000))),
+  source: Schema.optionalKey(Slug),
+  since: Schema.optionalKey(Timestamp),
+  until: Schema.optionalKey(Timestamp),
+  limit: Schema.optionalKey(Limit(10_000)).annotate({ description: "required with `source`" })
+})
+export type ReverifyRequest = typeof ReverifyRequest.Type
+
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+/**
+ * `Expected …\n  at ["a"][0]` → `a[0]: Expected …`: the field first, as an operator reads it; under `parent`
+ * when the text is about a field of it.
+ */
+export const fieldFirst = (formatted: string, parent?: string): string => {
+  let named = false
+  const text = formatted.replace(/^(.*?)\s+at ((?:\[[^\]]*\])+)$/gm, (_, message: string, path: string) => {
+    named = true
+    const field = path.replace(/\["([^"]*)"\]/g, ".$1").replace(/^\./, "")
+    return `${parent === undefined ? "" : `${parent}.`}${field}: ${message}`
+  })
+  return named || parent === undefined ? text : `${parent}: ${text}`
+}
+
+/** Decodes operator input; a failure is a 400 whose message names the field. */
+export const validate =
+  <S extends Schema.Decoder<unknown>>(schema: S) =>
+  (input: unknown): Effect.Effect<S["Type"], ReturnType<typeof invalidRequest>> =>
+    Schema.decodeUnknownEffect(schema)(input, { onExcessProperty: "error" }).pipe(
+      Effect.mapError((error) => invalidRequest(fieldFirst(formatIssue(error.issue))))
+    )

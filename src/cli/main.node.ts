@@ -1,0 +1,49 @@
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Console, Effect, Layer } from "effect"
+import { Command } from "effect/cli"
+import { gracefulTeardown } from "../Eventhook.ts"
+import { NodeEventhookServer } from "../server.node.ts"
+import { CliPlatform, eventhookCli } from "./commands.ts"
+
+const demoScript = fileURLToPath(new URL("../../scripts/demo.ts", import.meta.url))
+
+const NodeCliPlatform = Layer.succeed(
+  CliPlatform,
+  CliPlatform.of({
+    serve: Layer.launch(NodeEventhookServer).pipe(Effect.orDie),
+    demo: Effect.callback<void>((resume) => {
+      const child = spawn(process.execPath, [demoScript], { stdio: "inherit" })
+      child.on("exit", (code) => {
+        process.exitCode = code ?? 1
+        resume(Effect.void)
+      })
+    }),
+    writeStdout: (bytes) =>
+      Effect.callback<void>((resume) => void process.stdout.write(bytes, () => resume(Effect.void)))
+  })
+)
+
+/** An operator error (`{error, message}`) is one line on stderr and exit code 1, not a stack trace. */
+const isOperatorError = (error: unknown): error is { readonly error: string; readonly message: string } =>
+  typeof error === "object" &&
+  error !== null &&
+  "error" in error &&
+  "message" in error &&
+  typeof error.message === "string"
+
+const program = Command.run(eventhookCli, { version: "0.1.0" }).pipe(
+  Effect.catchIf(isOperatorError, (error) =>
+    Console.error(`error: ${error.message}`).pipe(
+      Effect.andThen(
+        Effect.sync(() => {
+          process.exitCode = 1
+        })
+      )
+    )
+  ),
+  Effect.provide(Layer.merge(NodeServices.layer, NodeCliPlatform))
+)
+
+NodeRuntime.runMain(program, { teardown: gracefulTeardown })
