@@ -14,6 +14,7 @@ import { FallbackRoutes } from "./http/fallbackRoutes.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
 import { RetryAfterOn503 } from "./http/retryAfter.ts"
+import { EventWriter } from "./ingest/EventWriter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { RateLimiter } from "./ingest/RateLimiter.ts"
 import { Reverify } from "./ingest/Reverify.ts"
@@ -47,7 +48,7 @@ const Repositories = Layer.mergeAll(
 
 /** Ingest, processing, re-verify, reprocess and retention. Needs a PgClient, AppConfig and the host's targets. */
 export const EventhookCore = Layer.mergeAll(
-  Ingest.layer,
+  Ingest.layer.pipe(Layer.provide(EventWriter.layer)),
   Reverify.layer,
   Reprocess.layer,
   Retention.background.pipe(Layer.provideMerge(Retention.layer)),

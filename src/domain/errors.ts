@@ -43,3 +43,8 @@ export class SlugTaken extends Schema.TaggedError<SlugTaken>()("SlugTaken", {
   kind: Schema.Literals(["tenant", "source"]),
   slug: Schema.String
 }) {}
+
+/** The group-commit batch holding the request could not be committed; nothing of it is stored: a 503. */
+export class BatchNotCommitted extends Schema.TaggedError<BatchNotCommitted>()("BatchNotCommitted", {
+  size: Schema.Int
+}) {}

@@ -34,7 +34,8 @@ export const ingestErrorResponse = Match.type<IngestError>().pipe(
 
 const isConnectionFailure = (defect: unknown): boolean =>
   (SqlError.isSqlError(defect) && Predicate.isTagged(defect.reason, "ConnectionError")) ||
-  Predicate.isTagged(defect, "DatabaseBusy")
+  Predicate.isTagged(defect, "DatabaseBusy") ||
+  Predicate.isTagged(defect, "BatchNotCommitted")
 
 /**
  * A surprise from below: 503 when the database cannot be reached (a provider will retry), else 500. Neither

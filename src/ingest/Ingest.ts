@@ -5,10 +5,10 @@ import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFo
 import type { EventId } from "../domain/ids.ts"
 import type { Source } from "../domain/Source.ts"
 import { Processor } from "../processing/Processor.ts"
-import { EventRepo } from "../store/EventRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
 import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
+import { EventWriter } from "./EventWriter.ts"
 import { headersForStorage } from "./headers.ts"
 import { interpretPayload } from "./interpretPayload.ts"
 import { RateLimiter } from "./RateLimiter.ts"
@@ -63,7 +63,7 @@ export class Ingest extends Context.Service<
     Effect.gen(function* () {
       const config = yield* AppConfig
       const sources = yield* SourceRepo
-      const events = yield* EventRepo
+      const events = yield* EventWriter
       const processor = yield* Processor
       const limiter = yield* RateLimiter
 
@@ -104,7 +104,7 @@ export class Ingest extends Context.Service<
         const verified = Result.flatMap(verifierConfig, (verifier) => verifyWith(verifier, request, nowSeconds))
         if (Result.isFailure(verified)) {
           const verificationError = verified.failure.description
-          const stored = yield* events.insert({
+          const stored = yield* events.write({
             ...base,
             parsed_payload: null,
             event_type: null,
@@ -124,7 +124,7 @@ export class Ingest extends Context.Service<
         const secretIndex = verified.success.secretIndex
         const parsed = interpretPayload(source, webhook.headers, webhook.body)
         if (Result.isFailure(parsed)) {
-          const stored = yield* events.insert({
+          const stored = yield* events.write({
             ...base,
             parsed_payload: null,
             event_type: null,
@@ -152,7 +152,7 @@ export class Ingest extends Context.Service<
           verification_error: null,
           verified_secret_index: secretIndex
         }
-        const stored = yield* events.insert(event)
+        const stored = yield* events.write(event)
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
         }

@@ -57,6 +57,11 @@ export class EventRepo extends Context.Service<
      * accepted for the source, the row is stored as a `duplicate` of it; the unique index decides, not a read.
      */
     readonly insert: (event: NewEvent) => Effect.Effect<StoredEvent>
+    /**
+     * Stores many requests in one transaction (group commit): one multi-row INSERT, then the repeats of keys
+     * already accepted as duplicates. Either every row commits or none does. Results follow the input order.
+     */
+    readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<StoredEvent>>
     /** Leases a `pending` event to `lease.holder`; none when another worker has it or it is not pending. */
     readonly claim: (id: EventId, lease: Lease) => Effect.Effect<Option.Option<EventForProcessingType>>
     /**
@@ -163,6 +168,38 @@ export class EventRepo extends Context.Service<
           }
         }
       }, Effect.orDie)
+
+      const eventRow = (id: string, event: NewEvent) => {
+        const { parsed, headers } = columns(event)
+        return sql`(${id}::uuid, ${event.tenant_id}::uuid, ${event.source_id}::uuid, ${event.content_type},
+          ${event.raw_payload}, ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status},
+          ${event.max_retries}, ${event.last_error}, ${event.verified}, ${event.verification_error},
+          ${event.verified_secret_index}, ${event.source_ip}::inet)`
+      }
+      const IdOnly = Schema.Array(Schema.Struct({ id: Schema.String }))
+      const insertBatch = Effect.fn("EventRepo.insertBatch")(
+        function* (batch: ReadonlyArray<NewEvent>) {
+          // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
+          const ids = batch.map(() => crypto.randomUUID())
+          const inserted = yield* sql`
+            INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
+              headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+              verified_secret_index, source_ip)
+            VALUES ${sql.csv(batch.map((event, index) => eventRow(ids[index]!, event)))}
+            ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
+            DO NOTHING
+            RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(IdOnly)))
+          const accepted = new Set(inserted.map((row) => row.id))
+          const results: Array<StoredEvent> = []
+          for (const [index, event] of batch.entries()) {
+            const id = ids[index]!
+            results.push(accepted.has(id) ? { _tag: "Stored", id: id as EventId } : yield* insert(event))
+          }
+          return results
+        },
+        sql.withTransaction,
+        Effect.orDie
+      )
 
       const processingColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id,
         source_id::text AS source_id, parsed_payload, headers, event_type, retry_count, max_retries`)
@@ -393,6 +430,7 @@ export class EventRepo extends Context.Service<
       )
 
       return EventRepo.of({
+        insertBatch,
         search,
         findForTenant,
         deleteOlderThan,

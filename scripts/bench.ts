@@ -1,0 +1,533 @@
+// `npm run bench` (issue 7): the ingest path measured against the machine's own ceilings, in one run, on one
+// database. Not a test: it prints a table and writes every figure to bench-results/bench-<time>.json.
+//
+//   ceilings   a bare node:http server answering 200 (HTTP) · concurrent single-row INSERTs of an event row,
+//              one transaction each, through @effect/sql-pg (durable write)
+//   eventhook  GitHub-signed ~2 KB webhooks with a workflow route: saturation at each concurrency; a constant
+//              offered rate (latency from the scheduled send time, so queueing counts); send → workflow row
+//   ledger     after every run: each 200 has exactly one event row, every event is delivered and started one
+//              workflow; a run whose ledger does not balance is void
+//
+// The service runs as a child process (`node src/main.node.ts`), as a user runs it; the load generator shares
+// the machine's cores with it and with PostgreSQL, and says so in the output. BENCH_DATABASE_URL (or
+// DATABASE_URL) points at a server to use: a scratch database is created there and dropped; otherwise a fresh
+// embedded PostgreSQL in a temporary directory. BENCH_SECONDS (default 5) sets each run's length.
+
+import { type ChildProcess, spawn } from "node:child_process"
+import { createHmac, randomUUID } from "node:crypto"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { Agent, request } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Exit, Redacted, Scope } from "effect"
+import type { SqlClient } from "effect/sql"
+import { runMigrations } from "../src/store/Database.ts"
+import { embeddedPostgres } from "../src/store/EmbeddedPostgres.ts"
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const WARMUP_SECONDS = 1
+const CONCURRENCY = [16, 64]
+const CONSTANT_RATE = 1000
+const END_TO_END_RATE = 500
+const SECRET = "bench-github-secret"
+
+// ---------------------------------------------------------------------------------------------------------------
+// statistics
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
+const latencySummary = (samples: ReadonlyArray<number>) => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return {
+    p50_ms: round(percentile(sorted, 50), 2),
+    p99_ms: round(percentile(sorted, 99), 2),
+    p999_ms: round(percentile(sorted, 99.9), 2),
+    max_ms: round(sorted.at(-1) ?? Number.NaN, 2)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the webhook
+
+const payloadOf = (sentAtMs: number) => {
+  const body = {
+    action: "opened",
+    sent_at_ms: sentAtMs,
+    issue: { number: 1347, title: "Found a bug", body: "x".repeat(1600), labels: ["bug", "p1"] },
+    repository: { id: 1296269, full_name: "octocat/Hello-World", private: false },
+    sender: { login: "octocat", id: 1 }
+  }
+  return Buffer.from(JSON.stringify(body))
+}
+
+const githubHeaders = (body: Buffer): Record<string, string> => ({
+  "content-type": "application/json",
+  "user-agent": "GitHub-Hookshot/bench",
+  "x-github-event": "issues",
+  "x-github-delivery": randomUUID(),
+  "x-github-hook-id": "1",
+  "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+  "content-length": String(body.length)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// the load generator: keep-alive sockets, latency per request
+
+interface Shot {
+  readonly status: number
+  readonly latencyMs: number
+  readonly body: string
+}
+
+const post = (agent: Agent, port: number, path: string, body: Buffer, headers: Record<string, string>) =>
+  new Promise<Omit<Shot, "latencyMs">>((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "POST", agent, headers }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }))
+      res.on("error", () => resolve({ status: 0, body: "" }))
+    })
+    req.on("error", () => resolve({ status: 0, body: "" }))
+    req.end(body)
+  })
+
+interface LoadResult {
+  readonly shots: ReadonlyArray<Shot>
+  readonly measuredShots: ReadonlyArray<Shot>
+  readonly seconds: number
+}
+
+/** Closed loop: `concurrency` senders, each sending the next request when the previous one is answered. */
+const saturate = async (port: number, path: string, concurrency: number, makeBody: () => Buffer) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+  const shots: Array<Shot & { readonly at: number }> = []
+  const start = performance.now()
+  const measureFrom = start + WARMUP_SECONDS * 1000
+  const end = measureFrom + SECONDS * 1000
+  const sender = async () => {
+    while (performance.now() < end) {
+      const body = makeBody()
+      const sent = performance.now()
+      const answer = await post(agent, port, path, body, githubHeaders(body))
+      const now = performance.now()
+      shots.push({ ...answer, latencyMs: now - sent, at: sent })
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, sender))
+  agent.destroy()
+  const measured = shots.filter((shot) => shot.at >= measureFrom)
+  return { shots, measuredShots: measured, seconds: SECONDS } satisfies LoadResult
+}
+
+/** Open loop: request i is due at start + i/rate; its latency counts from then, so queueing is included. */
+const offerRate = async (port: number, path: string, rate: number, makeBody: (dueMs: number) => Buffer) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 })
+  const total = Math.round(rate * SECONDS)
+  const startEpoch = Date.now() + 50
+  const startPerf = performance.now() + 50
+  const pending: Array<Promise<Shot>> = []
+  for (let i = 0; i < total; i++) {
+    const duePerf = startPerf + (i * 1000) / rate
+    const wait = duePerf - performance.now()
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
+    const body = makeBody(startEpoch + (i * 1000) / rate)
+    pending.push(
+      post(agent, port, path, body, githubHeaders(body)).then((answer) => ({
+        ...answer,
+        latencyMs: performance.now() - duePerf
+      }))
+    )
+  }
+  const shots = await Promise.all(pending)
+  agent.destroy()
+  return { shots, measuredShots: shots, seconds: SECONDS } satisfies LoadResult
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// processes
+
+const here = new URL(".", import.meta.url)
+const repoRoot = new URL("..", here)
+
+const waitForLine = (child: ChildProcess, pattern: RegExp) =>
+  new Promise<RegExpExecArray>((resolve, reject) => {
+    let output = ""
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8")
+      const match = pattern.exec(output)
+      if (match !== null) resolve(match)
+    })
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before it was ready:\n${output}`)))
+  })
+
+/** Peak resident memory (VmHWM) of a process, in MB; Linux only. */
+const peakRssMb = (pid: number) => {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kb === undefined ? null : round(Number(kb) / 1024)
+  } catch {
+    return null
+  }
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+const BARE_SERVER = `
+  const { createServer } = require("node:http")
+  const server = createServer((req, res) => {
+    req.on("data", () => {})
+    req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end('{"ok":true}') })
+  })
+  server.listen(0, "127.0.0.1", () => console.log("bare listening on " + server.address().port))
+  process.on("SIGTERM", () => server.close(() => process.exit(0)))
+`
+
+const startBareServer = async () => {
+  const child = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
+  const match = await waitForLine(child, /bare listening on (\d+)/)
+  return { child, port: Number(match[1]) }
+}
+
+const startEventhook = async (databaseUrl: string) => {
+  const child = spawn(process.execPath, ["src/main.node.ts"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "error",
+      EVENTHOOK_RATE_LIMIT_PER_SECOND: "1000000",
+      EVENTHOOK_RATE_LIMIT_BURST: "1000000"
+    }
+  })
+  const match = await waitForLine(child, /eventhook listening on http:\/\/127\.0\.0\.1:(\d+)/)
+  return { child, port: Number(match[1]) }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the database
+
+const withSql = <A>(
+  url: string,
+  maxConnections: number,
+  use: (sql: PgClient.PgClient) => Effect.Effect<A, unknown, SqlClient.SqlClient>
+) =>
+  Effect.runPromise(
+    Effect.flatMap(PgClient.PgClient, use).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections })),
+      Effect.scoped
+    )
+  )
+
+const prepareDatabase = async () => {
+  const given = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
+  const scope = Scope.makeUnsafe()
+  const serverUrl =
+    given ??
+    Redacted.value(
+      (
+        await Effect.runPromise(
+          Scope.provide(embeddedPostgres(join(tmpdir(), `eventhook-bench-${randomUUID()}`)), scope)
+        )
+      ).url
+    )
+  const name = `eventhook_bench_${randomUUID().replaceAll("-", "").slice(0, 12)}`
+  await withSql(serverUrl, 1, (sql) => sql.unsafe(`CREATE DATABASE ${name}`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  await withSql(url.toString(), 1, () => runMigrations)
+  const info = await withSql(url.toString(), 1, (sql) =>
+    sql<{ version: string; synchronous_commit: string }>`
+      SELECT version(), current_setting('synchronous_commit') AS synchronous_commit`.pipe(
+      Effect.map((rows) => rows[0]!)
+    )
+  )
+  return {
+    url: url.toString(),
+    description: `${given === undefined ? "embedded" : "given server"}; ${info.version.split(" on ")[0]}; synchronous_commit=${info.synchronous_commit}`,
+    drop: async () => {
+      await withSql(serverUrl, 1, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }
+}
+
+/** A tenant, a GitHub source and a workflow route of their own for one run, so its ledger is its own. */
+const createRunSource = (url: string, run: string) =>
+  withSql(url, 1, (sql) =>
+    Effect.gen(function* () {
+      const [tenant] = yield* sql<{ id: string }>`
+        INSERT INTO tenant (slug, name) VALUES (${run}, ${run}) ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
+        RETURNING id::text AS id`
+      const [source] = yield* sql<{ id: string }>`
+        INSERT INTO p_eventhook__source (tenant_id, name, slug, verifier_type, verifier_config)
+        VALUES (${tenant!.id}, 'GitHub', 'github', 'github', ${sql.json({ type: "github", secret: SECRET })})
+        RETURNING id::text AS id`
+      yield* sql`INSERT INTO p_eventhook__route (source_id, tenant_id, name, target_type, target_config)
+                 VALUES (${source!.id}, ${tenant!.id}, 'to workflow', 'workflow',
+                         ${sql.json({ workflow_kind: "bench-issue" })})`
+      return { tenantId: tenant!.id, sourceId: source!.id, path: `/api/tenants/${run}/eventhook/in/github` }
+    })
+  )
+
+interface Ledger {
+  readonly acked: number
+  readonly non200: number
+  readonly rows: number
+  readonly delivered: number
+  readonly workflows: number
+  readonly balanced: boolean
+  readonly problem: string | null
+}
+
+/** Every 200 has exactly one row; every row is delivered and started one workflow (waits for processing). */
+const ledgerOf = async (url: string, run: { tenantId: string; sourceId: string }, result: LoadResult) => {
+  const ackedIds = result.shots
+    .filter((shot) => shot.status === 200)
+    .map((shot) => (JSON.parse(shot.body) as { event_id: string }).event_id)
+  const non200 = result.shots.length - ackedIds.length
+  const distinct = new Set(ackedIds).size
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const counts = await withSql(url, 1, (sql) =>
+      sql<{ rows: string; delivered: string; workflows: string; matched: string }>`
+        SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId})::text AS rows,
+               (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::text AS delivered,
+               (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::text AS workflows,
+               (SELECT count(*) FROM p_eventhook__event WHERE id::text = ANY(${ackedIds}))::text AS matched`.pipe(
+        Effect.map((rows) => rows[0]!)
+      )
+    )
+    const [rows, delivered, workflows, matched] = [counts.rows, counts.delivered, counts.workflows, counts.matched].map(
+      Number
+    ) as [number, number, number, number]
+    const settled = delivered === rows && workflows === rows
+    if (settled || Date.now() > deadline) {
+      const problem =
+        distinct !== ackedIds.length
+          ? "an event id was acked twice"
+          : matched !== ackedIds.length
+            ? `${ackedIds.length - matched} acked events have no row`
+            : rows !== ackedIds.length
+              ? `${rows} rows for ${ackedIds.length} acks`
+              : !settled
+                ? `not processed after 120 s: ${delivered} delivered, ${workflows} workflows of ${rows}`
+                : null
+      return {
+        acked: ackedIds.length,
+        non200,
+        rows,
+        delivered,
+        workflows,
+        balanced: problem === null,
+        problem
+      } satisfies Ledger
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** Send → workflow row: `created_at` of the workflow minus the scheduled send time carried in the payload. */
+const endToEndLatencies = (url: string, tenantId: string) =>
+  withSql(url, 1, (sql) =>
+    sql<{ latency_ms: number }>`
+      SELECT extract(epoch FROM created_at) * 1000 - (input ->> 'sent_at_ms')::float8 AS latency_ms
+      FROM workflow_execution WHERE tenant_id = ${tenantId}`.pipe(
+      Effect.map((rows) => rows.map((row) => Number(row.latency_ms)))
+    )
+  )
+
+/** The durable-write ceiling: concurrent single-row INSERTs of an event row, one transaction each. */
+const insertCeiling = (url: string, concurrency: number) =>
+  withSql(url, concurrency, (sql) =>
+    Effect.gen(function* () {
+      yield* sql`CREATE TABLE IF NOT EXISTS bench_event_ceiling (LIKE p_eventhook__event INCLUDING ALL)`
+      const body = payloadOf(Date.now())
+      const parsed = JSON.parse(body.toString("utf8"))
+      const headers = githubHeaders(body)
+      const tenantId = randomUUID()
+      const sourceId = randomUUID()
+      const latencies: Array<number> = []
+      let count = 0
+      const start = performance.now()
+      const measureFrom = start + WARMUP_SECONDS * 1000
+      const end = measureFrom + SECONDS * 1000
+      const worker = Effect.gen(function* () {
+        while (performance.now() < end) {
+          const sent = performance.now()
+          yield* sql`
+            INSERT INTO bench_event_ceiling (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
+              event_type, idempotency_key, status, max_retries, verified, source_ip)
+            VALUES (${tenantId}, ${sourceId}, 'application/json', ${body}, ${sql.json(parsed)}, ${sql.json(headers)},
+              'issues', ${randomUUID()}, 'pending', 3, true, '127.0.0.1'::inet)`
+          if (sent >= measureFrom) {
+            count++
+            latencies.push(performance.now() - sent)
+          }
+        }
+      })
+      yield* Effect.all(
+        Array.from({ length: concurrency }, () => worker),
+        { concurrency: "unbounded" }
+      )
+      return { per_second: round(count / SECONDS), ...latencySummary(latencies) }
+    })
+  )
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const rateOf = (result: LoadResult) =>
+  round(result.measuredShots.filter((s) => s.status === 200).length / result.seconds)
+const latenciesOf = (result: LoadResult) => latencySummary(result.measuredShots.map((shot) => shot.latencyMs))
+
+const main = async () => {
+  const startedAt = new Date()
+  console.log(
+    `eventhook bench: ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), concurrency ${CONCURRENCY.join(", ")}`
+  )
+  const database = await prepareDatabase()
+  const figures: Record<string, unknown> = {}
+  const ledgers: Record<string, Ledger> = {}
+  try {
+    // Ceilings --------------------------------------------------------------------------------------------------
+    const bare = await startBareServer()
+    const httpCeiling: Record<string, unknown> = {}
+    for (const concurrency of CONCURRENCY) {
+      const result = await saturate(bare.port, "/", concurrency, () => payloadOf(Date.now()))
+      httpCeiling[`c${concurrency}`] = { per_second: rateOf(result), ...latenciesOf(result) }
+    }
+    await stop(bare.child)
+    figures.http_ceiling = httpCeiling
+
+    const insert: Record<string, { per_second: number }> = {}
+    for (const concurrency of CONCURRENCY) insert[`c${concurrency}`] = await insertCeiling(database.url, concurrency)
+    figures.insert_ceiling = insert
+
+    // Eventhook ---------------------------------------------------------------------------------------------------
+    const service = await startEventhook(database.url)
+    const saturation: Record<string, unknown> = {}
+    for (const concurrency of CONCURRENCY) {
+      const run = await createRunSource(database.url, `sat-${concurrency}`)
+      const result = await saturate(service.port, run.path, concurrency, () => payloadOf(Date.now()))
+      ledgers[`saturation_c${concurrency}`] = await ledgerOf(database.url, run, result)
+      saturation[`c${concurrency}`] = {
+        per_second: rateOf(result),
+        ...latenciesOf(result),
+        vs_http_ceiling: round(
+          rateOf(result) / (httpCeiling[`c${concurrency}`] as { per_second: number }).per_second,
+          3
+        ),
+        vs_insert_ceiling: round(rateOf(result) / insert[`c${concurrency}`]!.per_second, 3)
+      }
+    }
+    figures.eventhook_saturation = saturation
+
+    const constantRun = await createRunSource(database.url, `rate-${CONSTANT_RATE}`)
+    const constant = await offerRate(service.port, constantRun.path, CONSTANT_RATE, (due) => payloadOf(due))
+    ledgers[`constant_${CONSTANT_RATE}`] = await ledgerOf(database.url, constantRun, constant)
+    figures.eventhook_constant_rate = {
+      offered_per_second: CONSTANT_RATE,
+      acked_per_second: rateOf(constant),
+      ack: latenciesOf(constant)
+    }
+
+    const e2eRun = await createRunSource(database.url, `e2e-${END_TO_END_RATE}`)
+    const e2e = await offerRate(service.port, e2eRun.path, END_TO_END_RATE, (due) => payloadOf(due))
+    ledgers[`end_to_end_${END_TO_END_RATE}`] = await ledgerOf(database.url, e2eRun, e2e)
+    figures.eventhook_end_to_end = {
+      offered_per_second: END_TO_END_RATE,
+      ack: latenciesOf(e2e),
+      webhook_to_workflow: latencySummary(await endToEndLatencies(database.url, e2eRun.tenantId))
+    }
+    figures.eventhook_peak_rss_mb = peakRssMb(service.child.pid!)
+    await stop(service.child)
+  } finally {
+    await database.drop()
+  }
+
+  const balanced = Object.values(ledgers).every((ledger) => ledger.balanced)
+  const report = {
+    started_at: startedAt.toISOString(),
+    machine: { cpus: (await import("node:os")).cpus().length, node: process.version, database: database.description },
+    note: "load generator, service and PostgreSQL share the machine's cores",
+    seconds_per_run: SECONDS,
+    figures,
+    ledgers,
+    ledger_balanced: balanced
+  }
+  mkdirSync(new URL("bench-results/", repoRoot), { recursive: true })
+  const file = new URL(`bench-results/bench-${startedAt.toISOString().replaceAll(":", "-")}.json`, repoRoot)
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
+  printTable(report)
+  console.log(`\nall figures: ${file.pathname}`)
+  if (!balanced) {
+    console.error("LEDGER DOES NOT BALANCE: this run is void")
+    process.exitCode = 1
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the report is printed as it was built above
+const printTable = (report: any) => {
+  const f = report.figures
+  const rows: Array<[string, string, string, string, string]> = [["run", "req/s", "p50 ms", "p99 ms", "ratio"]]
+  for (const c of CONCURRENCY) {
+    const key = `c${c}`
+    rows.push([
+      `http ceiling (bare node:http) c=${c}`,
+      f.http_ceiling[key].per_second,
+      f.http_ceiling[key].p50_ms,
+      f.http_ceiling[key].p99_ms,
+      ""
+    ])
+    rows.push([
+      `insert ceiling (1 row/txn) c=${c}`,
+      f.insert_ceiling[key].per_second,
+      f.insert_ceiling[key].p50_ms,
+      f.insert_ceiling[key].p99_ms,
+      ""
+    ])
+    const s = f.eventhook_saturation[key]
+    rows.push([
+      `eventhook saturation c=${c}`,
+      s.per_second,
+      s.p50_ms,
+      s.p99_ms,
+      `${s.vs_insert_ceiling}× insert, ${s.vs_http_ceiling}× http`
+    ])
+  }
+  const k = f.eventhook_constant_rate
+  rows.push([
+    `eventhook ${k.offered_per_second}/s offered (ack)`,
+    k.acked_per_second,
+    k.ack.p50_ms,
+    k.ack.p99_ms,
+    `p99.9 ${k.ack.p999_ms} ms`
+  ])
+  const e = f.eventhook_end_to_end
+  rows.push([
+    `eventhook ${e.offered_per_second}/s webhook→workflow`,
+    "",
+    e.webhook_to_workflow.p50_ms,
+    e.webhook_to_workflow.p99_ms,
+    `p99.9 ${e.webhook_to_workflow.p999_ms} ms`
+  ])
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
+  console.log("")
+  for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i]!)).join("  "))
+  console.log(`\npeak RSS of the service: ${f.eventhook_peak_rss_mb} MB`)
+  for (const [name, ledger] of Object.entries(report.ledgers as Record<string, Ledger>))
+    console.log(
+      `ledger ${name}: ${ledger.acked} acked, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.workflows} workflows — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
+    )
+}
+
+await main()

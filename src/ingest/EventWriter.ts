@@ -1,0 +1,48 @@
+import { Cause, Context, Effect, Layer } from "effect"
+import type { NewEvent, StoredEvent } from "../domain/Event.ts"
+import { BatchNotCommitted } from "../domain/errors.ts"
+import { EventRepo } from "../store/EventRepo.ts"
+import { groupCommit } from "../store/groupCommit.ts"
+
+export interface EventWriterOptions {
+  /** Rows per transaction at most. */
+  readonly maxBatch: number
+  /** Transactions in flight at once. */
+  readonly concurrency: number
+}
+
+export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4 }
+
+/**
+ * The durable write of ingest, by group commit (issue 7): concurrent requests' rows are committed together in
+ * one transaction, and each request learns its row's fate only after that commit. A batch that does not commit
+ * fails every request in it with `BatchNotCommitted` (a 503: the provider retries) and stores none of them.
+ */
+export class EventWriter extends Context.Service<
+  EventWriter,
+  { readonly write: (event: NewEvent) => Effect.Effect<StoredEvent> }
+>()("eventhook/ingest/EventWriter") {
+  static readonly layerWith = (options: EventWriterOptions) =>
+    Layer.effect(
+      EventWriter,
+      Effect.gen(function* () {
+        const events = yield* EventRepo
+        const write = yield* groupCommit({
+          ...options,
+          flush: (batch: ReadonlyArray<NewEvent>) =>
+            events
+              .insertBatch(batch)
+              .pipe(
+                Effect.catchCause((cause) =>
+                  Effect.logError(`a batch of ${batch.length} events was not committed`, Cause.squash(cause)).pipe(
+                    Effect.andThen(Effect.die(new BatchNotCommitted({ size: batch.length })))
+                  )
+                )
+              )
+        })
+        return EventWriter.of({ write })
+      })
+    )
+
+  static readonly layer = EventWriter.layerWith(defaultEventWriterOptions)
+}

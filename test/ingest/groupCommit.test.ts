@@ -1,0 +1,182 @@
+import { PgClient } from "@effect/sql-pg"
+import { assert, layer } from "@effect/vitest"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import type { NewEvent } from "../../src/domain/Event.ts"
+import type { SourceId, TenantId } from "../../src/domain/ids.ts"
+import { EventhookCore } from "../../src/Eventhook.ts"
+import { PgHost } from "../../src/host/PgHost.ts"
+import { EventWriter } from "../../src/ingest/EventWriter.ts"
+import { EventRepo } from "../../src/store/EventRepo.ts"
+import { postWebhook } from "../support/http.ts"
+import { createSource, eventsOfTenant, freshTenant, TestServer } from "../support/TestLayers.ts"
+
+// Issue 7, group commit: correctness of batching, not speed (that is `npm run bench`).
+
+/** Makes the database refuse a batch holding a row with `marker` in its body, for one tenant only. */
+const refuseRowsWith = (tenantId: TenantId, marker: string, gateLock: number) =>
+  Effect.gen(function* () {
+    const sql = yield* PgClient.PgClient
+    const name = `test_gate_${tenantId.replaceAll("-", "")}`
+    yield* sql.unsafe(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.tenant_id = '${tenantId}' THEN
+          IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%gate%' THEN PERFORM pg_advisory_xact_lock(${gateLock}); END IF;
+          IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%${marker}%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+        END IF;
+        RETURN NEW;
+      END $$`)
+    yield* sql.unsafe(
+      `CREATE TRIGGER ${name} BEFORE INSERT ON p_eventhook__event FOR EACH ROW EXECUTE FUNCTION ${name}()`
+    )
+    yield* Effect.addFinalizer(() =>
+      Effect.orDie(
+        Effect.andThen(
+          sql.unsafe(`DROP TRIGGER IF EXISTS ${name} ON p_eventhook__event`),
+          sql.unsafe(`DROP FUNCTION IF EXISTS ${name}()`)
+        )
+      )
+    )
+  })
+
+const newEvent = (tenantId: TenantId, sourceId: SourceId, body: string, key: string | null = null): NewEvent => ({
+  tenant_id: tenantId,
+  source_id: sourceId,
+  content_type: "application/json",
+  raw_payload: new TextEncoder().encode(body),
+  parsed_payload: JSON.parse(body),
+  headers: { "content-type": "application/json" },
+  event_type: null,
+  idempotency_key: key,
+  status: "pending",
+  max_retries: 3,
+  last_error: null,
+  verified: true,
+  verification_error: null,
+  verified_secret_index: null,
+  source_ip: null
+})
+
+// The service runs with its own writer; the tests that line batches up use one with a single flusher, so the
+// batches form in a known order.
+const Writer = EventWriter.layerWith({ maxBatch: 128, concurrency: 1 }).pipe(Layer.provide(EventRepo.layer))
+const App = EventhookCore.pipe(
+  Layer.provide(PgHost),
+  Layer.provideMerge(Writer),
+  Layer.provideMerge(TestServer({ rateLimitPerSecond: 10_000, rateLimitBurst: 10_000 }))
+)
+
+layer(App, { excludeTestServices: true })("group commit", (it) => {
+  it.effect("concurrent requests share transactions, and each is acked with a row of its own", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" }, idempotency_key_paths: [] })
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 200 }, (_, i) => i),
+        (i) => postWebhook<{ event_id: string }>(`/api/tenants/${tenant.slug}/eventhook/in/open`, `{"n":${i}}`),
+        { concurrency: 50 }
+      )
+      assert.isTrue(answers.every((answer) => answer.status === 200))
+      const ids = answers.map((answer) => answer.json.event_id)
+      assert.strictEqual(new Set(ids).size, 200)
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.strictEqual(rows.length, 200)
+      assert.sameMembers(
+        rows.map((row) => row.id),
+        ids
+      )
+      // Each request's own body is in the row it was told about.
+      for (const [i, answer] of answers.entries())
+        assert.deepStrictEqual(rows.find((row) => row.id === answer.json.event_id)?.parsed_payload, { n: i })
+      // Rows committed by one transaction share its xmin: fewer transactions than rows means they were grouped.
+      const sql = yield* PgClient.PgClient
+      const [transactions] = yield* sql<{ count: string }>`
+        SELECT count(DISTINCT xmin::text)::text AS count FROM p_eventhook__event WHERE tenant_id = ${tenant.id}`
+      assert.isBelow(Number(transactions!.count), 200)
+    })
+  )
+
+  it.effect("repeats of one key within one batch: one accepted, the others duplicates of it", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "keyed", verifier_config: { type: "none" } })
+      const writer = yield* EventWriter
+      const stored = yield* Effect.forEach(
+        Array.from({ length: 20 }, () => newEvent(tenant.id, sourceId, '{"id":"same"}', "same")),
+        writer.write,
+        { concurrency: "unbounded" }
+      )
+      const accepted = stored.filter((result) => result._tag === "Stored")
+      assert.strictEqual(accepted.length, 1)
+      for (const result of stored)
+        if (result._tag === "Duplicate") assert.strictEqual(result.duplicateOf, accepted[0]!.id)
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.strictEqual(rows.filter((row) => row.status === "pending").length, 1)
+      assert.strictEqual(rows.filter((row) => row.status === "duplicate").length, 19)
+    })
+  )
+
+  it.effect("a batch that does not commit fails every request in it and stores none of them", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "gated", verifier_config: { type: "none" } })
+      const gateLock = Math.floor(Math.random() * 1_000_000_000)
+      yield* refuseRowsWith(tenant.id, "poison", gateLock)
+      const sql = yield* PgClient.PgClient
+      const writer = yield* EventWriter
+
+      // Hold the gate: the first batch (a single row) waits in the database while the next batch gathers.
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* sql
+        .withTransaction(
+          sql`SELECT pg_advisory_xact_lock(${gateLock})`.pipe(
+            Effect.andThen(Deferred.succeed(holding, undefined)),
+            Effect.andThen(Deferred.await(release))
+          )
+        )
+        .pipe(Effect.forkScoped)
+      yield* Deferred.await(holding)
+      const gate = yield* Effect.forkScoped(writer.write(newEvent(tenant.id, sourceId, '{"gate":true}')))
+      yield* Effect.sleep("200 millis")
+      const next = yield* Effect.forkScoped(
+        Effect.forEach(
+          ['{"clean":1}', '{"poison":true}', '{"clean":2}'],
+          (body) => Effect.exit(writer.write(newEvent(tenant.id, sourceId, body))),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* Effect.sleep("200 millis")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+
+      const gated = yield* Fiber.join(gate)
+      assert.strictEqual(gated._tag, "Stored")
+      const exits = yield* Fiber.join(next)
+      for (const exit of exits) {
+        assert.isTrue(Exit.isFailure(exit))
+        if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "BatchNotCommitted")
+      }
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.deepStrictEqual(
+        rows.map((row) => row.parsed_payload),
+        [{ gate: true }]
+      )
+    })
+  )
+
+  it.effect("over HTTP, a request whose batch does not commit gets 503 with Retry-After, and nothing is stored", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+      yield* refuseRowsWith(tenant.id, "poison", 1)
+      const answer = yield* postWebhook(`/api/tenants/${tenant.slug}/eventhook/in/open`, '{"poison":true}')
+      assert.strictEqual(answer.status, 503)
+      assert.deepStrictEqual(answer.json, { error: "unavailable", message: "the database is unavailable, retry later" })
+      assert.isDefined(answer.headers["retry-after"])
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 0)
+      const fine = yield* postWebhook(`/api/tenants/${tenant.slug}/eventhook/in/open`, '{"fine":true}')
+      assert.strictEqual(fine.status, 200)
+    })
+  )
+})
