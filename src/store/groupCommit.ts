@@ -22,12 +22,11 @@ export const groupCommit = <I, O, R>(options: {
       const batch = yield* Queue.takeBetween(queue, 1, options.maxBatch)
       // A started write finishes and answers its callers, even while the service stops.
       const exit = yield* Effect.exit(options.flush(batch.map((entry) => entry.item))).pipe(Effect.uninterruptible)
-      batch.forEach((entry, index) =>
+      for (const [index, entry] of batch.entries())
         Deferred.doneUnsafe(
           entry.result,
           Exit.isSuccess(exit) ? Effect.succeed(exit.value[index] as O) : Effect.failCause(exit.cause)
         )
-      )
     })
     for (let i = 0; i < options.concurrency; i++) yield* Effect.forkScoped(Effect.forever(flushOnce))
     return (item: I) =>
