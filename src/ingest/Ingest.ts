@@ -14,6 +14,7 @@ import { interpretPayload } from "./interpretPayload.ts"
 import { RateLimiter } from "./RateLimiter.ts"
 
 const LOOKUP_TIMEOUT_MILLIS = 3000
+const WRITE_TIMEOUT_MILLIS = 10_000
 
 export interface IncomingWebhook {
   readonly tenantSlug: string
@@ -63,7 +64,18 @@ export class Ingest extends Context.Service<
     Effect.gen(function* () {
       const config = yield* AppConfig
       const sources = yield* SourceRepo
-      const events = yield* EventWriter
+      const writer = yield* EventWriter
+      // The lookup may come from memory, so the write can be the first wait for a connection: it is bounded
+      // too. A 503 here may follow a commit that came too late; the provider's retry is then a duplicate.
+      const events = {
+        write: (event: NewEvent) =>
+          writer.write(event).pipe(
+            Effect.timeoutOrElse({
+              duration: WRITE_TIMEOUT_MILLIS,
+              orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: WRITE_TIMEOUT_MILLIS }))
+            })
+          )
+      }
       const processor = yield* Processor
       const limiter = yield* RateLimiter
 

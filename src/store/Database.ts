@@ -5,6 +5,7 @@ import initial from "../../migrations/0001_initial.ts"
 import verifiedSecretIndex from "../../migrations/0002_verified_secret_index.ts"
 import eventLeases from "../../migrations/0003_event_leases.ts"
 import sourceRateLimits from "../../migrations/0004_source_rate_limits.ts"
+import configNotify from "../../migrations/0005_config_notify.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 
@@ -13,7 +14,8 @@ export const migrations = Migrator.fromRecord({
   "0001_initial": initial,
   "0002_verified_secret_index": verifiedSecretIndex,
   "0003_event_leases": eventLeases,
-  "0004_source_rate_limits": sourceRateLimits
+  "0004_source_rate_limits": sourceRateLimits,
+  "0005_config_notify": configNotify
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })

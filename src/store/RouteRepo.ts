@@ -3,6 +3,7 @@ import { Context, Effect, Layer, type Option, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import type { RouteId, SourceId, TenantId } from "../domain/ids.ts"
 import { Route, RouteRecord } from "../domain/Route.ts"
+import { ConfigCache } from "./ConfigCache.ts"
 
 export interface NewRoute {
   readonly source_id: SourceId
@@ -44,6 +45,7 @@ export class RouteRepo extends Context.Service<
     RouteRepo,
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
+      const cache = yield* ConfigCache
       const listQuery = SqlSchema.findAll({
         Request: Schema.String,
         Result: Route,
@@ -55,7 +57,7 @@ export class RouteRepo extends Context.Service<
           ORDER BY priority DESC, created_at, id`
       })
       const listEnabled = Effect.fn("RouteRepo.listEnabled")((sourceId: SourceId) =>
-        listQuery(sourceId).pipe(Effect.orDie)
+        cache.get(`routes:${sourceId}`, listQuery(sourceId).pipe(Effect.orDie), () => true)
       )
       const insert = Effect.fn("RouteRepo.insert")(function* (route: NewRoute) {
         const rows = yield* sql`
@@ -65,6 +67,7 @@ export class RouteRepo extends Context.Service<
                   ${route.is_enabled ?? true}, ${route.target_type}, ${sql.json(route.target_config)},
                   ${route.filter_event_types ?? null})
           RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))), Effect.orDie)
+        yield* cache.invalidate
         return rows[0]!.id as RouteId
       })
       const recordColumns =
@@ -98,6 +101,7 @@ export class RouteRepo extends Context.Service<
         yield* sql`UPDATE p_eventhook__route SET ${sql.csv([...set, sql`updated_at = now()`])} WHERE id = ${id}`.pipe(
           Effect.orDie
         )
+        yield* cache.invalidate
       })
       return RouteRepo.of({
         listEnabled,
@@ -110,9 +114,9 @@ export class RouteRepo extends Context.Service<
         ),
         update,
         remove: Effect.fn("RouteRepo.remove")((id: RouteId) =>
-          sql`DELETE FROM p_eventhook__route WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+          sql`DELETE FROM p_eventhook__route WHERE id = ${id}`.pipe(Effect.andThen(cache.invalidate), Effect.orDie)
         )
       })
     })
-  )
+  ).pipe(Layer.provide(ConfigCache.layer))
 }

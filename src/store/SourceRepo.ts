@@ -4,6 +4,7 @@ import { SqlSchema } from "effect/sql"
 import { SlugTaken } from "../domain/errors.ts"
 import type { SourceId, TenantId } from "../domain/ids.ts"
 import { Source, SourceRecord } from "../domain/Source.ts"
+import { ConfigCache } from "./ConfigCache.ts"
 
 export interface NewSource {
   readonly tenant_id: TenantId
@@ -57,6 +58,7 @@ export class SourceRepo extends Context.Service<
     SourceRepo,
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
+      const cache = yield* ConfigCache
 
       const findEnabledQuery = SqlSchema.findOneOption({
         Request: IngestKey,
@@ -67,8 +69,13 @@ export class SourceRepo extends Context.Service<
           FROM p_eventhook__source s JOIN tenant t ON t.id = s.tenant_id
           WHERE t.slug = ${tenantSlug} AND s.slug = ${sourceSlug} AND s.is_enabled`
       })
+      // Unknown slugs are not kept: a source created a moment later must be found at once.
       const findEnabled = Effect.fn("SourceRepo.findEnabled")((tenantSlug: string, sourceSlug: string) =>
-        findEnabledQuery({ tenantSlug, sourceSlug }).pipe(Effect.orDie)
+        cache.get(
+          `source:${tenantSlug}/${sourceSlug}`,
+          findEnabledQuery({ tenantSlug, sourceSlug }).pipe(Effect.orDie),
+          Option.isSome
+        )
       )
 
       const insert = Effect.fn("SourceRepo.insert")(function* (source: NewSource) {
@@ -93,6 +100,7 @@ export class SourceRepo extends Context.Service<
           Effect.catchTag("SchemaError", Effect.die),
           Effect.catchTag("SqlError", Effect.die)
         )
+        yield* cache.invalidate
         return rows[0]!.id as SourceId
       })
 
@@ -117,7 +125,7 @@ export class SourceRepo extends Context.Service<
         sql`UPDATE p_eventhook__source
             SET verifier_config = ${sql.json(config)}, verifier_type = ${sql.json(config)}::jsonb ->> 'type',
                 updated_at = now()
-            WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+            WHERE id = ${id}`.pipe(Effect.andThen(cache.invalidate), Effect.orDie)
       )
 
       const recordColumns = sql.literal(`s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled,
@@ -162,6 +170,7 @@ export class SourceRepo extends Context.Service<
         yield* sql`UPDATE p_eventhook__source SET ${sql.csv([...set, sql`updated_at = now()`])} WHERE id = ${id}`.pipe(
           Effect.orDie
         )
+        yield* cache.invalidate
       })
 
       return SourceRepo.of({
@@ -177,7 +186,7 @@ export class SourceRepo extends Context.Service<
         ),
         update,
         remove: Effect.fn("SourceRepo.remove")((id: SourceId) =>
-          sql`DELETE FROM p_eventhook__source WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+          sql`DELETE FROM p_eventhook__source WHERE id = ${id}`.pipe(Effect.andThen(cache.invalidate), Effect.orDie)
         ),
         countEvents: Effect.fn("SourceRepo.countEvents")((id: SourceId) =>
           sql<{
@@ -189,5 +198,5 @@ export class SourceRepo extends Context.Service<
         )
       })
     })
-  )
+  ).pipe(Layer.provide(ConfigCache.layer))
 }

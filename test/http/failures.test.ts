@@ -93,11 +93,12 @@ layer(TestServer(), { excludeTestServices: true })("rate limit", (it) => {
   )
 })
 
-const OneConnection = Layer.unwrap(
-  Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 1 }))
+// Two connections: one is held by the config-change listener (ConfigCache), the other by the test.
+const TwoConnections = Layer.unwrap(
+  Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 2 }))
 )
 
-layer(TestServer({}, OneConnection), { excludeTestServices: true })("pool exhausted", (it) => {
+layer(TestServer({}, TwoConnections), { excludeTestServices: true })("pool exhausted", (it) => {
   it.effect("when no connection comes within the bound, ingest answers 503 instead of hanging, then recovers", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
