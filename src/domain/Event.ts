@@ -45,7 +45,9 @@ export const EventForProcessing = Schema.Struct({
   headers: Schema.Record(Schema.String, Schema.String),
   event_type: Schema.NullOr(Schema.String),
   retry_count: Schema.Int,
-  max_retries: Schema.Int
+  max_retries: Schema.Int,
+  /** Routes whose action already succeeded on an earlier attempt: they are not run again. */
+  succeeded_route_ids: Schema.Array(Schema.String)
 })
 export type EventForProcessing = typeof EventForProcessing.Type
 

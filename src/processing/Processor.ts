@@ -3,8 +3,9 @@ import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
-import { EventActionRepo } from "../store/EventActionRepo.ts"
+import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
+import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
 import { nextRetryDelaySeconds } from "./backoff.ts"
@@ -17,6 +18,8 @@ import { routeTiers } from "./matchRoutes.ts"
 
 export interface ProcessorOptions {
   readonly workers: number
+  /** Events a worker leases at once from its mailbox (one statement). */
+  readonly claimBatch: number
   readonly mailboxCapacity: number
   readonly leaseSeconds: number
   /** A pending event this old is the sweeper's; younger ones are on their way through a mailbox. */
@@ -30,6 +33,7 @@ export interface ProcessorOptions {
 
 export const defaultProcessorOptions: ProcessorOptions = {
   workers: 8,
+  claimBatch: 32,
   mailboxCapacity: 10_000,
   leaseSeconds: 60,
   pendingGraceSeconds: 5,
@@ -37,6 +41,12 @@ export const defaultProcessorOptions: ProcessorOptions = {
   sweepIdleMin: "100 millis",
   sweepIdleMax: "2 seconds",
   actionTimeout: "30 seconds"
+}
+
+interface FinishedEvent {
+  readonly id: EventId
+  readonly holder: string
+  readonly outcome: ProcessingOutcome
 }
 
 const timedOut = (timeout: Duration.Input): ActionOutcome => ({
@@ -75,6 +85,27 @@ export class Processor extends Context.Service<
           )
         )
 
+        // Action records and finishes of concurrent events are written together (group commit); each event
+        // still waits for its own write before it goes on, so an action is recorded before its event finishes.
+        const recordAction = yield* groupCommit({
+          maxBatch: 128,
+          concurrency: 2,
+          flush: (batch: ReadonlyArray<CompletedAction>) =>
+            Effect.as(
+              actions.recordMany(batch),
+              batch.map(() => undefined)
+            )
+        })
+        const finish = yield* groupCommit({
+          maxBatch: 128,
+          concurrency: 2,
+          flush: (batch: ReadonlyArray<FinishedEvent>) =>
+            Effect.as(
+              events.finishMany(batch),
+              batch.map(() => undefined)
+            )
+        })
+
         const runRoute = Effect.fn("Processor.runRoute")(function* (route: Route, event: EventForProcessing) {
           const startedAt = yield* DateTime.now
           // A target that hangs must not hold the event (or a shutdown) forever: it fails, retryably.
@@ -84,7 +115,7 @@ export class Processor extends Context.Service<
               orElse: () => Effect.succeed(timedOut(options.actionTimeout))
             })
           )
-          yield* actions.record({
+          yield* recordAction({
             event_id: event.id,
             route_id: route.id,
             target_type: route.target_type,
@@ -98,8 +129,9 @@ export class Processor extends Context.Service<
         /** Runs the event's matching routes tier by tier, skipping those that succeeded on an earlier attempt. */
         const processLeased = Effect.fn("Processor.processLeased")(function* (event: EventForProcessing) {
           const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
-          if (tiers.length === 0) return yield* events.finish(event.id, lease.holder, { status: "unrouted" })
-          const done = yield* actions.succeededRoutes(event.id)
+          if (tiers.length === 0)
+            return yield* finish({ id: event.id, holder: lease.holder, outcome: { status: "unrouted" } })
+          const done = new Set(event.succeeded_route_ids)
           const errors: Array<string> = []
           let retryable = false
           for (const tier of tiers) {
@@ -128,7 +160,7 @@ export class Processor extends Context.Service<
                       })
                     : null
                 }
-          yield* events.finish(event.id, lease.holder, outcome)
+          yield* finish({ id: event.id, holder: lease.holder, outcome })
         })
 
         // While an event is worked on its lease is renewed, so slow tiers never let another instance take it.
@@ -147,9 +179,10 @@ export class Processor extends Context.Service<
             Effect.uninterruptible
           )
 
-        const worker = Queue.take(mailbox).pipe(
-          Effect.flatMap((eventId) => events.claim(eventId, lease)),
-          Effect.flatMap((claimed) => (claimed._tag === "Some" ? guarded(claimed.value) : Effect.void)),
+        // A worker takes whatever the mailbox holds (up to claimBatch) and leases it in one statement.
+        const worker = Queue.takeBetween(mailbox, 1, options.claimBatch).pipe(
+          Effect.flatMap((eventIds) => events.claimMany(eventIds, lease)),
+          Effect.flatMap((claimed) => Effect.forEach(claimed, guarded, { concurrency: "unbounded", discard: true })),
           Effect.catchCause((cause) => Effect.logError("worker step failed", cause)),
           Effect.forever
         )

@@ -23,6 +23,8 @@ export class EventActionRepo extends Context.Service<
   {
     /** Records one execution of one route's target, once it has finished. */
     readonly record: (action: CompletedAction) => Effect.Effect<void>
+    /** `record` for many actions in one statement. */
+    readonly recordMany: (actions: ReadonlyArray<CompletedAction>) => Effect.Effect<void>
     /** The routes whose action for this event already succeeded: a retry does not run them again. */
     readonly succeededRoutes: (eventId: EventId) => Effect.Effect<ReadonlySet<string>>
     /** An event's actions in the order they started. */
@@ -44,6 +46,21 @@ export class EventActionRepo extends Context.Service<
           Effect.orDie
         )
       )
+      const recordMany = Effect.fn("EventActionRepo.recordMany")((actions: ReadonlyArray<CompletedAction>) =>
+        sql`
+          INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+            task_execution_id, promise_id, error_message, started_at, completed_at)
+          VALUES ${sql.csv(
+            actions.map(
+              (
+                action
+              ) => sql`(${action.event_id}::uuid, ${action.route_id}::uuid, ${action.target_type}, ${action.status},
+                ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id},
+                ${action.error_message}, ${DateTime.toDateUtc(action.started_at)},
+                ${DateTime.toDateUtc(action.completed_at)})`
+            )
+          )}`.pipe(Effect.asVoid, Effect.orDie)
+      )
       const listQuery = SqlSchema.findAll({
         Request: Schema.String,
         Result: EventAction,
@@ -64,7 +81,12 @@ export class EventActionRepo extends Context.Service<
           ),
         Effect.orDie
       )
-      return EventActionRepo.of({ record, succeededRoutes, listForEvent })
+      return EventActionRepo.of({
+        recordMany,
+        record,
+        succeededRoutes,
+        listForEvent
+      })
     })
   )
 }

@@ -63,7 +63,11 @@ export class EventRepo extends Context.Service<
      */
     readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<StoredEvent>>
     /** Leases a `pending` event to `lease.holder`; none when another worker has it or it is not pending. */
-    readonly claim: (id: EventId, lease: Lease) => Effect.Effect<Option.Option<EventForProcessingType>>
+    /** Leases those of the events that are still `pending` (others are skipped), in one statement. */
+    readonly claimMany: (
+      ids: ReadonlyArray<EventId>,
+      lease: Lease
+    ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /**
      * Leases up to `limit` events that need work and that nobody holds: `pending` ones older than
      * `pendingGraceSeconds` (newer ones are on their way through a mailbox), expired leases (a crashed
@@ -75,6 +79,10 @@ export class EventRepo extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /** Settles an event its holder processed; does nothing once the lease has passed to someone else. */
     readonly finish: (id: EventId, holder: string, outcome: ProcessingOutcome) => Effect.Effect<void>
+    /** `finish` for many events in one statement. */
+    readonly finishMany: (
+      finished: ReadonlyArray<{ readonly id: EventId; readonly holder: string; readonly outcome: ProcessingOutcome }>
+    ) => Effect.Effect<void>
     /** Extends the holder's lease on an event it is still working on. */
     readonly extendLease: (id: EventId, lease: Lease) => Effect.Effect<void>
     /** Hands back every event `holder` still leases, as `pending`, for another worker (graceful shutdown). */
@@ -201,19 +209,23 @@ export class EventRepo extends Context.Service<
         Effect.orDie
       )
 
+      const succeededRouteIds = (table: string) =>
+        `(SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a
+          WHERE a.event_id = ${table}.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`
       const processingColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id,
-        source_id::text AS source_id, parsed_payload, headers, event_type, retry_count, max_retries`)
+        source_id::text AS source_id, parsed_payload, headers, event_type, retry_count, max_retries,
+        ${succeededRouteIds("p_eventhook__event")}`)
       const decodeForProcessing = Schema.decodeUnknownEffect(Schema.Array(EventForProcessing))
 
-      const claim = Effect.fn("EventRepo.claim")(
-        (id: EventId, lease: Lease) =>
+      const claimMany = Effect.fn("EventRepo.claimMany")(
+        (ids: ReadonlyArray<EventId>, lease: Lease) =>
           sql`
             UPDATE p_eventhook__event
             SET status = 'processing', locked_by = ${lease.holder},
                 locked_until = now() + make_interval(secs => ${lease.seconds})
-            WHERE id = (SELECT id FROM p_eventhook__event WHERE id = ${id} AND status = 'pending'
-                        FOR UPDATE SKIP LOCKED)
-            RETURNING ${processingColumns}`.pipe(Effect.flatMap(decodeForProcessing), Effect.map(Arr.head)),
+            WHERE id IN (SELECT id FROM p_eventhook__event WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+                         FOR UPDATE SKIP LOCKED)
+            RETURNING ${processingColumns}`.pipe(Effect.flatMap(decodeForProcessing)),
         Effect.orDie
       )
 
@@ -233,7 +245,7 @@ export class EventRepo extends Context.Service<
               ORDER BY received_at
               LIMIT ${options.limit}
               FOR UPDATE SKIP LOCKED)
-            RETURNING ${sql.literal("e.id::text AS id, e.tenant_id::text AS tenant_id, e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries")}`.pipe(
+            RETURNING ${sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id, e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries, ${succeededRouteIds("e")}`)}`.pipe(
             Effect.flatMap(decodeForProcessing)
           ),
         Effect.orDie
@@ -250,6 +262,31 @@ export class EventRepo extends Context.Service<
                 locked_by = NULL, locked_until = NULL
             WHERE id = ${id} AND locked_by = ${holder} AND status = 'processing'`.pipe(Effect.asVoid)
       }, Effect.orDie)
+
+      const finishMany = Effect.fn("EventRepo.finishMany")(
+        (
+          finished: ReadonlyArray<{
+            readonly id: EventId
+            readonly holder: string
+            readonly outcome: ProcessingOutcome
+          }>
+        ) => {
+          const rows = finished.map(({ id, holder, outcome }) => {
+            const lastError = outcome.status === "failed" ? outcome.lastError : null
+            const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
+            return sql`(${id}::uuid, ${holder}::text, ${outcome.status}::text, ${lastError}::text, ${retryIn}::float8)`
+          })
+          return sql`
+            UPDATE p_eventhook__event AS e
+            SET status = v.status, last_error = v.last_error, processed_at = now(),
+                next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
+                                     ELSE now() + make_interval(secs => v.retry_in) END,
+                locked_by = NULL, locked_until = NULL
+            FROM (VALUES ${sql.csv(rows)}) AS v (id, holder, status, last_error, retry_in)
+            WHERE e.id = v.id AND e.locked_by = v.holder AND e.status = 'processing'`.pipe(Effect.asVoid)
+        },
+        Effect.orDie
+      )
 
       const extendLease = Effect.fn("EventRepo.extendLease")(
         (id: EventId, lease: Lease) =>
@@ -436,7 +473,8 @@ export class EventRepo extends Context.Service<
         deleteOlderThan,
         resetForReprocess,
         insert,
-        claim,
+        claimMany,
+        finishMany,
         claimDue,
         finish,
         extendLease,

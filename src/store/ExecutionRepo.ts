@@ -22,7 +22,7 @@ export class ExecutionRepo extends Context.Service<
   {
     /**
      * Creates a `PENDING` execution unless the tenant's idempotency key already names one; then that one is
-     * returned. Claim and create share a transaction, and the unique `(tenant_id, key)` decides races.
+     * returned. Claim and create are one statement, and the unique `(tenant_id, key)` decides races.
      */
     readonly createOnce: (
       kind: ExecutionKind,
@@ -38,41 +38,41 @@ export class ExecutionRepo extends Context.Service<
         workflow: { table: sql("workflow_execution"), keyColumn: sql("workflow_execution_id") },
         task: { table: sql("task_execution"), keyColumn: sql("task_execution_id") }
       }
-      const createOnce = Effect.fn("ExecutionRepo.createOnce")(
-        function* (kind: ExecutionKind, execution: NewExecution) {
-          const { table, keyColumn } = tables[kind]
-          const claimed = yield* sql`
-            INSERT INTO idempotency_key (tenant_id, key, expires_at)
-            VALUES (${execution.tenant_id}, ${execution.idempotency_key},
-                    now() + make_interval(days => ${execution.key_ttl_days}))
-            ON CONFLICT (tenant_id, key) DO NOTHING
-            RETURNING NULL::text AS id`.pipe(Effect.flatMap(decodeRows))
-          if (claimed.length === 0) {
-            const [existing] = yield* sql`
-              SELECT ${keyColumn}::text AS id FROM idempotency_key
-              WHERE tenant_id = ${execution.tenant_id} AND key = ${execution.idempotency_key}`.pipe(
-              Effect.flatMap(decodeRows)
-            )
-            if (existing?.id) return { id: existing.id, created: false }
-            return yield* Effect.die(
-              new Error(`idempotency key of tenant ${execution.tenant_id} is held but names no ${kind} execution`)
-            )
-          }
-          const [created] = yield* sql`
-            WITH execution AS (
-              INSERT INTO ${table} (tenant_id, kind, queue, status, input)
-              VALUES (${execution.tenant_id}, ${execution.kind}, ${execution.queue}, 'PENDING',
-                      ${execution.input === null || execution.input === undefined ? null : sql.json(execution.input)})
+      const createOnce = Effect.fn("ExecutionRepo.createOnce")(function* (
+        kind: ExecutionKind,
+        execution: NewExecution
+      ) {
+        const { table, keyColumn } = tables[kind]
+        // One statement: the key is claimed already naming the execution (its id chosen here), and the
+        // execution is created only when the claim succeeded. The foreign key is checked at the end of the
+        // statement, when both rows exist; the unique (tenant_id, key) decides races.
+        const id = crypto.randomUUID()
+        const [created] = yield* sql`
+            WITH claimed AS (
+              INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})
+              VALUES (${execution.tenant_id}, ${execution.idempotency_key},
+                      now() + make_interval(days => ${execution.key_ttl_days}), ${id}::uuid)
+              ON CONFLICT (tenant_id, key) DO NOTHING
+              RETURNING tenant_id
+            ), created AS (
+              INSERT INTO ${table} (id, tenant_id, kind, queue, status, input)
+              SELECT ${id}::uuid, tenant_id, ${execution.kind}, ${execution.queue}, 'PENDING',
+                     ${execution.input === null || execution.input === undefined ? null : sql.json(execution.input)}
+              FROM claimed
               RETURNING id
             )
-            UPDATE idempotency_key SET ${keyColumn} = (SELECT id FROM execution)
-            WHERE tenant_id = ${execution.tenant_id} AND key = ${execution.idempotency_key}
-            RETURNING ${keyColumn}::text AS id`.pipe(Effect.flatMap(decodeRows))
-          return { id: created!.id!, created: true }
-        },
-        sql.withTransaction,
-        Effect.orDie
-      )
+            SELECT id::text AS id FROM created`.pipe(Effect.flatMap(decodeRows))
+        if (created?.id) return { id: created.id, created: true }
+        const [existing] = yield* sql`
+            SELECT ${keyColumn}::text AS id FROM idempotency_key
+            WHERE tenant_id = ${execution.tenant_id} AND key = ${execution.idempotency_key}`.pipe(
+          Effect.flatMap(decodeRows)
+        )
+        if (existing?.id) return { id: existing.id, created: false }
+        return yield* Effect.die(
+          new Error(`idempotency key of tenant ${execution.tenant_id} is held but names no ${kind} execution`)
+        )
+      }, Effect.orDie)
       return ExecutionRepo.of({ createOnce })
     })
   )
