@@ -11,8 +11,34 @@ export interface Interpreted {
   readonly idempotency_key: string | null
 }
 
-// PostgreSQL's jsonb cannot hold U+0000 (SQLSTATE 22P05), so such a payload cannot be stored parsed.
-const holdsNulCharacter = (parsed: unknown) => parsed !== null && JSON.stringify(parsed).includes("\\u0000")
+// PostgreSQL's jsonb cannot hold U+0000 (SQLSTATE 22P05) nor a lone UTF-16 surrogate (JSON lets `"\ud800"`
+// through; jsonb refuses it). Such a payload cannot be stored parsed — and one such row would fail the whole
+// group-commit batch it rides in — so it is refused here, as invalid, before it is written.
+const unstorableText = (text: string): string | null =>
+  text.includes("\u0000")
+    ? "body holds a U+0000 character, which cannot be stored"
+    : text.isWellFormed()
+      ? null
+      : "body holds a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which cannot be stored"
+
+/** The first string (value or key) of the document that PostgreSQL's jsonb cannot store, walked without recursion. */
+const unstorableString = (value: unknown): string | null => {
+  const pending: Array<unknown> = [value]
+  while (pending.length > 0) {
+    const current = pending.pop()
+    if (typeof current === "string") {
+      const problem = unstorableText(current)
+      if (problem !== null) return problem
+    } else if (typeof current === "object" && current !== null) {
+      for (const [key, child] of Object.entries(current)) {
+        const problem = Array.isArray(current) ? null : unstorableText(key)
+        if (problem !== null) return problem
+        pending.push(child)
+      }
+    }
+  }
+  return null
+}
 
 // Deeper documents overflow the stack of JSON.stringify and of PostgreSQL's jsonb input; no provider nests
 // anywhere near this deep.
@@ -42,13 +68,11 @@ export const interpretPayload = (
   body: Uint8Array
 ): Result.Result<Interpreted, string> =>
   parsePayload(headers["content-type"] ?? null, body).pipe(
-    Result.flatMap((payload) =>
-      nestingDepth(payload) > MAX_NESTING
-        ? Result.fail(`body nests deeper than ${MAX_NESTING} levels`)
-        : holdsNulCharacter(payload)
-          ? Result.fail("body holds a U+0000 character, which cannot be stored")
-          : Result.succeed(payload)
-    ),
+    Result.flatMap((payload) => {
+      if (nestingDepth(payload) > MAX_NESTING) return Result.fail(`body nests deeper than ${MAX_NESTING} levels`)
+      const unstorable = unstorableString(payload)
+      return unstorable === null ? Result.succeed(payload) : Result.fail(unstorable)
+    }),
     Result.map((payload) => {
       const input = { headers, body: payload }
       return {

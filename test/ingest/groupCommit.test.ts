@@ -165,6 +165,23 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
     })
   )
 
+  it.effect("a body jsonb cannot store is refused with 400 before it is written, so it never fails a batch", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" }, idempotency_key_paths: [] })
+      const path = `/api/tenants/${tenant.slug}/eventhook/in/open`
+      const bodies = Array.from({ length: 40 }, (_, i) => (i % 10 === 0 ? `{"n":${i},"s":"\\ud800"}` : `{"n":${i}}`))
+      const answers = yield* Effect.forEach(bodies, (body) => postWebhook(path, body), { concurrency: "unbounded" })
+      assert.deepStrictEqual(
+        answers.map((answer) => answer.status),
+        bodies.map((body) => (body.includes("ud800") ? 400 : 200))
+      )
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.strictEqual(rows.length, 40)
+      assert.strictEqual(rows.filter((row) => row.status === "failed").length, 4)
+    })
+  )
+
   it.effect("over HTTP, a request whose batch does not commit gets 503 with Retry-After, and nothing is stored", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant

@@ -194,4 +194,14 @@ describe("interpretPayload limits", () => {
     const result = interpretPayload(source, json, new TextEncoder().encode('{"a":"x\\u0000y"}'))
     assert.isTrue(Result.isFailure(result) && result.failure.includes("U+0000"))
   })
+  it("refuses lone UTF-16 surrogates in values and keys, which jsonb cannot store; keeps pairs and backslashes", () => {
+    for (const body of ['{"a":"\\ud800"}', '{"a":["x","\\udc00y"]}', '{"\\udbff":1}', '"\\ud83d"']) {
+      const result = interpretPayload(source, json, new TextEncoder().encode(body))
+      assert.isTrue(Result.isFailure(result) && result.failure.includes("lone UTF-16 surrogate"), body)
+    }
+    for (const body of ['{"a":"\\ud83d\\ude00"}', '{"a":"😀"}', '{"a":"\\\\ud800 and \\\\u0000 as text"}']) {
+      const result = interpretPayload(source, json, new TextEncoder().encode(body))
+      assert.isTrue(Result.isSuccess(result), body)
+    }
+  })
 })
