@@ -26,7 +26,7 @@ const hugeNumber = fc.integer({ min: 300, max: 5000 }).map((digits) => `{"n":${"
 // Escapes JSON accepts and jsonb does not: lone surrogates and U+0000 (they must never fail a whole batch).
 const unstorableEscape = fc
   .constantFrom("\\ud800", "\\udfff", "\\u0000", "\\ud83d\\ude00")
-  .chain((escape) => fc.json().map((json) => `{"s":"${escape}","v":${json}}`))
+  .chain((sequence) => fc.json().map((json) => `{"s":"${sequence}","v":${json}}`))
 
 const request = fc.record({
   body: fc.oneof(
