@@ -1,4 +1,4 @@
-import { Context, DateTime, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Context, DateTime, Duration, Effect, FiberSet, Layer, Queue, Schedule, Semaphore } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
@@ -17,9 +17,15 @@ import { routeTiers } from "./matchRoutes.ts"
 // crashed instance or a full mailbox, expired leases, and due retries, backing off while there is nothing to do.
 
 export interface ProcessorOptions {
+  /** Fibers taking event ids from the mailbox and leasing them. */
   readonly workers: number
   /** Events a worker leases at once from its mailbox (one statement). */
   readonly claimBatch: number
+  /**
+   * Events processed at once, whoever leased them. Bounded so processing cannot take every pooled connection:
+   * ingest's commits must find one, or acks would wait behind deferred work.
+   */
+  readonly maxInFlight: number
   readonly mailboxCapacity: number
   readonly leaseSeconds: number
   /** A pending event this old is the sweeper's; younger ones are on their way through a mailbox. */
@@ -32,8 +38,9 @@ export interface ProcessorOptions {
 }
 
 export const defaultProcessorOptions: ProcessorOptions = {
-  workers: 8,
-  claimBatch: 32,
+  workers: 2,
+  claimBatch: 16,
+  maxInFlight: 16,
   mailboxCapacity: 10_000,
   leaseSeconds: 60,
   pendingGraceSeconds: 5,
@@ -179,10 +186,25 @@ export class Processor extends Context.Service<
             Effect.uninterruptible
           )
 
+        // Leased events run in the background, at most maxInFlight at once; a leased event waiting for its turn
+        // holds its lease, and the next batch is leased while earlier ones still run.
+        const permits = yield* Semaphore.make(options.maxInFlight)
+        const running = yield* FiberSet.make()
+        const dispatch = (claimed: ReadonlyArray<EventForProcessing>) =>
+          Effect.forEach(
+            claimed,
+            (event) =>
+              Effect.andThen(
+                Semaphore.take(permits, 1),
+                FiberSet.run(running, Effect.ensuring(guarded(event), Semaphore.release(permits, 1)))
+              ),
+            { discard: true }
+          )
+
         // A worker takes whatever the mailbox holds (up to claimBatch) and leases it in one statement.
         const worker = Queue.takeBetween(mailbox, 1, options.claimBatch).pipe(
           Effect.flatMap((eventIds) => events.claimMany(eventIds, lease)),
-          Effect.flatMap((claimed) => Effect.forEach(claimed, guarded, { concurrency: "unbounded", discard: true })),
+          Effect.flatMap(dispatch),
           Effect.catchCause((cause) => Effect.logError("worker step failed", cause)),
           Effect.forever
         )
@@ -190,7 +212,7 @@ export class Processor extends Context.Service<
         const sweepOnce = events
           .claimDue(lease, { limit: options.sweepBatch, pendingGraceSeconds: options.pendingGraceSeconds })
           .pipe(
-            Effect.tap((due) => Effect.forEach(due, guarded, { concurrency: options.workers, discard: true })),
+            Effect.tap(dispatch),
             Effect.map((due) => due.length)
           )
         // Busy: sweep again at once. Idle: back off exponentially up to sweepIdleMax, so an idle instance costs a
