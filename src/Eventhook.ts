@@ -95,9 +95,17 @@ const ListeningLine = Layer.effectDiscard(
   })
 )
 
-/** `LOG_LEVEL` as the minimum log level. */
+/**
+ * `LOG_LEVEL` as the minimum log level. The standalone service exports no traces, so its spans are switched off
+ * (a host that traces composes the layers itself and keeps them).
+ */
 const LogLevelLive = Layer.unwrap(
-  Effect.map(AppConfig, (config) => Layer.succeed(References.MinimumLogLevel, config.logLevel))
+  Effect.map(AppConfig, (config) =>
+    Layer.mergeAll(
+      Layer.succeed(References.MinimumLogLevel, config.logLevel),
+      Layer.succeed(References.TracerEnabled, false)
+    )
+  )
 )
 
 /**
