@@ -4,7 +4,7 @@ import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
-import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
+import { EventRepo, type FinishedEvent, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
@@ -50,12 +50,6 @@ export const defaultProcessorOptions: ProcessorOptions = {
   actionTimeout: "30 seconds"
 }
 
-interface FinishedEvent {
-  readonly id: EventId
-  readonly holder: string
-  readonly outcome: ProcessingOutcome
-}
-
 const timedOut = (timeout: Duration.Input): ActionOutcome => ({
   status: "failed",
   workflow_execution_id: null,
@@ -92,8 +86,10 @@ export class Processor extends Context.Service<
           )
         )
 
-        // Action records and finishes of concurrent events are written together (group commit); each event
-        // still waits for its own write before it goes on, so an action is recorded before its event finishes.
+        // Action records and finishes of concurrent events are written together (group commit). An event's last
+        // tier is recorded with its finish, in one statement; earlier tiers are recorded before the next starts.
+        // (Were an instance to die between an action and its record, the retry runs it again, and the target's
+        // idempotency key makes that a no-op.)
         const recordAction = yield* groupCommit({
           maxBatch: 128,
           concurrency: 2,
@@ -122,30 +118,36 @@ export class Processor extends Context.Service<
               orElse: () => Effect.succeed(timedOut(options.actionTimeout))
             })
           )
-          yield* recordAction({
+          const action: CompletedAction = {
             event_id: event.id,
             route_id: route.id,
             target_type: route.target_type,
             ...outcome,
             started_at: startedAt,
             completed_at: yield* DateTime.now
-          })
-          return outcome
+          }
+          return { outcome, action }
         })
 
         /** Runs the event's matching routes tier by tier, skipping those that succeeded on an earlier attempt. */
         const processLeased = Effect.fn("Processor.processLeased")(function* (event: EventForProcessing) {
           const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
           if (tiers.length === 0)
-            return yield* finish({ id: event.id, holder: lease.holder, outcome: { status: "unrouted" } })
+            return yield* finish({ id: event.id, holder: lease.holder, outcome: { status: "unrouted" }, actions: [] })
           const done = new Set(event.succeeded_route_ids)
           const errors: Array<string> = []
           let retryable = false
-          for (const tier of tiers) {
+          let lastTierActions: ReadonlyArray<CompletedAction> = []
+          for (const [index, tier] of tiers.entries()) {
             const pending = tier.filter((route) => !done.has(route.id))
-            const outcomes = yield* Effect.forEach(pending, (route) => runRoute(route, event), {
+            const ran = yield* Effect.forEach(pending, (route) => runRoute(route, event), {
               concurrency: "unbounded"
             })
+            const tierActions = ran.map((run) => run.action)
+            if (index < tiers.length - 1)
+              yield* Effect.forEach(tierActions, recordAction, { concurrency: "unbounded", discard: true })
+            else lastTierActions = tierActions
+            const outcomes = ran.map((run) => run.outcome)
             outcomes.forEach((outcome, index) => {
               if (outcome.status !== "failed") return
               errors.push(`route ${pending[index]!.id}: ${outcome.error_message}`)
@@ -167,7 +169,7 @@ export class Processor extends Context.Service<
                       })
                     : null
                 }
-          yield* finish({ id: event.id, holder: lease.holder, outcome })
+          yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 
         // While an event is worked on its lease is renewed, so slow tiers never let another instance take it.

@@ -18,6 +18,15 @@ export interface CompletedAction {
   readonly completed_at: DateTime.Utc
 }
 
+/**
+ * One action as a VALUES row for `INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status,
+ * workflow_execution_id, task_execution_id, promise_id, error_message, started_at, completed_at)`.
+ */
+export const actionRow = (sql: PgClient.PgClient) => (action: CompletedAction) =>
+  sql`(${action.event_id}::uuid, ${action.route_id}::uuid, ${action.target_type}, ${action.status},
+    ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id}, ${action.error_message},
+    ${DateTime.toDateUtc(action.started_at)}, ${DateTime.toDateUtc(action.completed_at)})`
+
 export class EventActionRepo extends Context.Service<
   EventActionRepo,
   {

@@ -13,6 +13,7 @@ import {
 } from "../domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
 import type { Interpreted } from "../ingest/interpretPayload.ts"
+import { actionRow, type CompletedAction } from "./EventActionRepo.ts"
 
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
 
@@ -39,6 +40,14 @@ export type ReprocessSelection =
       /** Required: a filter never resets an unbounded number of events. */
       readonly limit: number
     }
+
+/** An event's end of processing, with the actions of its last tier, written together. */
+export interface FinishedEvent {
+  readonly id: EventId
+  readonly holder: string
+  readonly outcome: ProcessingOutcome
+  readonly actions: ReadonlyArray<CompletedAction>
+}
 
 export interface Lease {
   readonly holder: string
@@ -79,10 +88,8 @@ export class EventRepo extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /** Settles an event its holder processed; does nothing once the lease has passed to someone else. */
     readonly finish: (id: EventId, holder: string, outcome: ProcessingOutcome) => Effect.Effect<void>
-    /** `finish` for many events in one statement. */
-    readonly finishMany: (
-      finished: ReadonlyArray<{ readonly id: EventId; readonly holder: string; readonly outcome: ProcessingOutcome }>
-    ) => Effect.Effect<void>
+    /** `finish` for many events, recording their last tiers' actions, in one statement. */
+    readonly finishMany: (finished: ReadonlyArray<FinishedEvent>) => Effect.Effect<void>
     /** Extends the holder's lease on an event it is still working on. */
     readonly extendLease: (id: EventId, lease: Lease) => Effect.Effect<void>
     /** Hands back every event `holder` still leases, as `pending`, for another worker (graceful shutdown). */
@@ -263,30 +270,31 @@ export class EventRepo extends Context.Service<
             WHERE id = ${id} AND locked_by = ${holder} AND status = 'processing'`.pipe(Effect.asVoid)
       }, Effect.orDie)
 
-      const finishMany = Effect.fn("EventRepo.finishMany")(
-        (
-          finished: ReadonlyArray<{
-            readonly id: EventId
-            readonly holder: string
-            readonly outcome: ProcessingOutcome
-          }>
-        ) => {
-          const rows = finished.map(({ id, holder, outcome }) => {
-            const lastError = outcome.status === "failed" ? outcome.lastError : null
-            const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
-            return sql`(${id}::uuid, ${holder}::text, ${outcome.status}::text, ${lastError}::text, ${retryIn}::float8)`
-          })
-          return sql`
-            UPDATE p_eventhook__event AS e
-            SET status = v.status, last_error = v.last_error, processed_at = now(),
-                next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
-                                     ELSE now() + make_interval(secs => v.retry_in) END,
-                locked_by = NULL, locked_until = NULL
-            FROM (VALUES ${sql.csv(rows)}) AS v (id, holder, status, last_error, retry_in)
-            WHERE e.id = v.id AND e.locked_by = v.holder AND e.status = 'processing'`.pipe(Effect.asVoid)
-        },
-        Effect.orDie
-      )
+      const finishMany = Effect.fn("EventRepo.finishMany")((finished: ReadonlyArray<FinishedEvent>) => {
+        const rows = finished.map(({ id, holder, outcome }) => {
+          const lastError = outcome.status === "failed" ? outcome.lastError : null
+          const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
+          return sql`(${id}::uuid, ${holder}::text, ${outcome.status}::text, ${lastError}::text, ${retryIn}::float8)`
+        })
+        const actions = finished.flatMap((event) => event.actions)
+        // A data-modifying CTE runs whether or not the UPDATE reads it: actions and finishes commit together.
+        const recorded =
+          actions.length === 0
+            ? sql``
+            : sql`WITH recorded AS (
+                INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+                  task_execution_id, promise_id, error_message, started_at, completed_at)
+                VALUES ${sql.csv(actions.map(actionRow(sql)))})`
+        return sql`
+          ${recorded}
+          UPDATE p_eventhook__event AS e
+          SET status = v.status, last_error = v.last_error, processed_at = now(),
+              next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
+                                   ELSE now() + make_interval(secs => v.retry_in) END,
+              locked_by = NULL, locked_until = NULL
+          FROM (VALUES ${sql.csv(rows)}) AS v (id, holder, status, last_error, retry_in)
+          WHERE e.id = v.id AND e.locked_by = v.holder AND e.status = 'processing'`.pipe(Effect.asVoid)
+      }, Effect.orDie)
 
       const extendLease = Effect.fn("EventRepo.extendLease")(
         (id: EventId, lease: Lease) =>
