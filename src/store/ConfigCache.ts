@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Context, Effect, Layer, Queue, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Queue, Schedule } from "effect"
 
 /** The channel migration 0005 notifies on any change to tenants, sources or routes. */
 export const CONFIG_CHANNEL = "eventhook_config"
@@ -49,9 +49,15 @@ export class ConfigCache extends Context.Service<
           return yield* Queue.take(notifications).pipe(Effect.andThen(invalidate), Effect.forever)
         })
       )
+      // Reconnects with backoff (1 s doubling to 30 s), so a server without LISTEN (a transaction pooler) costs a
+      // warning now and then, not a loop; meanwhile every lookup goes to the database.
       yield* listen.pipe(
         Effect.catchCause((cause) => Effect.logWarning("config change listener lost; caches bypassed", cause)),
-        Effect.repeat(Schedule.spaced("1 second")),
+        Effect.repeat(
+          Schedule.exponential("1 second", 2).pipe(
+            Schedule.modifyDelay((step) => Effect.succeed(Duration.min(step.duration, Duration.seconds(30))))
+          )
+        ),
         Effect.forkScoped
       )
 
