@@ -8,7 +8,7 @@
 //   ledger     after every run: each 200 has exactly one event row, every event is delivered and started one
 //              workflow; a run whose ledger does not balance is void
 //
-// The service runs as a child process (`node src/main.node.ts`), as a user runs it; the load generator shares
+// The service runs as a child process, as `npm start` runs it (same Node flags); the load generator shares
 // the machine's cores with it and with PostgreSQL, and says so in the output. BENCH_DATABASE_URL (or
 // DATABASE_URL) points at a server to use: a scratch database is created there and dropped; otherwise a fresh
 // embedded PostgreSQL in a temporary directory. BENCH_SECONDS (default 5) sets each run's length.
@@ -195,8 +195,17 @@ const startBareServer = async () => {
   return { child, port: Number(match[1]) }
 }
 
+/** The service as `npm start` runs it: the same Node flags (heap limits) and entry point. */
+const startCommand = () => {
+  const script = (JSON.parse(readFileSync(new URL("package.json", repoRoot), "utf8")) as { scripts: { start: string } })
+    .scripts.start
+  const [node, ...args] = script.split(/\s+/)
+  if (node !== "node") throw new Error(`unexpected start script: ${script}`)
+  return args
+}
+
 const startEventhook = async (databaseUrl: string) => {
-  const child = spawn(process.execPath, ["src/main.node.ts"], {
+  const child = spawn(process.execPath, startCommand(), {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "inherit"],
     env: {

@@ -3,6 +3,7 @@ import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { inject } from "vitest"
+import { IN_FLIGHT_BODY_BYTES } from "../../src/http/IngestHandlers.ts"
 import { postWebhook } from "../support/http.ts"
 import { createSource, eventsOfTenant, freshTenant, TestServer, UnreachableDatabase } from "../support/TestLayers.ts"
 
@@ -116,6 +117,36 @@ layer(TestServer({}, TwoConnections), { excludeTestServices: true })("pool exhau
       yield* Fiber.join(holder).pipe(Effect.orDie)
       assert.strictEqual((yield* post(`/api/tenants/${tenant.slug}/eventhook/in/open`, "{}")).status, 200)
       assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 1)
+    })
+  )
+})
+
+layer(TestServer({ maxBodyBytes: IN_FLIGHT_BODY_BYTES }), { excludeTestServices: true })("bodies in memory", (it) => {
+  it.effect("request bodies held at once are bounded: a request waits while the budget is taken, then goes on", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+      const path = `/api/tenants/${tenant.slug}/eventhook/in/open`
+      const client = yield* HttpClient.HttpClient
+      // A chunked body declares no length, so it reserves the whole limit — here, the whole budget.
+      const finish = yield* Deferred.make<void>()
+      const slowBody = Stream.concat(
+        Stream.make(new TextEncoder().encode('{"slow":')),
+        Stream.fromEffect(Effect.as(Deferred.await(finish), new TextEncoder().encode("true}")))
+      )
+      const slow = yield* client
+        .execute(
+          HttpClientRequest.post(path).pipe(HttpClientRequest.bodyStream(slowBody, { contentType: "application/json" }))
+        )
+        .pipe(Effect.orDie, Effect.forkChild)
+      yield* Effect.sleep("200 millis")
+      const quick = yield* Effect.forkChild(post(path, '{"quick":true}'))
+      yield* Effect.sleep("300 millis")
+      assert.isUndefined(quick.pollUnsafe(), "the small request should wait while the budget is held")
+      yield* Deferred.succeed(finish, undefined)
+      assert.strictEqual((yield* Fiber.join(slow)).status, 200)
+      assert.strictEqual((yield* Fiber.join(quick)).status, 200)
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 2)
     })
   )
 })
