@@ -30,12 +30,8 @@ export const actionRow = (sql: PgClient.PgClient) => (action: CompletedAction) =
 export class EventActionRepo extends Context.Service<
   EventActionRepo,
   {
-    /** Records one execution of one route's target, once it has finished. */
-    readonly record: (action: CompletedAction) => Effect.Effect<void>
-    /** `record` for many actions in one statement. */
+    /** Records executions of routes' targets, once they have finished, in one statement. */
     readonly recordMany: (actions: ReadonlyArray<CompletedAction>) => Effect.Effect<void>
-    /** The routes whose action for this event already succeeded: a retry does not run them again. */
-    readonly succeededRoutes: (eventId: EventId) => Effect.Effect<ReadonlySet<string>>
     /** An event's actions in the order they started. */
     readonly listForEvent: (eventId: EventId) => Effect.Effect<ReadonlyArray<EventAction>>
   }
@@ -44,31 +40,11 @@ export class EventActionRepo extends Context.Service<
     EventActionRepo,
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
-      const record = Effect.fn("EventActionRepo.record")((action: CompletedAction) =>
-        sql`
-          INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
-            task_execution_id, promise_id, error_message, started_at, completed_at)
-          VALUES (${action.event_id}, ${action.route_id}, ${action.target_type}, ${action.status},
-            ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id}, ${action.error_message},
-            ${DateTime.toDateUtc(action.started_at)}, ${DateTime.toDateUtc(action.completed_at)})`.pipe(
-          Effect.asVoid,
-          Effect.orDie
-        )
-      )
       const recordMany = Effect.fn("EventActionRepo.recordMany")((actions: ReadonlyArray<CompletedAction>) =>
         sql`
           INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
             task_execution_id, promise_id, error_message, started_at, completed_at)
-          VALUES ${sql.csv(
-            actions.map(
-              (
-                action
-              ) => sql`(${action.event_id}::uuid, ${action.route_id}::uuid, ${action.target_type}, ${action.status},
-                ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id},
-                ${action.error_message}, ${DateTime.toDateUtc(action.started_at)},
-                ${DateTime.toDateUtc(action.completed_at)})`
-            )
-          )}`.pipe(Effect.asVoid, Effect.orDie)
+          VALUES ${sql.csv(actions.map(actionRow(sql)))}`.pipe(Effect.asVoid, Effect.orDie)
       )
       const listQuery = SqlSchema.findAll({
         Request: Schema.String,
@@ -81,21 +57,7 @@ export class EventActionRepo extends Context.Service<
       const listForEvent = Effect.fn("EventActionRepo.listForEvent")((eventId: EventId) =>
         listQuery(eventId).pipe(Effect.orDie)
       )
-      const succeededRoutes = Effect.fn("EventActionRepo.succeededRoutes")(
-        (eventId: EventId) =>
-          sql<{ readonly route_id: string }>`
-            SELECT DISTINCT route_id::text AS route_id FROM p_eventhook__event_action
-            WHERE event_id = ${eventId} AND status = 'success' AND route_id IS NOT NULL`.pipe(
-            Effect.map((rows) => new Set(rows.map((row) => row.route_id)))
-          ),
-        Effect.orDie
-      )
-      return EventActionRepo.of({
-        recordMany,
-        record,
-        succeededRoutes,
-        listForEvent
-      })
+      return EventActionRepo.of({ recordMany, listForEvent })
     })
   )
 }

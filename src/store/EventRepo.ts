@@ -86,9 +86,10 @@ export class EventRepo extends Context.Service<
       lease: Lease,
       options: { readonly limit: number; readonly pendingGraceSeconds: number }
     ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
-    /** Settles an event its holder processed; does nothing once the lease has passed to someone else. */
-    readonly finish: (id: EventId, holder: string, outcome: ProcessingOutcome) => Effect.Effect<void>
-    /** `finish` for many events, recording their last tiers' actions, in one statement. */
+    /**
+     * Settles events their holder processed, recording their last tiers' actions, in one statement; an event whose
+     * lease has passed to someone else is left alone.
+     */
     readonly finishMany: (finished: ReadonlyArray<FinishedEvent>) => Effect.Effect<void>
     /** Extends the holder's lease on an event it is still working on. */
     readonly extendLease: (id: EventId, lease: Lease) => Effect.Effect<void>
@@ -257,18 +258,6 @@ export class EventRepo extends Context.Service<
           ),
         Effect.orDie
       )
-
-      const finish = Effect.fn("EventRepo.finish")((id: EventId, holder: string, outcome: ProcessingOutcome) => {
-        const lastError = outcome.status === "failed" ? outcome.lastError : null
-        const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
-        return sql`
-            UPDATE p_eventhook__event
-            SET status = ${outcome.status}, last_error = ${lastError}, processed_at = now(),
-                next_retry_at = CASE WHEN ${retryIn}::float8 IS NULL THEN NULL
-                                     ELSE now() + make_interval(secs => ${retryIn}::float8) END,
-                locked_by = NULL, locked_until = NULL
-            WHERE id = ${id} AND locked_by = ${holder} AND status = 'processing'`.pipe(Effect.asVoid)
-      }, Effect.orDie)
 
       const finishMany = Effect.fn("EventRepo.finishMany")((finished: ReadonlyArray<FinishedEvent>) => {
         const rows = finished.map(({ id, holder, outcome }) => {
@@ -484,7 +473,6 @@ export class EventRepo extends Context.Service<
         claimMany,
         finishMany,
         claimDue,
-        finish,
         extendLease,
         releaseAll,
         listForTenant,
