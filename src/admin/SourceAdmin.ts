@@ -1,6 +1,5 @@
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import type { SourceId } from "../domain/ids.ts"
 import type { SourceRecord } from "../domain/Source.ts"
 import type { Tenant } from "../domain/Tenant.ts"
 import { decodeVerifierConfig } from "../domain/VerifierConfig.ts"
@@ -78,12 +77,9 @@ export class SourceAdmin extends Context.Service<
         if (Option.isNone(source)) return yield* notFound(`source "${slug}" not found in tenant "${tenantSlug}"`)
         return { tenant, source: source.value }
       })
-      const reload = (tenant: Tenant, id: SourceId) =>
-        Effect.flatMap(sources.findById(id), (found) =>
-          Effect.map(sources.findBySlug(tenant.id, Option.getOrThrow(found).source.slug), (record) =>
-            view(tenant, Option.getOrThrow(record))
-          )
-        )
+      // Slugs never change, so a written source is read back by its slug.
+      const reload = (tenant: Tenant, slug: string) =>
+        Effect.map(sources.findBySlug(tenant.id, slug), (record) => view(tenant, Option.getOrThrow(record)))
 
       /** A verifier config that does not decode is refused here, so a source never fails closed by mistake. */
       const checkVerifier = (verifierConfig: unknown) => {
@@ -134,7 +130,7 @@ export class SourceAdmin extends Context.Service<
             )
           )
         yield* Effect.logInfo("source created").pipe(Effect.annotateLogs({ source_id: id, tenant_id: tenant.id }))
-        return yield* reload(tenant, id)
+        return yield* reload(tenant, source.slug)
       })
 
       const update = Effect.fn("SourceAdmin.update")(function* (tenantSlug: string, slug: string, input: unknown) {
@@ -150,7 +146,7 @@ export class SourceAdmin extends Context.Service<
           ...(verifierConfig === undefined ? {} : { verifier_config: verifierConfig })
         })
         yield* Effect.logInfo("source updated").pipe(Effect.annotateLogs({ source_id: source.id }))
-        return yield* reload(tenant, source.id)
+        return yield* reload(tenant, source.slug)
       })
 
       const remove = Effect.fn("SourceAdmin.remove")(function* (
@@ -180,7 +176,7 @@ export class SourceAdmin extends Context.Service<
         yield* checkVerifier(rotated.success)
         yield* sources.setVerifierConfig(source.id, rotated.success)
         yield* Effect.logInfo("source secret rotated").pipe(Effect.annotateLogs({ source_id: source.id }))
-        return yield* reload(tenant, source.id)
+        return yield* reload(tenant, source.slug)
       })
 
       const test = Effect.fn("SourceAdmin.test")(function* (tenantSlug: string, slug: string, input: unknown) {

@@ -30,8 +30,7 @@ export class TenantAdmin extends Context.Service<
         yield* tenants
           .insert({ slug: tenant.slug, name: tenant.name ?? tenant.slug })
           .pipe(Effect.catchTag("SlugTaken", () => Effect.fail(conflict(`tenant "${tenant.slug}" already exists`))))
-        const created = yield* tenants.list
-        return tenantView(created.find((row) => row.slug === tenant.slug)!)
+        return tenantView(Option.getOrThrow(yield* tenants.findBySlug(tenant.slug)))
       })
       const require = Effect.fn("TenantAdmin.require")(function* (slug: string) {
         const found = yield* tenants.findBySlug(slug)

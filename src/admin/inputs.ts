@@ -191,10 +191,13 @@ export const fieldFirst = (formatted: string, parent?: string): string => {
   return named || parent === undefined ? text : `${parent}: ${text}`
 }
 
+/** A schema issue in words, field first. */
+export const describeIssue = (issue: SchemaIssue.Issue): string => fieldFirst(formatIssue(issue))
+
 /** Decodes operator input; a failure is a 400 whose message names the field. */
 export const validate =
   <S extends Schema.Decoder<unknown>>(schema: S) =>
   (input: unknown): Effect.Effect<S["Type"], ReturnType<typeof invalidRequest>> =>
     Schema.decodeUnknownEffect(schema)(input, { onExcessProperty: "error" }).pipe(
-      Effect.mapError((error) => invalidRequest(fieldFirst(formatIssue(error.issue))))
+      Effect.mapError((error) => invalidRequest(describeIssue(error.issue)))
     )

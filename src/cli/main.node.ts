@@ -5,7 +5,7 @@ import { Console, Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { gracefulTeardown } from "../Eventhook.ts"
 import { NodeEventhookServer } from "../server.node.ts"
-import { CliPlatform, eventhookCli } from "./commands.ts"
+import { CliPlatform, eventhookCli, type OperatorError } from "./commands.ts"
 
 const demoScript = fileURLToPath(new URL("../../scripts/demo.ts", import.meta.url))
 
@@ -26,7 +26,7 @@ const NodeCliPlatform = Layer.succeed(
 )
 
 /** An operator error (`{error, message}`) is one line on stderr and exit code 1, not a stack trace. */
-const isOperatorError = (error: unknown): error is { readonly error: string; readonly message: string } =>
+const isOperatorError = (error: unknown): error is OperatorError =>
   typeof error === "object" &&
   error !== null &&
   "error" in error &&

@@ -1,8 +1,8 @@
-import { Effect, Layer, Option, Redacted, SchemaIssue } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { EventAdmin } from "../admin/EventAdmin.ts"
-import { fieldFirst } from "../admin/inputs.ts"
+import { describeIssue } from "../admin/inputs.ts"
 import { providers } from "../admin/providers.ts"
 import { RouteAdmin } from "../admin/RouteAdmin.ts"
 import { SourceAdmin } from "../admin/SourceAdmin.ts"
@@ -12,7 +12,7 @@ import { equalStrings } from "../verify/constantTime.ts"
 import { AdminAuth, AdminSchemaErrors } from "./AdminApi.ts"
 import { EventhookApi } from "./Api.ts"
 import { AdminDisabledResponse, invalidRequest, UnauthorizedResponse } from "./ApiErrors.ts"
-import { defectResponse } from "./errorResponses.ts"
+import { failWithDefectResponse } from "./errorResponses.ts"
 
 /** Bearer token against EVENTHOOK_ADMIN_TOKEN, in constant time; no token configured: the API is off. */
 export const AdminAuthLive = Layer.effect(
@@ -43,10 +43,8 @@ export const AdminAuthLive = Layer.effect(
   })
 )
 
-const formatIssue = SchemaIssue.makeFormatterDefault()
-
 export const AdminSchemaErrorsLive = HttpApiMiddleware.layerSchemaErrorTransform(AdminSchemaErrors, (error) =>
-  Effect.fail(invalidRequest(fieldFirst(formatIssue(error.cause.issue))))
+  Effect.fail(invalidRequest(describeIssue(error.cause.issue)))
 )
 
 /** The request body as sent: the services check it strictly, excess fields included. */
@@ -58,16 +56,7 @@ const rawQuery = (request: HttpServerRequest.HttpServerRequest) =>
 
 /** Surprises from below answer 503 when the database is down, else 500, never with internals. */
 const guarded = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.catchDefect((defect) => {
-      const response = defectResponse(defect)
-      const log =
-        response.error === "unavailable"
-          ? Effect.logWarning("admin API answered 503: the database is unavailable")
-          : Effect.logError("admin API failed", defect)
-      return Effect.andThen(log, Effect.fail(response))
-    })
-  )
+  Effect.catchDefect(effect, failWithDefectResponse("admin API"))
 
 const deleted = { deleted: true } as const
 

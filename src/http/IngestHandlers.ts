@@ -6,7 +6,7 @@ import { PayloadTooLarge } from "../domain/errors.ts"
 import { Ingest } from "../ingest/Ingest.ts"
 import { normalizeSourceIp } from "../ingest/sourceIp.ts"
 import { EventhookApi } from "./Api.ts"
-import { defectResponse, ingestErrorResponse } from "./errorResponses.ts"
+import { failWithDefectResponse, ingestErrorResponse } from "./errorResponses.ts"
 
 const isBodyTooLarge = (error: unknown): boolean =>
   typeof error === "object" &&
@@ -18,19 +18,17 @@ const isBodyTooLarge = (error: unknown): boolean =>
   error.reason.reason === "BodyTooLarge"
 
 /**
- * The body exactly as received, read once; larger than the limit is a 413 and nothing is stored. A declared
- * Content-Length over the limit is refused before reading; a chunked body is cut off once it passes the limit.
+ * The body exactly as received, read once; a body that passes the limit while it streams in (chunked) is cut
+ * off as a 413 and nothing is stored. A declared Content-Length over the limit is refused before this, unread.
  */
 const readBody = (request: HttpServerRequest.HttpServerRequest, maxBodyBytes: number) =>
-  Number(request.headers["content-length"] ?? 0) > maxBodyBytes
-    ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes }))
-    : request.arrayBuffer.pipe(
-        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
-        Effect.map((buffer) => new Uint8Array(buffer)),
-        Effect.catch((error) =>
-          isBodyTooLarge(error) ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes })) : Effect.die(error)
-        )
-      )
+  request.arrayBuffer.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+    Effect.map((buffer) => new Uint8Array(buffer)),
+    Effect.catch((error) =>
+      isBodyTooLarge(error) ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes })) : Effect.die(error)
+    )
+  )
 
 /**
  * Request bodies held in memory at once, with what is parsed from them: a bound by design, so a burst of large
@@ -94,14 +92,7 @@ export const IngestHandlers = HttpApiBuilder.group(
             )
           ),
           Effect.mapError(ingestErrorResponse),
-          Effect.catchDefect((defect) => {
-            const response = defectResponse(defect)
-            const log =
-              response.error === "unavailable"
-                ? Effect.logWarning("ingest answered 503: the database is unavailable")
-                : Effect.logError("ingest failed", defect)
-            return Effect.andThen(log, Effect.fail(response))
-          })
+          Effect.catchDefect(failWithDefectResponse("ingest"))
         ),
       // A request that has started is answered, even while the server shuts down.
       { uninterruptible: true }

@@ -1,4 +1,4 @@
-import { Match, Predicate } from "effect"
+import { Effect, Match, Predicate } from "effect"
 import { SqlError } from "effect/sql"
 import type { IngestError } from "../domain/errors.ts"
 import {
@@ -36,6 +36,16 @@ const isConnectionFailure = (defect: unknown): boolean =>
   (SqlError.isSqlError(defect) && Predicate.isTagged(defect.reason, "ConnectionError")) ||
   Predicate.isTagged(defect, "DatabaseBusy") ||
   Predicate.isTagged(defect, "BatchNotCommitted")
+
+/** Answers a defect as `defectResponse` says, logging it: a warning for 503, the defect itself for 500. */
+export const failWithDefectResponse = (surface: string) => (defect: unknown) => {
+  const response = defectResponse(defect)
+  const log =
+    response.error === "unavailable"
+      ? Effect.logWarning(`${surface} answered 503: the database is unavailable`)
+      : Effect.logError(`${surface} failed`, defect)
+  return Effect.andThen(log, Effect.fail(response))
+}
 
 /**
  * A surprise from below: 503 when the database cannot be reached (a provider will retry), else 500. Neither

@@ -67,15 +67,13 @@ export class Ingest extends Context.Service<
       const writer = yield* EventWriter
       // The lookup may come from memory, so the write can be the first wait for a connection: it is bounded
       // too. A 503 here may follow a commit that came too late; the provider's retry is then a duplicate.
-      const events = {
-        write: (event: NewEvent) =>
-          writer.write(event).pipe(
-            Effect.timeoutOrElse({
-              duration: WRITE_TIMEOUT_MILLIS,
-              orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: WRITE_TIMEOUT_MILLIS }))
-            })
-          )
-      }
+      const store = (event: NewEvent) =>
+        writer.write(event).pipe(
+          Effect.timeoutOrElse({
+            duration: WRITE_TIMEOUT_MILLIS,
+            orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: WRITE_TIMEOUT_MILLIS }))
+          })
+        )
       const processor = yield* Processor
       const limiter = yield* RateLimiter
 
@@ -116,7 +114,7 @@ export class Ingest extends Context.Service<
         const verified = Result.flatMap(verifierConfig, (verifier) => verifyWith(verifier, request, nowSeconds))
         if (Result.isFailure(verified)) {
           const verificationError = verified.failure.description
-          const stored = yield* events.write({
+          const stored = yield* store({
             ...base,
             parsed_payload: null,
             event_type: null,
@@ -136,7 +134,7 @@ export class Ingest extends Context.Service<
         const secretIndex = verified.success.secretIndex
         const parsed = interpretPayload(source, webhook.headers, webhook.body)
         if (Result.isFailure(parsed)) {
-          const stored = yield* events.write({
+          const stored = yield* store({
             ...base,
             parsed_payload: null,
             event_type: null,
@@ -164,7 +162,7 @@ export class Ingest extends Context.Service<
           verification_error: null,
           verified_secret_index: secretIndex
         }
-        const stored = yield* events.write(event)
+        const stored = yield* store(event)
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
         }

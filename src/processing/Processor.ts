@@ -4,7 +4,7 @@ import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
-import { EventRepo, type FinishedEvent, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
+import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
@@ -90,24 +90,18 @@ export class Processor extends Context.Service<
         // tier is recorded with its finish, in one statement; earlier tiers are recorded before the next starts.
         // (Were an instance to die between an action and its record, the retry runs it again, and the target's
         // idempotency key makes that a no-op.)
-        const recordAction = yield* groupCommit({
-          maxBatch: 128,
-          concurrency: 2,
-          flush: (batch: ReadonlyArray<CompletedAction>) =>
-            Effect.as(
-              actions.recordMany(batch),
-              batch.map(() => undefined)
-            )
-        })
-        const finish = yield* groupCommit({
-          maxBatch: 128,
-          concurrency: 2,
-          flush: (batch: ReadonlyArray<FinishedEvent>) =>
-            Effect.as(
-              events.finishMany(batch),
-              batch.map(() => undefined)
-            )
-        })
+        const writtenTogether = <I>(write: (batch: ReadonlyArray<I>) => Effect.Effect<void>) =>
+          groupCommit({
+            maxBatch: 128,
+            concurrency: 2,
+            flush: (batch: ReadonlyArray<I>) =>
+              Effect.as(
+                write(batch),
+                batch.map(() => undefined)
+              )
+          })
+        const recordAction = yield* writtenTogether(actions.recordMany)
+        const finish = yield* writtenTogether(events.finishMany)
 
         const runRoute = Effect.fn("Processor.runRoute")(function* (route: Route, event: EventForProcessing) {
           const startedAt = yield* DateTime.now
@@ -147,12 +141,11 @@ export class Processor extends Context.Service<
             if (index < tiers.length - 1)
               yield* Effect.forEach(tierActions, recordAction, { concurrency: "unbounded", discard: true })
             else lastTierActions = tierActions
-            const outcomes = ran.map((run) => run.outcome)
-            outcomes.forEach((outcome, index) => {
-              if (outcome.status !== "failed") return
-              errors.push(`route ${pending[index]!.id}: ${outcome.error_message}`)
+            for (const [position, { outcome }] of ran.entries()) {
+              if (outcome.status !== "failed") continue
+              errors.push(`route ${pending[position]!.id}: ${outcome.error_message}`)
               retryable ||= outcome.retryable
-            })
+            }
           }
           const outcome: ProcessingOutcome =
             errors.length === 0

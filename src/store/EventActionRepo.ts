@@ -18,14 +18,17 @@ export interface CompletedAction {
   readonly completed_at: DateTime.Utc
 }
 
-/**
- * One action as a VALUES row for `INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status,
- * workflow_execution_id, task_execution_id, promise_id, error_message, started_at, completed_at)`.
- */
-export const actionRow = (sql: PgClient.PgClient) => (action: CompletedAction) =>
-  sql`(${action.event_id}::uuid, ${action.route_id}::uuid, ${action.target_type}, ${action.status},
-    ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id}, ${action.error_message},
-    ${DateTime.toDateUtc(action.started_at)}, ${DateTime.toDateUtc(action.completed_at)})`
+/** The INSERT of finished actions, as a statement or fragment (EventRepo.finishMany writes it in a CTE). */
+export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) =>
+  sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+        task_execution_id, promise_id, error_message, started_at, completed_at)
+      VALUES ${sql.csv(
+        actions.map(
+          (action) => sql`(${action.event_id}::uuid, ${action.route_id}::uuid, ${action.target_type}, ${action.status},
+            ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id}, ${action.error_message},
+            ${DateTime.toDateUtc(action.started_at)}, ${DateTime.toDateUtc(action.completed_at)})`
+        )
+      )}`
 
 export class EventActionRepo extends Context.Service<
   EventActionRepo,
@@ -41,10 +44,7 @@ export class EventActionRepo extends Context.Service<
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
       const recordMany = Effect.fn("EventActionRepo.recordMany")((actions: ReadonlyArray<CompletedAction>) =>
-        sql`
-          INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
-            task_execution_id, promise_id, error_message, started_at, completed_at)
-          VALUES ${sql.csv(actions.map(actionRow(sql)))}`.pipe(Effect.asVoid, Effect.orDie)
+        insertActions(sql, actions).pipe(Effect.asVoid, Effect.orDie)
       )
       const listQuery = SqlSchema.findAll({
         Request: Schema.String,

@@ -13,7 +13,7 @@ import {
 } from "../domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
 import type { Interpreted } from "../ingest/interpretPayload.ts"
-import { actionRow, type CompletedAction } from "./EventActionRepo.ts"
+import { type CompletedAction, insertActions } from "./EventActionRepo.ts"
 
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
 
@@ -267,13 +267,7 @@ export class EventRepo extends Context.Service<
         })
         const actions = finished.flatMap((event) => event.actions)
         // A data-modifying CTE runs whether or not the UPDATE reads it: actions and finishes commit together.
-        const recorded =
-          actions.length === 0
-            ? sql``
-            : sql`WITH recorded AS (
-                INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
-                  task_execution_id, promise_id, error_message, started_at, completed_at)
-                VALUES ${sql.csv(actions.map(actionRow(sql)))})`
+        const recorded = actions.length === 0 ? sql`` : sql`WITH recorded AS (${insertActions(sql, actions)})`
         return sql`
           ${recorded}
           UPDATE p_eventhook__event AS e

@@ -121,13 +121,6 @@ export class SourceRepo extends Context.Service<
         )
       )
 
-      const setVerifierConfig = Effect.fn("SourceRepo.setVerifierConfig")((id: SourceId, config: unknown) =>
-        sql`UPDATE p_eventhook__source
-            SET verifier_config = ${sql.json(config)}, verifier_type = ${sql.json(config)}::jsonb ->> 'type',
-                updated_at = now()
-            WHERE id = ${id}`.pipe(Effect.andThen(cache.invalidate), Effect.orDie)
-      )
-
       const recordColumns = sql.literal(`s.id::text AS id, s.tenant_id::text AS tenant_id, s.name, s.slug, s.is_enabled,
         s.verifier_type, s.verifier_config, s.idempotency_key_paths, s.event_type_config, s.rate_limit_per_second,
         s.rate_limit_burst, s.description, s.created_at, s.updated_at`)
@@ -177,7 +170,7 @@ export class SourceRepo extends Context.Service<
         findEnabled,
         insert,
         findById,
-        setVerifierConfig,
+        setVerifierConfig: (id: SourceId, config: unknown) => update(id, { verifier_config: config }),
         listForTenant: Effect.fn("SourceRepo.listForTenant")((tenantId: TenantId) =>
           listQuery(tenantId).pipe(Effect.orDie)
         ),

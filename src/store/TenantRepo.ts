@@ -9,7 +9,7 @@ export class TenantRepo extends Context.Service<
   TenantRepo,
   {
     readonly insert: (tenant: { readonly slug: string; readonly name: string }) => Effect.Effect<TenantId, SlugTaken>
-    readonly findBySlug: (slug: string) => Effect.Effect<Option.Option<Tenant>>
+    readonly findBySlug: (slug: string) => Effect.Effect<Option.Option<TenantRecord>>
     readonly list: Effect.Effect<ReadonlyArray<TenantRecord>>
   }
 >()("eventhook/store/TenantRepo") {
@@ -25,8 +25,8 @@ export class TenantRepo extends Context.Service<
       })
       const findQuery = SqlSchema.findOneOption({
         Request: Schema.String,
-        Result: Tenant,
-        execute: (slug) => sql`SELECT id::text AS id, slug, name FROM tenant WHERE slug = ${slug}`
+        Result: TenantRecord,
+        execute: (slug) => sql`SELECT id::text AS id, slug, name, created_at FROM tenant WHERE slug = ${slug}`
       })
       const listQuery = SqlSchema.findAll({
         Request: Schema.Void,
