@@ -29,6 +29,17 @@ export interface NewEvent {
   readonly verification_error: string | null
   readonly verified_secret_index: number | null
   readonly source_ip: string | null
+  /**
+   * Set when the event is stored already leased to this instance's workers, which are handed it in memory
+   * after the commit (no claim, no read back). It stays `pending` meanwhile; the lease keeps sweepers off it.
+   */
+  readonly lease?: EventLease | null
+}
+
+/** Who holds an event (`locked_by`) and for how long at a time (`locked_until` = now + seconds). */
+export interface EventLease {
+  readonly holder: string
+  readonly seconds: number
 }
 
 /** The outcome of storing an event: a duplicate is stored too, and names the event it repeats. */

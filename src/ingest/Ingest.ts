@@ -153,6 +153,7 @@ export class Ingest extends Context.Service<
           : null
         if (handshake !== null) return { status: "handshake", answer: handshake } satisfies Accepted
 
+        const lease = yield* processor.leaseForNew
         const event: NewEvent = {
           ...base,
           ...parsed.success,
@@ -160,13 +161,27 @@ export class Ingest extends Context.Service<
           last_error: null,
           verified: true,
           verification_error: null,
-          verified_secret_index: secretIndex
+          verified_secret_index: secretIndex,
+          lease
         }
         const stored = yield* store(event)
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
         }
-        yield* processor.submit(stored.id)
+        // Unleased (the workers have enough waiting), it is left to a sweep.
+        if (lease !== null) {
+          yield* processor.handOver({
+            id: stored.id,
+            tenant_id: event.tenant_id,
+            source_id: event.source_id,
+            parsed_payload: event.parsed_payload,
+            headers: event.headers,
+            event_type: event.event_type,
+            retry_count: 0,
+            max_retries: event.max_retries,
+            succeeded_route_ids: []
+          })
+        }
         return { status: "pending", eventId: stored.id } satisfies Accepted
       })
 

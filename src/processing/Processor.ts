@@ -11,10 +11,11 @@ import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
 import { nextRetryDelaySeconds } from "./backoff.ts"
 import { routeTiers } from "./matchRoutes.ts"
 
-// The event table is the queue (DESIGN.md). Right after each commit the event id goes to an in-process mailbox,
-// so the normal path waits for no poll; workers lease events (`FOR UPDATE SKIP LOCKED` + `locked_until`), so
-// several instances can share one database. A sweeper picks up what no mailbox delivered: pending events of a
-// crashed instance or a full mailbox, expired leases, and due retries, backing off while there is nothing to do.
+// The event table is the queue (DESIGN.md). A new event is stored already leased to this instance and handed to
+// its workers in memory right after the commit, so the normal path neither polls nor claims nor reads back.
+// Events submitted by id (reprocess, re-verify) are leased first (`FOR UPDATE SKIP LOCKED` + `locked_until`), so
+// several instances can share one database. A sweeper picks up what no worker took: unleased pending events (a
+// full hand-off), expired leases (a crashed instance), and due retries, backing off while there is nothing to do.
 
 export interface ProcessorOptions {
   /** Fibers taking event ids from the mailbox and leasing them. */
@@ -27,6 +28,11 @@ export interface ProcessorOptions {
    */
   readonly maxInFlight: number
   readonly mailboxCapacity: number
+  /**
+   * New events handed over in memory and not yet taken by a worker, at most; beyond that a new event is stored
+   * unleased and a sweep takes it (bounds the memory a backlog holds).
+   */
+  readonly maxLeasedWaiting: number
   readonly leaseSeconds: number
   /** A pending event this old is the sweeper's; younger ones are on their way through a mailbox. */
   readonly pendingGraceSeconds: number
@@ -42,6 +48,7 @@ export const defaultProcessorOptions: ProcessorOptions = {
   claimBatch: 16,
   maxInFlight: 16,
   mailboxCapacity: 10_000,
+  maxLeasedWaiting: 1_000,
   leaseSeconds: 60,
   pendingGraceSeconds: 5,
   sweepBatch: 50,
@@ -64,6 +71,13 @@ export class Processor extends Context.Service<
   {
     /** Queues a committed event for processing; waits only when the mailbox is full (backpressure). */
     readonly submit: (eventId: EventId) => Effect.Effect<void>
+    /**
+     * The lease to store a new event under, so that it comes straight to this instance's workers after its
+     * commit (`handOver`); null when enough such events wait already: store it unleased, a sweep takes it.
+     */
+    readonly leaseForNew: Effect.Effect<Lease | null>
+    /** A committed event stored under `leaseForNew`'s lease, given to the workers as it is. */
+    readonly handOver: (event: EventForProcessing) => Effect.Effect<void>
   }
 >()("eventhook/processing/Processor") {
   static readonly layerWith = (options: ProcessorOptions) =>
@@ -76,6 +90,8 @@ export class Processor extends Context.Service<
         const actions = yield* EventActionRepo
         const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: options.leaseSeconds }
         const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
+        const handedOver = yield* Effect.acquireRelease(Queue.unbounded<EventForProcessing>(), Queue.shutdown)
+        let leasedWaiting = 0
         // Whatever this instance still holds when it stops goes back to `pending` for another worker.
         yield* Effect.addFinalizer(() =>
           events.releaseAll(lease.holder).pipe(
@@ -165,17 +181,16 @@ export class Processor extends Context.Service<
           yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 
-        // While an event is worked on its lease is renewed, so slow tiers never let another instance take it.
-        const heartbeat = (event: EventForProcessing) =>
-          events.extendLease(event.id, lease).pipe(
-            Effect.catchCause(() => Effect.void),
-            Effect.repeat(Schedule.spaced(Duration.seconds(options.leaseSeconds / 3))),
-            Effect.delay(Duration.seconds(options.leaseSeconds / 3))
-          )
+        // Every lease this instance holds is renewed together, so slow tiers, and events waiting their turn in
+        // memory, never let another instance take them; a crashed instance stops renewing.
+        const renewal = events.renewLeases(lease).pipe(
+          Effect.catchCause((cause) => Effect.logWarning("lease renewal failed", cause)),
+          Effect.repeat(Schedule.spaced(Duration.seconds(options.leaseSeconds / 3)))
+        )
 
         // An event that has started finishes, even while the service stops.
         const guarded = (event: EventForProcessing) =>
-          Effect.scoped(Effect.andThen(Effect.forkScoped(heartbeat(event)), processLeased(event))).pipe(
+          processLeased(event).pipe(
             Effect.catchCause((cause) => Effect.logError("processing failed; the lease will expire", cause)),
             Effect.annotateLogs({ event_id: event.id }),
             Effect.uninterruptible
@@ -204,6 +219,17 @@ export class Processor extends Context.Service<
           Effect.forever
         )
 
+        const handedOverWorker = Queue.takeBetween(handedOver, 1, options.claimBatch).pipe(
+          Effect.tap((taken) =>
+            Effect.sync(() => {
+              leasedWaiting -= taken.length
+            })
+          ),
+          Effect.flatMap(dispatch),
+          Effect.catchCause((cause) => Effect.logError("worker step failed", cause)),
+          Effect.forever
+        )
+
         const sweepOnce = events
           .claimDue(lease, { limit: options.sweepBatch, pendingGraceSeconds: options.pendingGraceSeconds })
           .pipe(
@@ -223,9 +249,19 @@ export class Processor extends Context.Service<
         )
 
         for (let i = 0; i < options.workers; i++) yield* Effect.forkScoped(worker)
+        yield* Effect.forkScoped(handedOverWorker)
         yield* Effect.forkScoped(sweeper)
+        yield* Effect.forkScoped(renewal)
 
-        return Processor.of({ submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid) })
+        return Processor.of({
+          submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid),
+          leaseForNew: Effect.sync(() => (leasedWaiting < options.maxLeasedWaiting ? lease : null)),
+          handOver: (event) =>
+            Effect.suspend(() => {
+              leasedWaiting++
+              return Queue.offer(handedOver, event)
+            }).pipe(Effect.asVoid)
+        })
       })
     )
 
@@ -235,5 +271,8 @@ export class Processor extends Context.Service<
    * For tools that change events but do not process them (the CLI): a submitted event stays `pending`, and a
    * running service's sweeper claims it on its next sweep.
    */
-  static readonly handOff = Layer.succeed(Processor, Processor.of({ submit: () => Effect.void }))
+  static readonly handOff = Layer.succeed(
+    Processor,
+    Processor.of({ submit: () => Effect.void, leaseForNew: Effect.succeed(null), handOver: () => Effect.void })
+  )
 }

@@ -5,6 +5,7 @@ import {
   Event,
   EventForProcessing,
   type EventForProcessing as EventForProcessingType,
+  type EventLease,
   type EventSearch,
   type EventStatus,
   EventSummary,
@@ -49,10 +50,7 @@ export interface FinishedEvent {
   readonly actions: ReadonlyArray<CompletedAction>
 }
 
-export interface Lease {
-  readonly holder: string
-  readonly seconds: number
-}
+export type Lease = EventLease
 
 export type ProcessingOutcome =
   | { readonly status: Extract<EventStatus, "delivered" | "unrouted"> }
@@ -71,14 +69,13 @@ export class EventRepo extends Context.Service<
      * already accepted as duplicates. Either every row commits or none does. Results follow the input order.
      */
     readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<StoredEvent>>
-    /** Leases a `pending` event to `lease.holder`; none when another worker has it or it is not pending. */
-    /** Leases those of the events that are still `pending` (others are skipped), in one statement. */
+    /** Leases those of the events that are still `pending` and unleased (others are skipped), in one statement. */
     readonly claimMany: (
       ids: ReadonlyArray<EventId>,
       lease: Lease
     ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /**
-     * Leases up to `limit` events that need work and that nobody holds: `pending` ones older than
+     * Leases up to `limit` events that need work and that nobody holds: unleased `pending` ones older than
      * `pendingGraceSeconds` (newer ones are on their way through a mailbox), expired leases (a crashed
      * instance), and failed events whose retry is due (counted as a retry).
      */
@@ -91,9 +88,9 @@ export class EventRepo extends Context.Service<
      * lease has passed to someone else is left alone.
      */
     readonly finishMany: (finished: ReadonlyArray<FinishedEvent>) => Effect.Effect<void>
-    /** Extends the holder's lease on an event it is still working on. */
-    readonly extendLease: (id: EventId, lease: Lease) => Effect.Effect<void>
-    /** Hands back every event `holder` still leases, as `pending`, for another worker (graceful shutdown). */
+    /** Extends every lease the holder has (on events it is working on or has waiting in memory). */
+    readonly renewLeases: (lease: Lease) => Effect.Effect<void>
+    /** Hands back every event `holder` still leases, as unleased `pending`, for another worker (graceful shutdown). */
     readonly releaseAll: (holder: string) => Effect.Effect<number>
     /** A tenant's events, oldest first. */
     readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<Event>>
@@ -139,16 +136,21 @@ export class EventRepo extends Context.Service<
         headers: sql.json(event.headers)
       })
 
+      const leaseColumns = (event: NewEvent) =>
+        event.lease == null
+          ? sql`NULL::text, NULL::timestamptz`
+          : sql`${event.lease.holder}::text, now() + make_interval(secs => ${event.lease.seconds})`
+
       const insertAccepted = (event: NewEvent) => {
         const { parsed, headers } = columns(event)
         return sql`
           INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
             event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-            verified_secret_index, source_ip)
+            verified_secret_index, source_ip, locked_by, locked_until)
           VALUES (${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
             ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
             ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.verified_secret_index},
-            ${event.source_ip}::inet)
+            ${event.source_ip}::inet, ${leaseColumns(event)})
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
           RETURNING id::text AS id, NULL::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
@@ -190,7 +192,7 @@ export class EventRepo extends Context.Service<
         return sql`(${id}::uuid, ${event.tenant_id}::uuid, ${event.source_id}::uuid, ${event.content_type},
           ${event.raw_payload}, ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status},
           ${event.max_retries}, ${event.last_error}, ${event.verified}, ${event.verification_error},
-          ${event.verified_secret_index}, ${event.source_ip}::inet)`
+          ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)})`
       }
       const IdOnly = Schema.Array(Schema.Struct({ id: Schema.String }))
       const insertBatch = Effect.fn("EventRepo.insertBatch")(
@@ -200,7 +202,7 @@ export class EventRepo extends Context.Service<
           const inserted = yield* sql`
             INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
               headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-              verified_secret_index, source_ip)
+              verified_secret_index, source_ip, locked_by, locked_until)
             VALUES ${sql.csv(batch.map((event, index) => eventRow(ids[index]!, event)))}
             ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
             DO NOTHING
@@ -231,7 +233,9 @@ export class EventRepo extends Context.Service<
             UPDATE p_eventhook__event
             SET status = 'processing', locked_by = ${lease.holder},
                 locked_until = now() + make_interval(secs => ${lease.seconds})
-            WHERE id IN (SELECT id FROM p_eventhook__event WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+            WHERE id IN (SELECT id FROM p_eventhook__event
+                         WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+                           AND (locked_until IS NULL OR locked_until < now())
                          FOR UPDATE SKIP LOCKED)
             RETURNING ${processingColumns}`.pipe(Effect.flatMap(decodeForProcessing)),
         Effect.orDie
@@ -247,8 +251,9 @@ export class EventRepo extends Context.Service<
                 next_retry_at = NULL
             WHERE e.id IN (
               SELECT id FROM p_eventhook__event
-              WHERE (status = 'pending' AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds}))
-                 OR (status = 'processing' AND locked_until < now())
+              WHERE (status = 'pending' AND locked_until IS NULL
+                     AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds}))
+                 OR (status IN ('pending', 'processing') AND locked_until < now())
                  OR (status = 'failed' AND next_retry_at <= now())
               ORDER BY received_at
               LIMIT ${options.limit}
@@ -267,6 +272,10 @@ export class EventRepo extends Context.Service<
         })
         const actions = finished.flatMap((event) => event.actions)
         // A data-modifying CTE runs whether or not the UPDATE reads it: actions and finishes commit together.
+        // Only the primary key may lead the plan. The partial status indexes of a busy queue hold every dead version
+        // until vacuum while their statistics say they are small, and a plan through them read a thousand pages
+        // per batch. So no status condition here: a lease (`locked_by`) exists only on a pending or processing
+        // event, and whoever still holds it owns the event.
         const recorded = actions.length === 0 ? sql`` : sql`WITH recorded AS (${insertActions(sql, actions)})`
         return sql`
           ${recorded}
@@ -276,20 +285,22 @@ export class EventRepo extends Context.Service<
                                    ELSE now() + make_interval(secs => v.retry_in) END,
               locked_by = NULL, locked_until = NULL
           FROM (VALUES ${sql.csv(rows)}) AS v (id, holder, status, last_error, retry_in)
-          WHERE e.id = v.id AND e.locked_by = v.holder AND e.status = 'processing'`.pipe(Effect.asVoid)
+          WHERE e.id = ANY(${finished.map(({ id }) => id)}::uuid[]) AND e.id = v.id AND e.locked_by = v.holder`.pipe(
+          Effect.asVoid
+        )
       }, Effect.orDie)
 
-      const extendLease = Effect.fn("EventRepo.extendLease")(
-        (id: EventId, lease: Lease) =>
+      const renewLeases = Effect.fn("EventRepo.renewLeases")(
+        (lease: Lease) =>
           sql`UPDATE p_eventhook__event SET locked_until = now() + make_interval(secs => ${lease.seconds})
-              WHERE id = ${id} AND locked_by = ${lease.holder} AND status = 'processing'`.pipe(Effect.asVoid),
+              WHERE status IN ('pending', 'processing') AND locked_by = ${lease.holder}`.pipe(Effect.asVoid),
         Effect.orDie
       )
 
       const releaseAll = Effect.fn("EventRepo.releaseAll")(
         (holder: string) =>
           sql`UPDATE p_eventhook__event SET status = 'pending', locked_by = NULL, locked_until = NULL
-              WHERE locked_by = ${holder} AND status = 'processing'
+              WHERE status IN ('pending', 'processing') AND locked_by = ${holder}
               RETURNING id`.pipe(Effect.map((rows) => rows.length)),
         Effect.orDie
       )
@@ -467,7 +478,7 @@ export class EventRepo extends Context.Service<
         claimMany,
         finishMany,
         claimDue,
-        extendLease,
+        renewLeases,
         releaseAll,
         listForTenant,
         listRejected,

@@ -6,7 +6,7 @@ import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
 import { defaultProcessorOptions, Processor } from "../../src/processing/Processor.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
-import { EventRepo } from "../../src/store/EventRepo.ts"
+import { EventRepo, type Lease } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
@@ -69,9 +69,10 @@ const FlakyLauncher = Layer.effect(
   })
 )
 
-const insertPending = (tenantId: TenantId, sourceId: SourceId, maxRetries = 3) =>
+const insertPending = (tenantId: TenantId, sourceId: SourceId, maxRetries = 3, lease: Lease | null = null) =>
   Effect.flatMap(EventRepo, (events) =>
     events.insert({
+      lease,
       tenant_id: tenantId,
       source_id: sourceId,
       content_type: "application/json",
@@ -238,6 +239,93 @@ describe("lease heartbeat", () => {
         )
       }).pipe(Effect.provide(Shared)),
     30_000
+  )
+})
+
+describe("new events handed over in memory", () => {
+  const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
+  const workflowsOf = (tenantId: TenantId) =>
+    Effect.flatMap(
+      PgClient.PgClient,
+      (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM workflow_execution WHERE tenant_id = ${tenantId}`
+    ).pipe(Effect.map((rows) => rows[0]!.n))
+  const forProcessing = (tenantId: TenantId, sourceId: SourceId, id: EventId) => ({
+    id,
+    tenant_id: tenantId,
+    source_id: sourceId,
+    parsed_payload: { n: 1 },
+    headers: {},
+    event_type: "thing.happened",
+    retry_count: 0,
+    max_retries: 3,
+    succeeded_route_ids: []
+  })
+
+  it.live(
+    "an event stored under an instance's lease is left to it by other instances' sweeps, then processed once",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const mine = Context.get(yield* Layer.build(processorWith(PgHost)), Processor)
+            // Another instance sweeping every few milliseconds, with no grace for pending events.
+            yield* Layer.build(processorWith(PgHost))
+            const lease = yield* mine.leaseForNew
+            assert.isNotNull(lease)
+            const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
+            yield* Effect.sleep("400 millis")
+            const waiting = yield* eventRow(tenant.id, eventId)
+            assert.strictEqual(waiting.status, "pending")
+            yield* mine.handOver(forProcessing(tenant.id, sourceId, eventId))
+            yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+          })
+        )
+        assert.strictEqual(yield* workflowsOf(tenant.id), 1)
+        const sql = yield* PgClient.PgClient
+        const [held] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
+                                                WHERE tenant_id = ${tenant.id} AND locked_by IS NOT NULL`
+        assert.strictEqual(held?.n, 0)
+      }).pipe(Effect.provide(Shared))
+  )
+
+  it.live("when enough handed-over events wait already, a new event is stored unleased and a sweep processes it", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const full = Processor.layerWith({ ...fastOptions, maxLeasedWaiting: 0 }).pipe(Layer.provide(PgHost))
+          const processor = Context.get(yield* Layer.build(full), Processor)
+          const lease = yield* processor.leaseForNew
+          assert.isNull(lease)
+          const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
+          yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+        })
+      )
+      assert.strictEqual(yield* workflowsOf(tenant.id), 1)
+    }).pipe(Effect.provide(Shared))
+  )
+
+  it.live("an event leased to an instance that died before taking it is reclaimed when the lease runs out", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const eventId = yield* insertPending(tenant.id, sourceId, 3, { holder: "crashed-instance", seconds: 2 })
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Layer.build(processorWith(PgHost))
+          yield* Effect.sleep("500 millis")
+          assert.strictEqual((yield* eventRow(tenant.id, eventId)).status, "pending")
+          yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+        })
+      )
+      assert.strictEqual(yield* workflowsOf(tenant.id), 1)
+    }).pipe(Effect.provide(Shared))
   )
 })
 
