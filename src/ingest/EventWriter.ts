@@ -1,4 +1,4 @@
-import { Cause, Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Exit, Layer } from "effect"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
 import { BatchNotCommitted } from "../domain/errors.ts"
 import { EventRepo } from "../store/EventRepo.ts"
@@ -14,8 +14,8 @@ export interface EventWriterOptions {
 export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4 }
 
 /**
- * The durable write of ingest, by group commit (issue 7): concurrent requests' rows are committed together in
- * one transaction, and each request learns its row's fate only after that commit. A batch that does not commit
+ * The durable write of ingest, by group commit (issue 7): concurrent requests' rows are committed together by
+ * one statement, and each request learns its row's fate only after that commit. A batch that does not commit
  * fails every request in it with `BatchNotCommitted` (a 503: the provider retries) and stores none of them.
  */
 export class EventWriter extends Context.Service<
@@ -27,7 +27,7 @@ export class EventWriter extends Context.Service<
       EventWriter,
       Effect.gen(function* () {
         const events = yield* EventRepo
-        const write = yield* groupCommit({
+        const writeInBatch = yield* groupCommit({
           ...options,
           flush: (batch: ReadonlyArray<NewEvent>) =>
             events
@@ -40,6 +40,15 @@ export class EventWriter extends Context.Service<
                 )
               )
         })
+        // A repeat stored on its own after its batch (as a duplicate) may fail alone; it is answered like a batch.
+        const write = (event: NewEvent) =>
+          Effect.flatMap(writeInBatch(event), (stored) =>
+            Exit.isSuccess(stored)
+              ? Effect.succeed(stored.value)
+              : Effect.logError("a repeated event was not stored", Cause.squash(stored.cause)).pipe(
+                  Effect.andThen(Effect.die(new BatchNotCommitted({ size: 1 })))
+                )
+          )
         return EventWriter.of({ write })
       })
     )

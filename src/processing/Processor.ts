@@ -48,7 +48,7 @@ export const defaultProcessorOptions: ProcessorOptions = {
   claimBatch: 16,
   maxInFlight: 16,
   mailboxCapacity: 10_000,
-  maxLeasedWaiting: 1_000,
+  maxLeasedWaiting: 5_000,
   leaseSeconds: 60,
   pendingGraceSeconds: 5,
   sweepBatch: 50,

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Array as Arr, Context, Effect, Layer, type Option, Predicate, Schema } from "effect"
+import { Array as Arr, Context, Effect, Exit, Layer, type Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import {
   Event,
@@ -65,10 +65,12 @@ export class EventRepo extends Context.Service<
      */
     readonly insert: (event: NewEvent) => Effect.Effect<StoredEvent>
     /**
-     * Stores many requests in one transaction (group commit): one multi-row INSERT, then the repeats of keys
-     * already accepted as duplicates. Either every row commits or none does. Results follow the input order.
+     * Stores many requests with one statement (group commit): a multi-row INSERT, in one round trip and
+     * atomically, with no transaction around it. A row the unique key turned away (a repeat) is then stored as a
+     * duplicate by a statement of its own, and may fail alone. The effect fails when the INSERT does (none
+     * stored); otherwise each request has its own outcome, in input order.
      */
-    readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<StoredEvent>>
+    readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<Exit.Exit<StoredEvent>>>
     /** Leases those of the events that are still `pending` and unleased (others are skipped), in one statement. */
     readonly claimMany: (
       ids: ReadonlyArray<EventId>,
@@ -195,11 +197,10 @@ export class EventRepo extends Context.Service<
           ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)})`
       }
       const IdOnly = Schema.Array(Schema.Struct({ id: Schema.String }))
-      const insertBatch = Effect.fn("EventRepo.insertBatch")(
-        function* (batch: ReadonlyArray<NewEvent>) {
-          // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
-          const ids = batch.map(() => crypto.randomUUID())
-          const inserted = yield* sql`
+      const insertBatch = Effect.fn("EventRepo.insertBatch")(function* (batch: ReadonlyArray<NewEvent>) {
+        // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
+        const ids = batch.map(() => crypto.randomUUID())
+        const inserted = yield* sql`
             INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
               headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
               verified_secret_index, source_ip, locked_by, locked_until)
@@ -207,17 +208,16 @@ export class EventRepo extends Context.Service<
             ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
             DO NOTHING
             RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(IdOnly)))
-          const accepted = new Set(inserted.map((row) => row.id))
-          const results: Array<StoredEvent> = []
-          for (const [index, event] of batch.entries()) {
-            const id = ids[index]!
-            results.push(accepted.has(id) ? { _tag: "Stored", id: id as EventId } : yield* insert(event))
-          }
-          return results
-        },
-        sql.withTransaction,
-        Effect.orDie
-      )
+        const accepted = new Set(inserted.map((row) => row.id))
+        const results: Array<Exit.Exit<StoredEvent>> = []
+        for (const [index, event] of batch.entries()) {
+          const id = ids[index]!
+          results.push(
+            accepted.has(id) ? Exit.succeed({ _tag: "Stored", id: id as EventId }) : yield* Effect.exit(insert(event))
+          )
+        }
+        return results
+      }, Effect.orDie)
 
       const succeededRouteIds = (table: string) =>
         `(SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a

@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { TenantId } from "../domain/ids.ts"
+import { groupCommit } from "./groupCommit.ts"
 
 /** The reference host's two execution tables (CONTRACT §4), which have the same shape. */
 export type ExecutionKind = "workflow" | "task"
@@ -14,20 +15,25 @@ export interface NewExecution {
   readonly key_ttl_days: number
 }
 
-const Row = Schema.Struct({ id: Schema.NullOr(Schema.String) })
-const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
+export interface CreatedOnce {
+  readonly id: string
+  readonly created: boolean
+}
+
+const Created = Schema.Array(Schema.Struct({ id: Schema.String }))
+const Existing = Schema.Array(
+  Schema.Struct({ tenant_id: Schema.String, key: Schema.String, id: Schema.NullOr(Schema.String) })
+)
 
 export class ExecutionRepo extends Context.Service<
   ExecutionRepo,
   {
     /**
      * Creates a `PENDING` execution unless the tenant's idempotency key already names one; then that one is
-     * returned. Claim and create are one statement, and the unique `(tenant_id, key)` decides races.
+     * returned. Concurrent calls are written together (group commit); the unique `(tenant_id, key)` decides
+     * races, within a batch as between instances.
      */
-    readonly createOnce: (
-      kind: ExecutionKind,
-      execution: NewExecution
-    ) => Effect.Effect<{ readonly id: string; readonly created: boolean }>
+    readonly createOnce: (kind: ExecutionKind, execution: NewExecution) => Effect.Effect<CreatedOnce>
   }
 >()("eventhook/store/ExecutionRepo") {
   static readonly layer = Layer.effect(
@@ -38,42 +44,66 @@ export class ExecutionRepo extends Context.Service<
         workflow: { table: sql("workflow_execution"), keyColumn: sql("workflow_execution_id") },
         task: { table: sql("task_execution"), keyColumn: sql("task_execution_id") }
       }
-      const createOnce = Effect.fn("ExecutionRepo.createOnce")(function* (
-        kind: ExecutionKind,
-        execution: NewExecution
-      ) {
-        const { table, keyColumn } = tables[kind]
-        // One statement: the key is claimed already naming the execution (its id chosen here), and the
-        // execution is created only when the claim succeeded. The foreign key is checked at the end of the
-        // statement, when both rows exist; the unique (tenant_id, key) decides races.
-        const id = crypto.randomUUID()
-        const [created] = yield* sql`
-            WITH claimed AS (
+
+      const createMany = (kind: ExecutionKind) =>
+        Effect.fn(`ExecutionRepo.createMany(${kind})`)(function* (executions: ReadonlyArray<NewExecution>) {
+          const { table, keyColumn } = tables[kind]
+          // One statement: each key is claimed already naming its execution (ids chosen here), and an execution is
+          // created only where its claim succeeded; a repeat of a key, in the table or earlier in the batch, claims
+          // nothing. Foreign keys are checked at the end of the statement, when both rows exist.
+          const ids = executions.map(() => crypto.randomUUID())
+          const rows = executions.map(
+            (execution, index) =>
+              sql`(${ids[index]}::uuid, ${execution.tenant_id}::uuid, ${execution.kind}::text, ${execution.queue}::text,
+                   ${execution.input === null || execution.input === undefined ? null : sql.json(execution.input)}::jsonb,
+                   ${execution.idempotency_key}::text, ${execution.key_ttl_days}::int)`
+          )
+          const created = yield* sql`
+            WITH v (id, tenant_id, kind, queue, input, key, ttl_days) AS (VALUES ${sql.csv(rows)}),
+            claimed AS (
               INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})
-              VALUES (${execution.tenant_id}, ${execution.idempotency_key},
-                      now() + make_interval(days => ${execution.key_ttl_days}), ${id}::uuid)
+              SELECT tenant_id, key, now() + make_interval(days => ttl_days), id FROM v
               ON CONFLICT (tenant_id, key) DO NOTHING
-              RETURNING tenant_id
+              RETURNING ${keyColumn} AS id
             ), created AS (
               INSERT INTO ${table} (id, tenant_id, kind, queue, status, input)
-              SELECT ${id}::uuid, tenant_id, ${execution.kind}, ${execution.queue}, 'PENDING',
-                     ${execution.input === null || execution.input === undefined ? null : sql.json(execution.input)}
-              FROM claimed
+              SELECT v.id, v.tenant_id, v.kind, v.queue, 'PENDING', v.input FROM v JOIN claimed USING (id)
               RETURNING id
             )
-            SELECT id::text AS id FROM created`.pipe(Effect.flatMap(decodeRows))
-        if (created?.id) return { id: created.id, created: true }
-        const [existing] = yield* sql`
-            SELECT ${keyColumn}::text AS id FROM idempotency_key
-            WHERE tenant_id = ${execution.tenant_id} AND key = ${execution.idempotency_key}`.pipe(
-          Effect.flatMap(decodeRows)
-        )
-        if (existing?.id) return { id: existing.id, created: false }
-        return yield* Effect.die(
-          new Error(`idempotency key of tenant ${execution.tenant_id} is held but names no ${kind} execution`)
-        )
-      }, Effect.orDie)
-      return ExecutionRepo.of({ createOnce })
+            SELECT id::text AS id FROM created`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Created)))
+          const createdIds = new Set(created.map((row) => row.id))
+          const repeats = executions.filter((_, index) => !createdIds.has(ids[index]!))
+          const existing =
+            repeats.length === 0
+              ? []
+              : yield* sql`
+                  SELECT tenant_id::text AS tenant_id, key, ${keyColumn}::text AS id FROM idempotency_key
+                  WHERE (tenant_id, key) IN (SELECT * FROM unnest(${repeats.map((r) => r.tenant_id)}::uuid[],
+                                                                  ${repeats.map((r) => r.idempotency_key)}::text[]))`.pipe(
+                  Effect.flatMap(Schema.decodeUnknownEffect(Existing))
+                )
+          const holders = new Map(existing.map((row) => [`${row.tenant_id} ${row.key}`, row.id]))
+          // A key held without an execution of this kind (it names another kind's) is that caller's problem alone.
+          return executions.map((execution, index): CreatedOnce | null => {
+            if (createdIds.has(ids[index]!)) return { id: ids[index]!, created: true }
+            const holder = holders.get(`${execution.tenant_id} ${execution.idempotency_key}`)
+            return holder ? { id: holder, created: false } : null
+          })
+        }, Effect.orDie)
+
+      const writerOf = (kind: ExecutionKind) => groupCommit({ maxBatch: 64, concurrency: 2, flush: createMany(kind) })
+      const writers = { workflow: yield* writerOf("workflow"), task: yield* writerOf("task") }
+
+      return ExecutionRepo.of({
+        createOnce: (kind, execution) =>
+          Effect.flatMap(writers[kind](execution), (result) =>
+            result === null
+              ? Effect.die(
+                  new Error(`idempotency key of tenant ${execution.tenant_id} is held but names no ${kind} execution`)
+                )
+              : Effect.succeed(result)
+          )
+      })
     })
   )
 }

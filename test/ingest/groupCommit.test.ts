@@ -7,8 +7,10 @@ import { EventhookCore } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { EventWriter } from "../../src/ingest/EventWriter.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
+import { ExecutionRepo } from "../../src/store/ExecutionRepo.ts"
+import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { postWebhook } from "../support/http.ts"
-import { createSource, eventsOfTenant, freshTenant, TestServer } from "../support/TestLayers.ts"
+import { createSource, eventsOfTenant, freshTenant, TestDatabase, TestServer } from "../support/TestLayers.ts"
 
 // Issue 7, group commit: correctness of batching, not speed (that is `npm run bench`).
 
@@ -195,5 +197,50 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
       const fine = yield* postWebhook(`/api/tenants/${tenant.slug}/eventhook/in/open`, '{"fine":true}')
       assert.strictEqual(fine.status, 200)
     })
+  )
+})
+
+layer(Layer.mergeAll(ExecutionRepo.layer, TenantRepo.layer).pipe(Layer.provideMerge(TestDatabase)), {
+  excludeTestServices: true
+})("group commit of the reference host's launches", (it) => {
+  it.effect(
+    "concurrent launches under one key, in one batch and after it: one workflow, every caller told its id",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const executions = yield* ExecutionRepo
+        const launch = (key: string, n: number) =>
+          executions.createOnce("workflow", {
+            tenant_id: tenant.id,
+            kind: "k",
+            queue: "default",
+            input: { n },
+            idempotency_key: key,
+            key_ttl_days: 7
+          })
+        const first = yield* Effect.forEach(
+          Array.from({ length: 30 }, (_, n) => n),
+          (n) => launch(n % 3 === 0 ? "shared" : `own-${n}`, n),
+          { concurrency: "unbounded" }
+        )
+        const later = yield* launch("shared", 99)
+        const shared = [...first.filter((_, n) => n % 3 === 0), later]
+        assert.strictEqual(shared.filter((result) => result.created).length, 1)
+        assert.strictEqual(new Set(shared.map((result) => result.id)).size, 1)
+        const own = first.filter((_, n) => n % 3 !== 0)
+        assert.isTrue(own.every((result) => result.created))
+        const sql = yield* PgClient.PgClient
+        const rows = yield* sql<{ id: string; n: number }>`
+          SELECT id::text AS id, (input ->> 'n')::int AS n FROM workflow_execution WHERE tenant_id = ${tenant.id}`
+        assert.strictEqual(rows.length, 1 + own.length)
+        assert.sameMembers(
+          rows.map((row) => row.id),
+          [shared[0]!.id, ...own.map((result) => result.id)]
+        )
+        // Launches shared statements: fewer transactions than rows.
+        const [transactions] = yield* sql<{ count: string }>`
+          SELECT count(DISTINCT xmin::text)::text AS count FROM workflow_execution WHERE tenant_id = ${tenant.id}`
+        assert.isBelow(Number(transactions!.count), rows.length)
+      })
   )
 })
