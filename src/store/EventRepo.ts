@@ -197,7 +197,8 @@ export class EventRepo extends Context.Service<
           ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)})`
       }
       const IdOnly = Schema.Array(Schema.Struct({ id: Schema.String }))
-      const insertBatch = Effect.fn("EventRepo.insertBatch")(function* (batch: ReadonlyArray<NewEvent>) {
+      // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
+      const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
         // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
         const ids = batch.map(() => crypto.randomUUID())
         const inserted = yield* sql`
@@ -264,7 +265,7 @@ export class EventRepo extends Context.Service<
         Effect.orDie
       )
 
-      const finishMany = Effect.fn("EventRepo.finishMany")((finished: ReadonlyArray<FinishedEvent>) => {
+      const finishMany = (finished: ReadonlyArray<FinishedEvent>) => {
         const rows = finished.map(({ id, holder, outcome }) => {
           const lastError = outcome.status === "failed" ? outcome.lastError : null
           const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
@@ -286,9 +287,10 @@ export class EventRepo extends Context.Service<
               locked_by = NULL, locked_until = NULL
           FROM (VALUES ${sql.csv(rows)}) AS v (id, holder, status, last_error, retry_in)
           WHERE e.id = ANY(${finished.map(({ id }) => id)}::uuid[]) AND e.id = v.id AND e.locked_by = v.holder`.pipe(
-          Effect.asVoid
+          Effect.asVoid,
+          Effect.orDie
         )
-      }, Effect.orDie)
+      }
 
       const renewLeases = Effect.fn("EventRepo.renewLeases")(
         (lease: Lease) =>

@@ -56,9 +56,8 @@ export class RouteRepo extends Context.Service<
           WHERE source_id = ${sourceId} AND is_enabled
           ORDER BY priority DESC, created_at, id`
       })
-      const listEnabled = Effect.fn("RouteRepo.listEnabled")((sourceId: SourceId) =>
+      const listEnabled = (sourceId: SourceId) =>
         cache.get(`routes:${sourceId}`, listQuery(sourceId).pipe(Effect.orDie), () => true)
-      )
       const insert = Effect.fn("RouteRepo.insert")(function* (route: NewRoute) {
         const rows = yield* sql`
           INSERT INTO p_eventhook__route (source_id, tenant_id, name, priority, is_enabled, target_type, target_config,

@@ -70,13 +70,13 @@ export class SourceRepo extends Context.Service<
           WHERE t.slug = ${tenantSlug} AND s.slug = ${sourceSlug} AND s.is_enabled`
       })
       // Unknown slugs are not kept: a source created a moment later must be found at once.
-      const findEnabled = Effect.fn("SourceRepo.findEnabled")((tenantSlug: string, sourceSlug: string) =>
+      // Runs on every request, so it opens no span (issue 7: Effect.fn costs ~6 µs a call, more than a cached lookup).
+      const findEnabled = (tenantSlug: string, sourceSlug: string) =>
         cache.get(
           `source:${tenantSlug}/${sourceSlug}`,
           findEnabledQuery({ tenantSlug, sourceSlug }).pipe(Effect.orDie),
           Option.isSome
         )
-      )
 
       const insert = Effect.fn("SourceRepo.insert")(function* (source: NewSource) {
         const config = source.verifier_config

@@ -44,19 +44,26 @@ export const verifyWith = (
 ): Result.Result<Verified, VerificationFailed> =>
   (verifiers[config.type] as Verifier<VerifierConfig>)(config, request, nowSeconds)
 
+type SourceVerifier = { readonly verifier_type: string | null; readonly verifier_config: unknown }
+
+// A cached source is the same (immutable) object on every request, so its config is decoded once.
+const decodedConfigs = new WeakMap<SourceVerifier, Result.Result<VerifierConfig, VerificationFailed>>()
+
 /** The config as decoded for verification; one that does not decode is an `invalid_config` failure. */
-export const verifierConfigOf = (source: {
-  readonly verifier_type: string | null
-  readonly verifier_config: unknown
-}): Result.Result<VerifierConfig, VerificationFailed> =>
-  Result.mapError(
+export const verifierConfigOf = (source: SourceVerifier): Result.Result<VerifierConfig, VerificationFailed> => {
+  const known = decodedConfigs.get(source)
+  if (known !== undefined) return known
+  const decoded = Result.mapError(
     decodeVerifierConfig(source.verifier_type, source.verifier_config),
     (detail) => new VerificationFailed({ reason: "invalid_config", detail })
   )
+  decodedConfigs.set(source, decoded)
+  return decoded
+}
 
 /** Decodes the source's stored config and verifies; a config that does not decode rejects (never fail open). */
 export const verifyRequest = (
-  source: { readonly verifier_type: string | null; readonly verifier_config: unknown },
+  source: SourceVerifier,
   request: RawRequest,
   nowSeconds: number
 ): Result.Result<Verified, VerificationFailed> =>
