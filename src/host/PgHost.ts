@@ -1,4 +1,4 @@
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Semaphore } from "effect"
 import { type ExecutionKind, ExecutionRepo } from "../store/ExecutionRepo.ts"
 import { PromiseRepo } from "../store/PromiseRepo.ts"
 import { PromiseResolver } from "../targets/PromiseResolver.ts"
@@ -37,23 +37,30 @@ export const PgTaskLauncher = Layer.effect(
   Effect.map(ExecutionRepo, (executions) => TaskLauncher.of({ launch: launcher("task", executions) }))
 ).pipe(Layer.provide(ExecutionRepo.layer))
 
+/** Settlements querying the database at once: they are per event, so they must not take the pool from ingest. */
+const SETTLEMENTS_AT_ONCE = 8
+
 /** Settles the `promise` row registered in `idempotency_key` under the key, once. */
 export const PgPromiseResolver = Layer.effect(
   PromiseResolver,
   Effect.gen(function* () {
     const promises = yield* PromiseRepo
+    const permits = yield* Semaphore.make(SETTLEMENTS_AT_ONCE)
     return PromiseResolver.of({
-      settle: Effect.fn("PgPromiseResolver.settle")(function* (settlement) {
-        const found = yield* promises.findByKey(settlement.tenantId, settlement.key)
-        if (Option.isNone(found)) {
-          return yield* new TargetFailed({ message: "no promise is registered under this key", retryable: true })
-        }
-        const changed = yield* promises.settle(
-          found.value,
-          settlement.outcome.resolve ? { value: settlement.outcome.value } : { error: settlement.outcome.error }
-        )
-        return { promiseId: found.value, changed }
-      })
+      settle: Effect.fn("PgPromiseResolver.settle")(
+        function* (settlement) {
+          const found = yield* promises.findByKey(settlement.tenantId, settlement.key)
+          if (Option.isNone(found)) {
+            return yield* new TargetFailed({ message: "no promise is registered under this key", retryable: true })
+          }
+          const changed = yield* promises.settle(
+            found.value,
+            settlement.outcome.resolve ? { value: settlement.outcome.value } : { error: settlement.outcome.error }
+          )
+          return { promiseId: found.value, changed }
+        },
+        Semaphore.withPermits(permits, 1)
+      )
     })
   })
 ).pipe(Layer.provide(PromiseRepo.layer))

@@ -23,8 +23,10 @@ export interface ProcessorOptions {
   /** Events a worker leases at once from its mailbox (one statement). */
   readonly claimBatch: number
   /**
-   * Events processed at once, whoever leased them. Bounded so processing cannot take every pooled connection:
-   * ingest's commits must find one, or acks would wait behind deferred work.
+   * Events processed at once, whoever leased them. Their writes are grouped (actions and finishes here, the
+   * reference host's launches in ExecutionRepo), so many in flight make bigger batches, not more connections;
+   * what a target does per event on its own must bound itself (PgPromiseResolver does), so that ingest's
+   * commits always find a pooled connection.
    */
   readonly maxInFlight: number
   readonly mailboxCapacity: number
@@ -46,7 +48,7 @@ export interface ProcessorOptions {
 export const defaultProcessorOptions: ProcessorOptions = {
   workers: 2,
   claimBatch: 16,
-  maxInFlight: 16,
+  maxInFlight: 128,
   mailboxCapacity: 10_000,
   maxLeasedWaiting: 5_000,
   leaseSeconds: 60,
