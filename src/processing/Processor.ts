@@ -31,10 +31,11 @@ export interface ProcessorOptions {
   readonly maxInFlight: number
   readonly mailboxCapacity: number
   /**
-   * New events handed over in memory and not yet taken by a worker, at most; beyond that a new event is stored
-   * unleased and a sweep takes it (bounds the memory a backlog holds).
+   * New events handed over in memory and not yet taken by a worker, at most, by count and by the size of their
+   * bodies; beyond that a new event is stored unleased and a sweep takes it (bounds the memory a backlog holds).
    */
   readonly maxLeasedWaiting: number
+  readonly maxLeasedWaitingBytes: number
   readonly leaseSeconds: number
   /** A pending event this old is the sweeper's; younger ones are on their way through a mailbox. */
   readonly pendingGraceSeconds: number
@@ -50,7 +51,8 @@ export const defaultProcessorOptions: ProcessorOptions = {
   claimBatch: 16,
   maxInFlight: 128,
   mailboxCapacity: 10_000,
-  maxLeasedWaiting: 5_000,
+  maxLeasedWaiting: 2_000,
+  maxLeasedWaitingBytes: 16 * 1024 * 1024,
   leaseSeconds: 60,
   pendingGraceSeconds: 5,
   sweepBatch: 50,
@@ -74,12 +76,13 @@ export class Processor extends Context.Service<
     /** Queues a committed event for processing; waits only when the mailbox is full (backpressure). */
     readonly submit: (eventId: EventId) => Effect.Effect<void>
     /**
-     * The lease to store a new event under, so that it comes straight to this instance's workers after its
-     * commit (`handOver`); null when enough such events wait already: store it unleased, a sweep takes it.
+     * The lease to store a new event (of a body of `bodyBytes`) under, so that it comes straight to this
+     * instance's workers after its commit (`handOver`); null when enough such events wait already: store it
+     * unleased, a sweep takes it.
      */
-    readonly leaseForNew: Effect.Effect<Lease | null>
+    readonly leaseForNew: (bodyBytes: number) => Effect.Effect<Lease | null>
     /** A committed event stored under `leaseForNew`'s lease, given to the workers as it is. */
-    readonly handOver: (event: EventForProcessing) => Effect.Effect<void>
+    readonly handOver: (event: EventForProcessing, bodyBytes: number) => Effect.Effect<void>
   }
 >()("eventhook/processing/Processor") {
   static readonly layerWith = (options: ProcessorOptions) =>
@@ -92,8 +95,11 @@ export class Processor extends Context.Service<
         const actions = yield* EventActionRepo
         const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: options.leaseSeconds }
         const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
-        const handedOver = yield* Effect.acquireRelease(Queue.unbounded<EventForProcessing>(), Queue.shutdown)
-        let leasedWaiting = 0
+        const handedOver = yield* Effect.acquireRelease(
+          Queue.unbounded<{ readonly event: EventForProcessing; readonly bodyBytes: number }>(),
+          Queue.shutdown
+        )
+        const waiting = { events: 0, bytes: 0 }
         // Whatever this instance still holds when it stops goes back to `pending` for another worker.
         yield* Effect.addFinalizer(() =>
           events.releaseAll(lease.holder).pipe(
@@ -224,9 +230,11 @@ export class Processor extends Context.Service<
         )
 
         const handedOverWorker = Queue.takeBetween(handedOver, 1, options.claimBatch).pipe(
-          Effect.tap((taken) =>
-            Effect.sync(() => {
-              leasedWaiting -= taken.length
+          Effect.map((taken) =>
+            taken.map(({ event, bodyBytes }) => {
+              waiting.events--
+              waiting.bytes -= bodyBytes
+              return event
             })
           ),
           Effect.flatMap(dispatch),
@@ -259,11 +267,17 @@ export class Processor extends Context.Service<
 
         return Processor.of({
           submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid),
-          leaseForNew: Effect.sync(() => (leasedWaiting < options.maxLeasedWaiting ? lease : null)),
-          handOver: (event) =>
+          leaseForNew: (bodyBytes) =>
+            Effect.sync(() =>
+              waiting.events < options.maxLeasedWaiting && waiting.bytes + bodyBytes <= options.maxLeasedWaitingBytes
+                ? lease
+                : null
+            ),
+          handOver: (event, bodyBytes) =>
             Effect.suspend(() => {
-              leasedWaiting++
-              return Queue.offer(handedOver, event)
+              waiting.events++
+              waiting.bytes += bodyBytes
+              return Queue.offer(handedOver, { event, bodyBytes })
             }).pipe(Effect.asVoid)
         })
       })
@@ -277,6 +291,6 @@ export class Processor extends Context.Service<
    */
   static readonly handOff = Layer.succeed(
     Processor,
-    Processor.of({ submit: () => Effect.void, leaseForNew: Effect.succeed(null), handOver: () => Effect.void })
+    Processor.of({ submit: () => Effect.void, leaseForNew: () => Effect.succeed(null), handOver: () => Effect.void })
   )
 }

@@ -273,13 +273,13 @@ describe("new events handed over in memory", () => {
             const mine = Context.get(yield* Layer.build(processorWith(PgHost)), Processor)
             // Another instance sweeping every few milliseconds, with no grace for pending events.
             yield* Layer.build(processorWith(PgHost))
-            const lease = yield* mine.leaseForNew
+            const lease = yield* mine.leaseForNew(7)
             assert.isNotNull(lease)
             const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
             yield* Effect.sleep("400 millis")
             const waiting = yield* eventRow(tenant.id, eventId)
             assert.strictEqual(waiting.status, "pending")
-            yield* mine.handOver(forProcessing(tenant.id, sourceId, eventId))
+            yield* mine.handOver(forProcessing(tenant.id, sourceId, eventId), 7)
             yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
           })
         )
@@ -300,7 +300,7 @@ describe("new events handed over in memory", () => {
         Effect.gen(function* () {
           const full = Processor.layerWith({ ...fastOptions, maxLeasedWaiting: 0 }).pipe(Layer.provide(PgHost))
           const processor = Context.get(yield* Layer.build(full), Processor)
-          const lease = yield* processor.leaseForNew
+          const lease = yield* processor.leaseForNew(7)
           assert.isNull(lease)
           const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
           yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
@@ -308,6 +308,17 @@ describe("new events handed over in memory", () => {
       )
       assert.strictEqual(yield* workflowsOf(tenant.id), 1)
     }).pipe(Effect.provide(Shared))
+  )
+
+  it.live("the events waiting in memory are bounded by the size of their bodies too", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const small = Processor.layerWith({ ...fastOptions, maxLeasedWaitingBytes: 1000 }).pipe(Layer.provide(PgHost))
+        const processor = Context.get(yield* Layer.build(small), Processor)
+        assert.isNotNull(yield* processor.leaseForNew(1000))
+        assert.isNull(yield* processor.leaseForNew(1001))
+      })
+    ).pipe(Effect.provide(Shared))
   )
 
   it.live("an event leased to an instance that died before taking it is reclaimed when the lease runs out", () =>
