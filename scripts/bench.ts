@@ -13,7 +13,7 @@
 // DATABASE_URL) points at a server to use: a scratch database is created there and dropped; otherwise a fresh
 // embedded PostgreSQL in a temporary directory. BENCH_SECONDS (default 5) sets each run's length.
 
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHmac, randomUUID } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Agent, request } from "node:http"
@@ -195,14 +195,21 @@ const startBareServer = async () => {
   return { child, port: Number(match[1]) }
 }
 
-/** The service as `npm start` runs it: the same Node flags (heap limits) and entry point. */
-const startCommand = () => {
-  const script = (JSON.parse(readFileSync(new URL("package.json", repoRoot), "utf8")) as { scripts: { start: string } })
-    .scripts.start
+const packageScripts = (
+  JSON.parse(readFileSync(new URL("package.json", repoRoot), "utf8")) as {
+    scripts: { build: string; start: string }
+  }
+).scripts
+
+const nodeArgsOf = (script: string) => {
   const [node, ...args] = script.split(/\s+/)
-  if (node !== "node") throw new Error(`unexpected start script: ${script}`)
+  if (node !== "node") throw new Error(`unexpected script: ${script}`)
   return args
 }
+
+/** The service as `npm start` runs it: built first (`prestart`), then the same Node flags and entry point. */
+const startCommand = () => nodeArgsOf(packageScripts.start)
+const build = () => execFileSync(process.execPath, nodeArgsOf(packageScripts.build), { cwd: repoRoot, stdio: "ignore" })
 
 const startEventhook = async (databaseUrl: string) => {
   const child = spawn(process.execPath, startCommand(), {
@@ -403,6 +410,7 @@ const main = async () => {
   console.log(
     `eventhook bench: ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), concurrency ${CONCURRENCY.join(", ")}`
   )
+  build()
   const database = await prepareDatabase()
   const figures: Record<string, unknown> = {}
   const ledgers: Record<string, Ledger> = {}

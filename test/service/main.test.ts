@@ -1,15 +1,29 @@
-// The Node main as a user runs it: a spawned process with an embedded PostgreSQL of its own.
+// The Node main as a user runs it (`npm start`: built to dist/, then run with the start script's Node flags): a
+// spawned process with an embedded PostgreSQL of its own.
 
-import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { afterAll } from "vitest"
+import { afterAll, beforeAll } from "vitest"
 
 const dataDir = mkdtempSync(join(tmpdir(), "eventhook-main-"))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+const packageScripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts
+// `npm start` runs `prestart` (the build) first.
+beforeAll(() => {
+  const [node, ...args] = packageScripts.build!.split(/\s+/)
+  assert.strictEqual(node, "node")
+  execFileSync(process.execPath, args, { stdio: "ignore" })
+}, 60_000)
+const startArgs = () => {
+  const [node, ...args] = packageScripts.start!.split(/\s+/)
+  assert.strictEqual(node, "node")
+  return args
+}
 
 interface Started {
   readonly child: ChildProcess
@@ -28,7 +42,7 @@ const start = (env: Record<string, string>): Promise<Started> =>
       ...env
     }
     delete environment.DATABASE_URL
-    const child = spawn(process.execPath, ["src/main.node.ts"], { env: environment, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, startArgs(), { env: environment, stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
     const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)))
     const collect = (chunk: Buffer) => {
