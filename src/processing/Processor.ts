@@ -191,9 +191,14 @@ export class Processor extends Context.Service<
           yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 
-        // Every lease this instance holds is renewed together, so slow tiers, and events waiting their turn in
-        // memory, never let another instance take them; a crashed instance stops renewing.
-        const renewal = events.renewLeases(lease).pipe(
+        // The events this instance has in hand (handed over, leased, in flight) have their leases renewed together,
+        // so slow tiers, and events waiting their turn in memory, never let another instance take them. A crashed
+        // instance stops renewing; so does this one for an event it leased but never got in hand (its request
+        // timed out after the write): that lease runs out and a sweep takes the event.
+        const held = new Set<EventId>()
+        const renewal = Effect.suspend(() =>
+          held.size === 0 ? Effect.void : events.renewLeases([...held], lease)
+        ).pipe(
           Effect.catchCause((cause) => Effect.logWarning("lease renewal failed", cause)),
           Effect.repeat(Schedule.spaced(Duration.seconds(options.leaseSeconds / 3)))
         )
@@ -210,13 +215,21 @@ export class Processor extends Context.Service<
         // holds its lease, and the next batch is leased while earlier ones still run.
         const permits = yield* Semaphore.make(options.maxInFlight)
         const running = yield* FiberSet.make()
+        const release = (event: EventForProcessing) =>
+          Effect.andThen(
+            Effect.sync(() => held.delete(event.id)),
+            Semaphore.release(permits, 1)
+          )
         const dispatch = (claimed: ReadonlyArray<EventForProcessing>) =>
           Effect.forEach(
             claimed,
             (event) =>
               Effect.andThen(
-                Semaphore.take(permits, 1),
-                FiberSet.run(running, Effect.ensuring(guarded(event), Semaphore.release(permits, 1)))
+                Effect.andThen(
+                  Effect.sync(() => held.add(event.id)),
+                  Semaphore.take(permits, 1)
+                ),
+                FiberSet.run(running, Effect.ensuring(guarded(event), release(event)))
               ),
             { discard: true }
           )
@@ -275,6 +288,7 @@ export class Processor extends Context.Service<
             ),
           handOver: (event, bodyBytes) =>
             Effect.suspend(() => {
+              held.add(event.id)
               waiting.events++
               waiting.bytes += bodyBytes
               return Queue.offer(handedOver, { event, bodyBytes })

@@ -90,8 +90,8 @@ export class EventRepo extends Context.Service<
      * lease has passed to someone else is left alone.
      */
     readonly finishMany: (finished: ReadonlyArray<FinishedEvent>) => Effect.Effect<void>
-    /** Extends every lease the holder has (on events it is working on or has waiting in memory). */
-    readonly renewLeases: (lease: Lease) => Effect.Effect<void>
+    /** Extends the holder's leases on the given events (those it is working on or has waiting in memory). */
+    readonly renewLeases: (ids: ReadonlyArray<EventId>, lease: Lease) => Effect.Effect<void>
     /** Hands back every event `holder` still leases, as unleased `pending`, for another worker (graceful shutdown). */
     readonly releaseAll: (holder: string) => Effect.Effect<number>
     /** A tenant's events, oldest first. */
@@ -293,9 +293,9 @@ export class EventRepo extends Context.Service<
       }
 
       const renewLeases = Effect.fn("EventRepo.renewLeases")(
-        (lease: Lease) =>
+        (ids: ReadonlyArray<EventId>, lease: Lease) =>
           sql`UPDATE p_eventhook__event SET locked_until = now() + make_interval(secs => ${lease.seconds})
-              WHERE status IN ('pending', 'processing') AND locked_by = ${lease.holder}`.pipe(Effect.asVoid),
+              WHERE id = ANY(${ids}::uuid[]) AND locked_by = ${lease.holder}`.pipe(Effect.asVoid),
         Effect.orDie
       )
 

@@ -321,6 +321,42 @@ describe("new events handed over in memory", () => {
     ).pipe(Effect.provide(Shared))
   )
 
+  it.live(
+    "an event leased to a live instance that never got it in hand (its request timed out) is not renewed",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+        const Sleepy = Layer.succeed(
+          WorkflowLauncher,
+          WorkflowLauncher.of({
+            launch: () => Effect.sleep("3 seconds").pipe(Effect.as({ executionId: "x", created: true }))
+          })
+        )
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            // It does not sweep (after its first, empty sweep), so only the other instance can take what it strands.
+            const notSweeping = { sweepIdleMin: "1 hour", sweepIdleMax: "1 hour" } as const
+            const stranding = Processor.layerWith({ ...fastOptions, ...notSweeping, leaseSeconds: 1 }).pipe(
+              Layer.provide(Layer.mergeAll(Sleepy, PgTaskLauncher, PgPromiseResolver))
+            )
+            const stranded = Context.get(yield* Layer.build(stranding), Processor)
+            // In hand and slow: its lease is renewed every 1/3 s while it runs.
+            const busyId = yield* insertPending(tenant.id, sourceId, 3, yield* stranded.leaseForNew(7))
+            yield* stranded.handOver(forProcessing(tenant.id, sourceId, busyId), 7)
+            // Leased, but never handed over.
+            const strandedId = yield* insertPending(tenant.id, sourceId, 3, yield* stranded.leaseForNew(7))
+            yield* Layer.build(processorWith(PgHost))
+            yield* waitUntil(eventRow(tenant.id, strandedId), (row) => row.status === "delivered")
+            assert.strictEqual((yield* eventRow(tenant.id, busyId)).status, "pending")
+          })
+        )
+        assert.strictEqual(yield* workflowsOf(tenant.id), 1)
+      }).pipe(Effect.provide(Shared)),
+    30_000
+  )
+
   it.live("an event leased to an instance that died before taking it is reclaimed when the lease runs out", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
