@@ -58,7 +58,9 @@ export const EventForProcessing = Schema.Struct({
   retry_count: Schema.Int,
   max_retries: Schema.Int,
   /** Routes whose action already succeeded on an earlier attempt: they are not run again. */
-  succeeded_route_ids: Schema.Array(Schema.String)
+  succeeded_route_ids: Schema.Array(Schema.String),
+  /** The size of the raw body: what the event weighs in memory while it waits or is processed. */
+  body_bytes: Schema.Int
 })
 export type EventForProcessing = typeof EventForProcessing.Type
 

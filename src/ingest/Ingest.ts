@@ -171,20 +171,18 @@ export class Ingest extends Context.Service<
         }
         // Unleased (the workers have enough waiting), it is left to a sweep.
         if (lease !== null) {
-          yield* processor.handOver(
-            {
-              id: stored.id,
-              tenant_id: event.tenant_id,
-              source_id: event.source_id,
-              parsed_payload: event.parsed_payload,
-              headers: event.headers,
-              event_type: event.event_type,
-              retry_count: 0,
-              max_retries: event.max_retries,
-              succeeded_route_ids: []
-            },
-            webhook.body.byteLength
-          )
+          yield* processor.handOver({
+            id: stored.id,
+            tenant_id: event.tenant_id,
+            source_id: event.source_id,
+            parsed_payload: event.parsed_payload,
+            headers: event.headers,
+            event_type: event.event_type,
+            retry_count: 0,
+            max_retries: event.max_retries,
+            succeeded_route_ids: [],
+            body_bytes: webhook.body.byteLength
+          })
         }
         return { status: "pending", eventId: stored.id } satisfies Accepted
       })

@@ -29,6 +29,8 @@ export interface ProcessorOptions {
    * commits always find a pooled connection.
    */
   readonly maxInFlight: number
+  /** The bodies of the events processed at once, at most, in bytes (an event larger than this runs alone). */
+  readonly maxInFlightBytes: number
   readonly mailboxCapacity: number
   /**
    * New events handed over in memory and not yet taken by a worker, at most, by count and by the size of their
@@ -50,6 +52,7 @@ export const defaultProcessorOptions: ProcessorOptions = {
   workers: 2,
   claimBatch: 16,
   maxInFlight: 128,
+  maxInFlightBytes: 16 * 1024 * 1024,
   mailboxCapacity: 10_000,
   maxLeasedWaiting: 2_000,
   maxLeasedWaitingBytes: 16 * 1024 * 1024,
@@ -82,7 +85,7 @@ export class Processor extends Context.Service<
      */
     readonly leaseForNew: (bodyBytes: number) => Effect.Effect<Lease | null>
     /** A committed event stored under `leaseForNew`'s lease, given to the workers as it is. */
-    readonly handOver: (event: EventForProcessing, bodyBytes: number) => Effect.Effect<void>
+    readonly handOver: (event: EventForProcessing) => Effect.Effect<void>
   }
 >()("eventhook/processing/Processor") {
   static readonly layerWith = (options: ProcessorOptions) =>
@@ -95,10 +98,7 @@ export class Processor extends Context.Service<
         const actions = yield* EventActionRepo
         const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: options.leaseSeconds }
         const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
-        const handedOver = yield* Effect.acquireRelease(
-          Queue.unbounded<{ readonly event: EventForProcessing; readonly bodyBytes: number }>(),
-          Queue.shutdown
-        )
+        const handedOver = yield* Effect.acquireRelease(Queue.unbounded<EventForProcessing>(), Queue.shutdown)
         const waiting = { events: 0, bytes: 0 }
         // Whatever this instance still holds when it stops goes back to `pending` for another worker.
         yield* Effect.addFinalizer(() =>
@@ -211,25 +211,26 @@ export class Processor extends Context.Service<
             Effect.uninterruptible
           )
 
-        // Leased events run in the background, at most maxInFlight at once; a leased event waiting for its turn
-        // holds its lease, and the next batch is leased while earlier ones still run.
+        // Leased events run in the background, at most maxInFlight (and maxInFlightBytes of bodies) at once; a
+        // leased event waiting for its turn holds its lease, and the next batch is leased while earlier ones run.
         const permits = yield* Semaphore.make(options.maxInFlight)
+        const bytePermits = yield* Semaphore.make(options.maxInFlightBytes)
         const running = yield* FiberSet.make()
+        const weightOf = (event: EventForProcessing) =>
+          Math.min(Math.max(event.body_bytes, 1), options.maxInFlightBytes)
         const release = (event: EventForProcessing) =>
-          Effect.andThen(
-            Effect.sync(() => held.delete(event.id)),
-            Semaphore.release(permits, 1)
+          Effect.sync(() => held.delete(event.id)).pipe(
+            Effect.andThen(Semaphore.release(bytePermits, weightOf(event))),
+            Effect.andThen(Semaphore.release(permits, 1))
           )
         const dispatch = (claimed: ReadonlyArray<EventForProcessing>) =>
           Effect.forEach(
             claimed,
             (event) =>
-              Effect.andThen(
-                Effect.andThen(
-                  Effect.sync(() => held.add(event.id)),
-                  Semaphore.take(permits, 1)
-                ),
-                FiberSet.run(running, Effect.ensuring(guarded(event), release(event)))
+              Effect.sync(() => held.add(event.id)).pipe(
+                Effect.andThen(Semaphore.take(permits, 1)),
+                Effect.andThen(Semaphore.take(bytePermits, weightOf(event))),
+                Effect.andThen(FiberSet.run(running, Effect.ensuring(guarded(event), release(event))))
               ),
             { discard: true }
           )
@@ -244,9 +245,9 @@ export class Processor extends Context.Service<
 
         const handedOverWorker = Queue.takeBetween(handedOver, 1, options.claimBatch).pipe(
           Effect.map((taken) =>
-            taken.map(({ event, bodyBytes }) => {
+            taken.map((event) => {
               waiting.events--
-              waiting.bytes -= bodyBytes
+              waiting.bytes -= event.body_bytes
               return event
             })
           ),
@@ -286,12 +287,12 @@ export class Processor extends Context.Service<
                 ? lease
                 : null
             ),
-          handOver: (event, bodyBytes) =>
+          handOver: (event) =>
             Effect.suspend(() => {
               held.add(event.id)
               waiting.events++
-              waiting.bytes += bodyBytes
-              return Queue.offer(handedOver, { event, bodyBytes })
+              waiting.bytes += event.body_bytes
+              return Queue.offer(handedOver, event)
             }).pipe(Effect.asVoid)
         })
       })

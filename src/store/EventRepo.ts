@@ -225,7 +225,7 @@ export class EventRepo extends Context.Service<
           WHERE a.event_id = ${table}.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`
       const processingColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id,
         source_id::text AS source_id, parsed_payload, headers, event_type, retry_count, max_retries,
-        ${succeededRouteIds("p_eventhook__event")}`)
+        octet_length(raw_payload) AS body_bytes, ${succeededRouteIds("p_eventhook__event")}`)
       const decodeForProcessing = Schema.decodeUnknownEffect(Schema.Array(EventForProcessing))
 
       const claimMany = Effect.fn("EventRepo.claimMany")(
@@ -259,7 +259,7 @@ export class EventRepo extends Context.Service<
               ORDER BY received_at
               LIMIT ${options.limit}
               FOR UPDATE SKIP LOCKED)
-            RETURNING ${sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id, e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries, ${succeededRouteIds("e")}`)}`.pipe(
+            RETURNING ${sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id, e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries, octet_length(e.raw_payload) AS body_bytes, ${succeededRouteIds("e")}`)}`.pipe(
             Effect.flatMap(decodeForProcessing)
           ),
         Effect.orDie

@@ -249,7 +249,7 @@ describe("new events handed over in memory", () => {
       PgClient.PgClient,
       (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM workflow_execution WHERE tenant_id = ${tenantId}`
     ).pipe(Effect.map((rows) => rows[0]!.n))
-  const forProcessing = (tenantId: TenantId, sourceId: SourceId, id: EventId) => ({
+  const forProcessing = (tenantId: TenantId, sourceId: SourceId, id: EventId, bodyBytes = 7) => ({
     id,
     tenant_id: tenantId,
     source_id: sourceId,
@@ -258,7 +258,8 @@ describe("new events handed over in memory", () => {
     event_type: "thing.happened",
     retry_count: 0,
     max_retries: 3,
-    succeeded_route_ids: []
+    succeeded_route_ids: [],
+    body_bytes: bodyBytes
   })
 
   it.live(
@@ -279,7 +280,7 @@ describe("new events handed over in memory", () => {
             yield* Effect.sleep("400 millis")
             const waiting = yield* eventRow(tenant.id, eventId)
             assert.strictEqual(waiting.status, "pending")
-            yield* mine.handOver(forProcessing(tenant.id, sourceId, eventId), 7)
+            yield* mine.handOver(forProcessing(tenant.id, sourceId, eventId))
             yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
           })
         )
@@ -344,7 +345,7 @@ describe("new events handed over in memory", () => {
             const stranded = Context.get(yield* Layer.build(stranding), Processor)
             // In hand and slow: its lease is renewed every 1/3 s while it runs.
             const busyId = yield* insertPending(tenant.id, sourceId, 3, yield* stranded.leaseForNew(7))
-            yield* stranded.handOver(forProcessing(tenant.id, sourceId, busyId), 7)
+            yield* stranded.handOver(forProcessing(tenant.id, sourceId, busyId))
             // Leased, but never handed over.
             const strandedId = yield* insertPending(tenant.id, sourceId, 3, yield* stranded.leaseForNew(7))
             yield* Layer.build(processorWith(PgHost))
@@ -355,6 +356,44 @@ describe("new events handed over in memory", () => {
         assert.strictEqual(yield* workflowsOf(tenant.id), 1)
       }).pipe(Effect.provide(Shared)),
     30_000
+  )
+
+  it.live("the events processed at once are bounded by the size of their bodies", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const running = { now: 0, most: 0 }
+      const Counting = Layer.succeed(
+        WorkflowLauncher,
+        WorkflowLauncher.of({
+          launch: (launch) =>
+            Effect.acquireUseRelease(
+              Effect.sync(() => {
+                running.now++
+                running.most = Math.max(running.most, running.now)
+              }),
+              () => Effect.sleep("100 millis").pipe(Effect.as({ executionId: launch.idempotencyKey, created: true })),
+              () => Effect.sync(() => running.now--)
+            )
+        })
+      )
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const narrow = Processor.layerWith({ ...fastOptions, maxInFlightBytes: 1000 }).pipe(
+            Layer.provide(Layer.mergeAll(Counting, PgTaskLauncher, PgPromiseResolver))
+          )
+          const processor = Context.get(yield* Layer.build(narrow), Processor)
+          const ids = yield* Effect.forEach(Array.from({ length: 4 }), () =>
+            Effect.flatMap(processor.leaseForNew(600), (lease) => insertPending(tenant.id, sourceId, 3, lease))
+          )
+          yield* Effect.forEach(ids, (id) => processor.handOver(forProcessing(tenant.id, sourceId, id, 600)))
+          yield* Effect.forEach(ids, (id) => waitUntil(eventRow(tenant.id, id), (row) => row.status === "delivered"))
+        })
+      )
+      // Two 600-byte bodies do not fit in 1,000 bytes: one at a time.
+      assert.strictEqual(running.most, 1)
+    }).pipe(Effect.provide(Shared))
   )
 
   it.live("an event leased to an instance that died before taking it is reclaimed when the lease runs out", () =>
