@@ -242,6 +242,14 @@ describe("lease heartbeat", () => {
   )
 })
 
+/** A tenant with a source whose one route starts a workflow. */
+const routedToWorkflow = Effect.gen(function* () {
+  const tenant = yield* freshTenant
+  const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
+  yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+  return { tenant, sourceId }
+})
+
 describe("new events handed over in memory", () => {
   const Shared = Repos.pipe(Layer.provideMerge(TestDatabase), Layer.provideMerge(Config({ retryBaseSeconds: 10 })))
   const workflowsOf = (tenantId: TenantId) =>
@@ -266,9 +274,7 @@ describe("new events handed over in memory", () => {
     "an event stored under an instance's lease is left to it by other instances' sweeps, then processed once",
     () =>
       Effect.gen(function* () {
-        const tenant = yield* freshTenant
-        const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+        const { tenant, sourceId } = yield* routedToWorkflow
         yield* Effect.scoped(
           Effect.gen(function* () {
             const mine = Context.get(yield* Layer.build(processorWith(PgHost)), Processor)
@@ -294,9 +300,7 @@ describe("new events handed over in memory", () => {
 
   it.live("when enough handed-over events wait already, a new event is stored unleased and a sweep processes it", () =>
     Effect.gen(function* () {
-      const tenant = yield* freshTenant
-      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const { tenant, sourceId } = yield* routedToWorkflow
       yield* Effect.scoped(
         Effect.gen(function* () {
           const full = Processor.layerWith({ ...fastOptions, maxLeasedWaiting: 0 }).pipe(Layer.provide(PgHost))
@@ -326,9 +330,7 @@ describe("new events handed over in memory", () => {
     "an event leased to a live instance that never got it in hand (its request timed out) is not renewed",
     () =>
       Effect.gen(function* () {
-        const tenant = yield* freshTenant
-        const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+        const { tenant, sourceId } = yield* routedToWorkflow
         const Sleepy = Layer.succeed(
           WorkflowLauncher,
           WorkflowLauncher.of({
@@ -360,9 +362,7 @@ describe("new events handed over in memory", () => {
 
   it.live("the events processed at once are bounded by the size of their bodies", () =>
     Effect.gen(function* () {
-      const tenant = yield* freshTenant
-      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const { tenant, sourceId } = yield* routedToWorkflow
       const running = { now: 0, most: 0 }
       const Counting = Layer.succeed(
         WorkflowLauncher,
@@ -398,9 +398,7 @@ describe("new events handed over in memory", () => {
 
   it.live("an event leased to an instance that died before taking it is reclaimed when the lease runs out", () =>
     Effect.gen(function* () {
-      const tenant = yield* freshTenant
-      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const { tenant, sourceId } = yield* routedToWorkflow
       const eventId = yield* insertPending(tenant.id, sourceId, 3, { holder: "crashed-instance", seconds: 2 })
       yield* Effect.scoped(
         Effect.gen(function* () {
@@ -420,9 +418,7 @@ describe("crash recovery and several instances", () => {
 
   it.live("an event whose lease was left behind by a crashed instance is reclaimed and processed", () =>
     Effect.gen(function* () {
-      const tenant = yield* freshTenant
-      const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+      const { tenant, sourceId } = yield* routedToWorkflow
       const eventId = yield* insertPending(tenant.id, sourceId)
       const sql = yield* PgClient.PgClient
       // What a crash mid-event leaves: processing, leased by an instance that is gone, lease expired.
