@@ -74,7 +74,7 @@ export const interpretPayload = (
       return unstorable === null ? Result.succeed(payload) : Result.fail(unstorable)
     }),
     Result.map((payload) => {
-      const input = { headers, body: payload }
+      const input = { headers, body: payload, exactIntegers: true }
       return {
         parsed_payload: payload,
         event_type: extractEventType(source.event_type_config, input),

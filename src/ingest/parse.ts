@@ -1,4 +1,5 @@
 import { Result } from "effect"
+import { parseJsonKeepingLargeIntegers } from "./exactIntegers.ts"
 import { parseMultipart } from "./multipart.ts"
 
 export interface MediaType {
@@ -33,7 +34,7 @@ const decodeText = (body: Uint8Array, charset: string | null): Result.Result<str
 
 const parseJson = (text: string): Result.Result<unknown, string> =>
   Result.try({
-    try: (): unknown => JSON.parse(text),
+    try: (): unknown => parseJsonKeepingLargeIntegers(text),
     catch: (error) => `body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}`
   })
 

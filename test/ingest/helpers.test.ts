@@ -124,6 +124,22 @@ describe("paths and idempotency keys (CONTRACT §6)", () => {
     assert.isNull(extractIdempotencyKey(["body.nope"], input))
     assert.isNull(extractIdempotencyKey(null, input))
   })
+  it("integers above 2^53 keep the digits received (a double would round neighbours to one key)", () => {
+    // Through ingest's interpretation of a body, as a source's idempotency_key_paths are read.
+    const keyOf = (json: string, paths: ReadonlyArray<string>) => {
+      const source = { event_type_config: null, idempotency_key_paths: paths, verifier_type: null }
+      const headers = { "content-type": "application/json" }
+      return Result.getOrThrow(interpretPayload(source, headers, new TextEncoder().encode(json))).idempotency_key
+    }
+    // Shopify's documented order id, and its neighbour: both are read as the double 820982911946154496.
+    assert.strictEqual(keyOf('{"id":820982911946154508}', ["body.id"]), "820982911946154508")
+    assert.strictEqual(keyOf('{"id":820982911946154509}', ["body.id"]), "820982911946154509")
+    assert.strictEqual(keyOf('{"o":{"ids":[1,-12345678901234567890]}}', ["body.o.ids.1"]), "-12345678901234567890")
+    // Safe integers, fractions and exponents read as before.
+    assert.strictEqual(keyOf('{"id":9007199254740991,"pad":"1234567890123456"}', ["body.id"]), "9007199254740991")
+    assert.strictEqual(keyOf('{"id":1e21}', ["body.id"]), "1000000000000000000000")
+    assert.strictEqual(keyOf('{"id":12345678901234567.5}', ["body.id"]), "12345678901234568")
+  })
 })
 
 describe("headersForStorage (CONTRACT §4)", () => {
