@@ -202,13 +202,13 @@ export class EventRepo extends Context.Service<
         // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
         const ids = batch.map(() => crypto.randomUUID())
         const inserted = yield* sql`
-            INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
-              headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-              verified_secret_index, source_ip, locked_by, locked_until)
-            VALUES ${sql.csv(batch.map((event, index) => eventRow(ids[index]!, event)))}
-            ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
-            DO NOTHING
-            RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(IdOnly)))
+          INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
+            headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+            verified_secret_index, source_ip, locked_by, locked_until)
+          VALUES ${sql.csv(batch.map((event, index) => eventRow(ids[index]!, event)))}
+          ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
+          DO NOTHING
+          RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(IdOnly)))
         const accepted = new Set(inserted.map((row) => row.id))
         const results: Array<Exit.Exit<StoredEvent>> = []
         for (const [index, event] of batch.entries()) {
@@ -220,21 +220,21 @@ export class EventRepo extends Context.Service<
         return results
       }, Effect.orDie)
 
-      const succeededRouteIds = (table: string) =>
-        `(SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a
-          WHERE a.event_id = ${table}.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`
-      const processingColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id,
-        source_id::text AS source_id, parsed_payload, headers, event_type, retry_count, max_retries,
-        octet_length(raw_payload) AS body_bytes, ${succeededRouteIds("p_eventhook__event")}`)
+      // What a worker needs of an event, with the routes already done, from the claimed row `e`.
+      const processingColumns = sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id,
+        e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries,
+        octet_length(e.raw_payload) AS body_bytes,
+        (SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a
+         WHERE a.event_id = e.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`)
       const decodeForProcessing = Schema.decodeUnknownEffect(Schema.Array(EventForProcessing))
 
       const claimMany = Effect.fn("EventRepo.claimMany")(
         (ids: ReadonlyArray<EventId>, lease: Lease) =>
           sql`
-            UPDATE p_eventhook__event
+            UPDATE p_eventhook__event AS e
             SET status = 'processing', locked_by = ${lease.holder},
                 locked_until = now() + make_interval(secs => ${lease.seconds})
-            WHERE id IN (SELECT id FROM p_eventhook__event
+            WHERE e.id IN (SELECT id FROM p_eventhook__event
                          WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
                            AND (locked_until IS NULL OR locked_until < now())
                          FOR UPDATE SKIP LOCKED)
@@ -259,9 +259,7 @@ export class EventRepo extends Context.Service<
               ORDER BY received_at
               LIMIT ${options.limit}
               FOR UPDATE SKIP LOCKED)
-            RETURNING ${sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id, e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries, octet_length(e.raw_payload) AS body_bytes, ${succeededRouteIds("e")}`)}`.pipe(
-            Effect.flatMap(decodeForProcessing)
-          ),
+            RETURNING ${processingColumns}`.pipe(Effect.flatMap(decodeForProcessing)),
         Effect.orDie
       )
 

@@ -1,11 +1,11 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import Stripe from "stripe"
 import { EventhookCore } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { postWebhook } from "../support/http.ts"
-import { TestServer } from "../support/TestLayers.ts"
+import { eventually, TestServer } from "../support/TestLayers.ts"
 
 // Issue 6, admin API end to end: auth, validation, secrets never echoed, the whole operator flow with events
 // signed by Stripe's own SDK, reprocess and reverify, and the OpenAPI document.
@@ -58,15 +58,11 @@ const sendStripe = (tenant: string, source: string, payload: string, secret: str
 
 /** Polls the admin API until the event has settled. */
 const settled = (tenant: string, eventId: string) =>
-  call("GET", `/api/tenants/${tenant}/eventhook/events/${eventId}`).pipe(
-    Effect.filterOrFail(
-      (answer) => answer.status === 200 && !["pending", "processing"].includes(answer.json.status),
-      () => new Error("not settled")
-    ),
-    Effect.retry({ schedule: Schedule.spaced("25 millis"), times: 400 }),
-    Effect.map((answer) => answer.json),
-    Effect.orDie
-  )
+  eventually(
+    call("GET", `/api/tenants/${tenant}/eventhook/events/${eventId}`),
+    (answer) => answer.status === 200 && !["pending", "processing"].includes(answer.json.status),
+    { every: "25 millis", times: 400, failure: "not settled" }
+  ).pipe(Effect.map((answer) => answer.json))
 
 const App = (adminToken: Option.Option<Redacted.Redacted<string>>) =>
   EventhookCore.pipe(Layer.provide(PgHost), Layer.provideMerge(TestServer({ adminToken })))

@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer } from "effect"
 import Stripe from "stripe"
 import { inject } from "vitest"
 import { EventhookCore } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { postWebhook } from "../support/http.ts"
-import { TestServer } from "../support/TestLayers.ts"
+import { eventually, TestServer } from "../support/TestLayers.ts"
 
 // Issue 6: the CLI run as a user runs it (spawned, against the run's real database), while an in-process
 // Eventhook receives the webhooks and processes what the CLI hands it.
@@ -55,14 +55,11 @@ const sendStripe = (tenant: string, payload: string, secret: string) =>
   })
 
 const eventStatus = (tenant: string, id: string, wanted: string) =>
-  okJson("events", "show", id, "-t", tenant).pipe(
-    Effect.filterOrFail(
-      (event) => event.status === wanted,
-      () => new Error(`event ${id} is not ${wanted}`)
-    ),
-    Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 50 }),
-    Effect.orDie
-  )
+  eventually(okJson("events", "show", id, "-t", tenant), (event) => event.status === wanted, {
+    every: "200 millis",
+    times: 50,
+    failure: `event ${id} is not ${wanted}`
+  })
 
 const App = EventhookCore.pipe(Layer.provide(PgHost), Layer.provideMerge(TestServer()))
 

@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer } from "effect"
 import { EventhookCore } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { postWebhook } from "../support/http.ts"
@@ -9,6 +9,7 @@ import {
   actionsOfEvent,
   createRoute,
   createSource,
+  eventually,
   freshTenant,
   settledEvent,
   TestServer
@@ -20,12 +21,8 @@ import {
 const App = EventhookCore.pipe(Layer.provide(PgHost), Layer.provideMerge(TestServer()))
 
 /** Retries `attempt` until `done` holds of its result, for at most two seconds. */
-const eventually = <A, E, R>(attempt: Effect.Effect<A, E, R>, done: (value: A) => boolean) =>
-  attempt.pipe(
-    Effect.filterOrFail(done, () => new Error("the change was not seen within 2 s")),
-    Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 100 }),
-    Effect.orDie
-  )
+const seenWithin2s = <A, E, R>(attempt: Effect.Effect<A, E, R>, done: (value: A) => boolean) =>
+  eventually(attempt, done, { every: "20 millis", times: 100, failure: "the change was not seen within 2 s" })
 
 layer(App, { excludeTestServices: true })("config cache", (it) => {
   it.effect("a source disabled or re-keyed by plain SQL is seen by ingest", () =>
@@ -48,14 +45,14 @@ layer(App, { excludeTestServices: true })("config cache", (it) => {
       const sql = yield* PgClient.PgClient
       yield* sql`UPDATE p_eventhook__source SET verifier_config = ${sql.json({ type: "github", secret: "two" })}
                  WHERE id = ${sourceId}`
-      yield* eventually(signed("two"), (answer) => answer.status === 200)
+      yield* seenWithin2s(signed("two"), (answer) => answer.status === 200)
       assert.strictEqual((yield* signed("one")).status, 401)
 
       yield* sql`UPDATE p_eventhook__source SET is_enabled = false WHERE id = ${sourceId}`
-      yield* eventually(signed("two"), (answer) => answer.status === 404)
+      yield* seenWithin2s(signed("two"), (answer) => answer.status === 404)
       yield* sql`UPDATE tenant SET slug = ${`${tenant.slug}-renamed`} WHERE id = ${tenant.id}`
       yield* sql`UPDATE p_eventhook__source SET is_enabled = true WHERE id = ${sourceId}`
-      yield* eventually(
+      yield* seenWithin2s(
         Effect.flatMap(
           Effect.promise(() => sign("two", "{}")),
           (signature) =>
@@ -83,7 +80,7 @@ layer(App, { excludeTestServices: true })("config cache", (it) => {
 
       const sql = yield* PgClient.PgClient
       yield* sql`UPDATE p_eventhook__route SET filter_event_types = ARRAY['never'] WHERE id = ${routeId}`
-      const unrouted = yield* eventually(
+      const unrouted = yield* seenWithin2s(
         Effect.flatMap(postWebhook<{ event_id: string }>(path, '{"n":2}'), (answer) =>
           settledEvent(tenant.id, answer.json.event_id)
         ),

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Ref, Schedule } from "effect"
+import { Context, Effect, Layer, Ref } from "effect"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
@@ -18,6 +18,7 @@ import {
   createRoute,
   createSource,
   eventsOfTenant,
+  eventually,
   freshTenant,
   TestDatabase,
   testConfig
@@ -92,11 +93,7 @@ const insertPending = (tenantId: TenantId, sourceId: SourceId, maxRetries = 3, l
   ).pipe(Effect.map((stored) => stored.id))
 
 const waitUntil = <A, E, R>(read: Effect.Effect<A, E, R>, done: (value: A) => boolean) =>
-  read.pipe(
-    Effect.filterOrFail(done, () => new Error("condition not reached")),
-    Effect.retry({ schedule: Schedule.spaced("25 millis"), times: 600 }),
-    Effect.orDie
-  )
+  eventually(read, done, { every: "25 millis", times: 600, failure: "condition not reached" })
 
 const eventRow = (tenantId: TenantId, id: EventId) =>
   Effect.map(eventsOfTenant(tenantId), (rows) => rows.find((row) => row.id === id)!)

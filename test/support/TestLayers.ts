@@ -1,6 +1,6 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { type Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { HttpRouter } from "effect/http"
 import { inject } from "vitest"
 import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
@@ -92,14 +92,36 @@ export const eventsOfTenant = (tenantId: TenantId) =>
 export const actionsOfEvent = (eventId: EventId | string) =>
   Effect.flatMap(EventActionRepo, (actions) => actions.listForEvent(eventId as EventId))
 
+interface Polling {
+  readonly every: Duration.Input
+  readonly times: number
+  /** What the test dies with when `done` never holds. */
+  readonly failure: string
+}
+
+/** Runs `attempt` again (`every`, at most `times` more) until `done` holds of its result, and returns that. */
+export function eventually<A, B extends A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  done: (value: A) => value is B,
+  polling: Polling
+): Effect.Effect<B, never, R>
+export function eventually<A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  done: (value: A) => boolean,
+  polling: Polling
+): Effect.Effect<A, never, R>
+export function eventually<A, E, R>(attempt: Effect.Effect<A, E, R>, done: (value: A) => boolean, polling: Polling) {
+  return attempt.pipe(
+    Effect.filterOrFail(done, () => new Error(polling.failure)),
+    Effect.retry({ schedule: Schedule.spaced(polling.every), times: polling.times }),
+    Effect.orDie
+  )
+}
+
 /** Waits (bounded) until processing has settled the event, and returns its row. */
 export const settledEvent = (tenantId: TenantId, eventId: EventId | string) =>
-  eventsOfTenant(tenantId).pipe(
-    Effect.map((rows) => rows.find((row) => row.id === eventId)),
-    Effect.filterOrFail(
-      (row): row is Event => row !== undefined && row.status !== "pending" && row.status !== "processing",
-      () => new Error(`event ${eventId} did not settle`)
-    ),
-    Effect.retry({ schedule: Schedule.spaced("25 millis"), times: 400 }),
-    Effect.orDie
+  eventually(
+    eventsOfTenant(tenantId).pipe(Effect.map((rows) => rows.find((row) => row.id === eventId))),
+    (row): row is Event => row !== undefined && row.status !== "pending" && row.status !== "processing",
+    { every: "25 millis", times: 400, failure: `event ${eventId} did not settle` }
   )
