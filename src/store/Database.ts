@@ -20,6 +20,14 @@ export const migrations = Migrator.fromRecord({
 
 export const runMigrations = Migrator.make({})({ loader: migrations })
 
+/**
+ * How every Eventhook pool talks to PostgreSQL. `multiplex` pipelines statements from concurrent fibers on a
+ * connection into one socket write: ingest, processing and their group commits run side by side, and a write
+ * that wakes the server is the dearest part of a statement on small machines (issue 7: +30 % events/s).
+ * Transactions and LISTEN still reserve a connection of their own.
+ */
+export const poolOptions = { applicationName: "eventhook", multiplex: true } as const
+
 const pgLayer = (options: { readonly borrowRunningEmbedded: boolean; readonly maxConnections: number }) =>
   Layer.unwrap(
     Effect.gen(function* () {
@@ -31,7 +39,7 @@ const pgLayer = (options: { readonly borrowRunningEmbedded: boolean; readonly ma
         url,
         maxConnections: options.maxConnections,
         connectTimeout: "5 seconds",
-        applicationName: "eventhook"
+        ...poolOptions
       })
     })
   )

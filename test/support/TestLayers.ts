@@ -8,6 +8,7 @@ import type { Event } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { EventhookRoutes } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
+import { poolOptions } from "../../src/store/Database.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
 import { PromiseRepo } from "../../src/store/PromiseRepo.ts"
@@ -36,7 +37,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
 })
 
 export const TestDatabase = Layer.unwrap(
-  Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 10 }))
+  Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 10, ...poolOptions }))
 )
 
 const Fixtures = Layer.mergeAll(
