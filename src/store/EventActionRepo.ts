@@ -4,6 +4,7 @@ import { SqlSchema } from "effect/sql"
 import { type ActionStatus, EventAction } from "../domain/EventAction.ts"
 import type { EventId, RouteId } from "../domain/ids.ts"
 import type { TargetType } from "../domain/TargetConfig.ts"
+import { textArray, timestamptzArray, uuidArray } from "./columnArrays.ts"
 
 export interface CompletedAction {
   readonly event_id: EventId
@@ -19,16 +20,17 @@ export interface CompletedAction {
 }
 
 /** The INSERT of finished actions, as a statement or fragment (EventRepo.finishMany writes it in a CTE). */
-export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) =>
-  sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) => {
+  const column = <A>(of: (action: CompletedAction) => A) => actions.map(of)
+  return sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
         task_execution_id, promise_id, error_message, started_at, completed_at)
-      VALUES ${sql.csv(
-        actions.map(
-          (action) => sql`(${action.event_id}::uuid, ${action.route_id}::uuid, ${action.target_type}, ${action.status},
-            ${action.workflow_execution_id}, ${action.task_execution_id}, ${action.promise_id}, ${action.error_message},
-            ${DateTime.toDateUtc(action.started_at)}, ${DateTime.toDateUtc(action.completed_at)})`
-        )
-      )}`
+      SELECT * FROM unnest(${uuidArray(column((a) => a.event_id))}, ${uuidArray(column((a) => a.route_id))},
+        ${textArray(column((a) => a.target_type))}, ${textArray(column((a) => a.status))},
+        ${textArray(column((a) => a.workflow_execution_id))}, ${textArray(column((a) => a.task_execution_id))},
+        ${textArray(column((a) => a.promise_id))}, ${textArray(column((a) => a.error_message))},
+        ${timestamptzArray(column((a) => DateTime.toDateUtc(a.started_at)))},
+        ${timestamptzArray(column((a) => DateTime.toDateUtc(a.completed_at)))})`
+}
 
 export class EventActionRepo extends Context.Service<
   EventActionRepo,

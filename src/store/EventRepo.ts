@@ -14,6 +14,15 @@ import {
 } from "../domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
 import type { Interpreted } from "../ingest/interpretPayload.ts"
+import {
+  boolArray,
+  byteaArray,
+  float8Array,
+  int4Array,
+  jsonbArray,
+  textArray,
+  uuidArray
+} from "./columnArrays.ts"
 import { type CompletedAction, insertActions } from "./EventActionRepo.ts"
 
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
@@ -189,23 +198,31 @@ export class EventRepo extends Context.Service<
         }
       }, Effect.orDie)
 
-      const eventRow = (id: string, event: NewEvent) => {
-        const { parsed, headers } = columns(event)
-        return sql`(${id}::uuid, ${event.tenant_id}::uuid, ${event.source_id}::uuid, ${event.content_type},
-          ${event.raw_payload}, ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status},
-          ${event.max_retries}, ${event.last_error}, ${event.verified}, ${event.verification_error},
-          ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)})`
-      }
       const IdOnly = Schema.Array(Schema.Struct({ id: Schema.String }))
       // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
         // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
         const ids = batch.map(() => crypto.randomUUID())
+        const column = <A>(of: (event: NewEvent) => A) => batch.map(of)
         const inserted = yield* sql`
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
             headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
             verified_secret_index, source_ip, locked_by, locked_until)
-          VALUES ${sql.csv(batch.map((event, index) => eventRow(ids[index]!, event)))}
+          SELECT id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
+            idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
+            source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds)
+          FROM unnest(${uuidArray(ids)}, ${uuidArray(column((e) => e.tenant_id))},
+            ${uuidArray(column((e) => e.source_id))}, ${textArray(column((e) => e.content_type))},
+            ${byteaArray(column((e) => e.raw_payload))}, ${jsonbArray(column((e) => e.parsed_payload))},
+            ${jsonbArray(column((e) => e.headers))}, ${textArray(column((e) => e.event_type))},
+            ${textArray(column((e) => e.idempotency_key))}, ${textArray(column((e) => e.status))},
+            ${int4Array(column((e) => e.max_retries))}, ${textArray(column((e) => e.last_error))},
+            ${boolArray(column((e) => e.verified))}, ${textArray(column((e) => e.verification_error))},
+            ${int4Array(column((e) => e.verified_secret_index))}, ${textArray(column((e) => e.source_ip))},
+            ${textArray(column((e) => e.lease?.holder))}, ${float8Array(column((e) => e.lease?.seconds))})
+            AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
+              idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
+              source_ip, locked_by, lease_seconds)
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
           RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(IdOnly)))
@@ -264,30 +281,29 @@ export class EventRepo extends Context.Service<
       )
 
       const finishMany = (finished: ReadonlyArray<FinishedEvent>) => {
-        const rows = finished.map(({ id, holder, outcome }) => {
-          const lastError = outcome.status === "failed" ? outcome.lastError : null
-          const retryIn = outcome.status === "failed" ? outcome.retryInSeconds : null
-          return sql`(${id}::uuid, ${holder}::text, ${outcome.status}::text, ${lastError}::text, ${retryIn}::float8)`
-        })
-        const actions = finished.flatMap((event) => event.actions)
+        const column = <A>(of: (event: FinishedEvent) => A) => finished.map(of)
+        const ids = uuidArray(column((event) => event.id))
         // A data-modifying CTE runs whether or not the UPDATE reads it: actions and finishes commit together.
         // Only the primary key may lead the plan. The partial status indexes of a busy queue hold every dead version
         // until vacuum while their statistics say they are small, and a plan through them read a thousand pages
         // per batch. So no status condition here: a lease (`locked_by`) exists only on a pending or processing
         // event, and whoever still holds it owns the event.
-        const recorded = actions.length === 0 ? sql`` : sql`WITH recorded AS (${insertActions(sql, actions)})`
         return sql`
-          ${recorded}
+          WITH recorded AS (${insertActions(
+            sql,
+            finished.flatMap((event) => event.actions)
+          )})
           UPDATE p_eventhook__event AS e
           SET status = v.status, last_error = v.last_error, processed_at = now(),
               next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
                                    ELSE now() + make_interval(secs => v.retry_in) END,
               locked_by = NULL, locked_until = NULL
-          FROM (VALUES ${sql.csv(rows)}) AS v (id, holder, status, last_error, retry_in)
-          WHERE e.id = ANY(${finished.map(({ id }) => id)}::uuid[]) AND e.id = v.id AND e.locked_by = v.holder`.pipe(
-          Effect.asVoid,
-          Effect.orDie
-        )
+          FROM unnest(${ids}, ${textArray(column((event) => event.holder))},
+            ${textArray(column((event) => event.outcome.status))},
+            ${textArray(column(({ outcome }) => (outcome.status === "failed" ? outcome.lastError : null)))},
+            ${float8Array(column(({ outcome }) => (outcome.status === "failed" ? outcome.retryInSeconds : null)))})
+            AS v (id, holder, status, last_error, retry_in)
+          WHERE e.id = ANY(${ids}) AND e.id = v.id AND e.locked_by = v.holder`.pipe(Effect.asVoid, Effect.orDie)
       }
 
       const renewLeases = Effect.fn("EventRepo.renewLeases")(

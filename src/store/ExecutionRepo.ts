@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { TenantId } from "../domain/ids.ts"
+import { int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { groupCommit } from "./groupCommit.ts"
 
 /** The reference host's two execution tables (CONTRACT §4), which have the same shape. */
@@ -53,14 +54,14 @@ export class ExecutionRepo extends Context.Service<
           // created only where its claim succeeded; a repeat of a key, in the table or earlier in the batch, claims
           // nothing. Foreign keys are checked at the end of the statement, when both rows exist.
           const ids = executions.map(() => crypto.randomUUID())
-          const rows = executions.map(
-            (execution, index) =>
-              sql`(${ids[index]}::uuid, ${execution.tenant_id}::uuid, ${execution.kind}::text, ${execution.queue}::text,
-                   ${execution.input === null || execution.input === undefined ? null : sql.json(execution.input)}::jsonb,
-                   ${execution.idempotency_key}::text, ${execution.key_ttl_days}::int)`
-          )
+          const column = <A>(of: (execution: NewExecution) => A) => executions.map(of)
           const created = yield* sql`
-            WITH v (id, tenant_id, kind, queue, input, key, ttl_days) AS (VALUES ${sql.csv(rows)}),
+            WITH v (id, tenant_id, kind, queue, input, key, ttl_days) AS (
+              SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(column((e) => e.tenant_id))},
+                ${textArray(column((e) => e.kind))}, ${textArray(column((e) => e.queue))},
+                ${jsonbArray(column((e) => e.input))}, ${textArray(column((e) => e.idempotency_key))},
+                ${int4Array(column((e) => e.key_ttl_days))})
+            ),
             claimed AS (
               INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})
               SELECT tenant_id, key, now() + make_interval(days => ttl_days), id FROM v
