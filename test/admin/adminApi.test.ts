@@ -2,7 +2,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import Stripe from "stripe"
-import { EventhookCore } from "../../src/Eventhook.ts"
+import { EventhookCore, SCALAR_VERSION } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { postWebhook } from "../support/http.ts"
 import { eventually, TestServer } from "../support/TestLayers.ts"
@@ -420,6 +420,8 @@ describe("admin API", () => {
         const docs = yield* call("GET", "/docs", undefined, null)
         assert.strictEqual(docs.status, 200)
         assert.include(docs.contentType ?? "", "text/html")
+        assert.include(docs.text, `@scalar/api-reference@${SCALAR_VERSION}/`)
+        assert.include(docs.text, '"openapi"')
       })
     )
   })
