@@ -14,15 +14,7 @@ import {
 } from "../domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
 import type { Interpreted } from "../ingest/interpretPayload.ts"
-import {
-  boolArray,
-  byteaArray,
-  float8Array,
-  int4Array,
-  jsonbArray,
-  textArray,
-  uuidArray
-} from "./columnArrays.ts"
+import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { type CompletedAction, insertActions } from "./EventActionRepo.ts"
 
 const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
