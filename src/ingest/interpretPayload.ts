@@ -21,41 +21,37 @@ const unstorableText = (text: string): string | null =>
       ? null
       : "body holds a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which cannot be stored"
 
-/** The first string (value or key) of the document that PostgreSQL's jsonb cannot store, walked without recursion. */
-const unstorableString = (value: unknown): string | null => {
-  const pending: Array<unknown> = [value]
-  while (pending.length > 0) {
-    const current = pending.pop()
-    if (typeof current === "string") {
-      const problem = unstorableText(current)
-      if (problem !== null) return problem
-    } else if (typeof current === "object" && current !== null) {
-      for (const [key, child] of Object.entries(current)) {
-        const problem = Array.isArray(current) ? null : unstorableText(key)
-        if (problem !== null) return problem
-        pending.push(child)
-      }
-    }
-  }
-  return null
-}
-
 // Deeper documents overflow the stack of JSON.stringify and of PostgreSQL's jsonb input; no provider nests
 // anywhere near this deep.
 export const MAX_NESTING = 512
 
-/** How deep arrays and objects nest, measured without recursion (the input may be hostile). */
-const nestingDepth = (value: unknown): number => {
-  let deepest = 0
-  const pending: Array<[unknown, number]> = [[value, 0]]
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop()!
-    if (typeof current !== "object" || current === null) continue
-    deepest = Math.max(deepest, depth + 1)
-    if (deepest > MAX_NESTING) return deepest
-    for (const child of Object.values(current)) pending.push([child, depth + 1])
+/**
+ * Why PostgreSQL's jsonb could not store the document (a string, value or key, it refuses; nesting deeper than
+ * `MAX_NESTING`), or null. One walk without recursion (the input may be hostile) and without copying keys or values.
+ */
+const unstorable = (document: unknown): string | null => {
+  const values: Array<unknown> = [document]
+  const depths: Array<number> = [0]
+  while (values.length > 0) {
+    const value = values.pop()
+    const depth = depths.pop()!
+    if (typeof value === "string") {
+      const problem = unstorableText(value)
+      if (problem !== null) return problem
+    } else if (typeof value === "object" && value !== null) {
+      if (depth + 1 > MAX_NESTING) return `body nests deeper than ${MAX_NESTING} levels`
+      const isArray = Array.isArray(value)
+      for (const key in value) {
+        if (!isArray) {
+          const problem = unstorableText(key)
+          if (problem !== null) return problem
+        }
+        values.push((value as Record<string, unknown>)[key])
+        depths.push(depth + 1)
+      }
+    }
   }
-  return deepest
+  return null
 }
 
 /**
@@ -69,9 +65,8 @@ export const interpretPayload = (
 ): Result.Result<Interpreted, string> =>
   parsePayload(headers["content-type"] ?? null, body).pipe(
     Result.flatMap((payload) => {
-      if (nestingDepth(payload) > MAX_NESTING) return Result.fail(`body nests deeper than ${MAX_NESTING} levels`)
-      const unstorable = unstorableString(payload)
-      return unstorable === null ? Result.succeed(payload) : Result.fail(unstorable)
+      const problem = unstorable(payload)
+      return problem === null ? Result.succeed(payload) : Result.fail(problem)
     }),
     Result.map((payload) => {
       const input = { headers, body: payload, exactIntegers: true }

@@ -72,10 +72,20 @@ const launchOnce = (
     idempotencyKey: actionIdempotencyKey(route, event, target.idempotency_key_path)
   })
 
+// A cached route is the same (immutable) object for every event, so its target config is decoded once.
+const decodedTargets = new WeakMap<Route, ReturnType<typeof decodeTargetConfig>>()
+const targetOf = (route: Route) => {
+  const known = decodedTargets.get(route)
+  if (known !== undefined) return known
+  const decoded = decodeTargetConfig(route.target_type, route.target_config)
+  decodedTargets.set(route, decoded)
+  return decoded
+}
+
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
 export const executeRoute = Effect.fnUntraced(function* (route: Route, event: EventForProcessing) {
-  const target = decodeTargetConfig(route.target_type, route.target_config)
+  const target = targetOf(route)
   if (Result.isFailure(target)) return failed(`invalid target_config: ${target.failure}`, false)
   const input = { headers: event.headers, body: event.parsed_payload }
   switch (target.success.type) {
