@@ -27,7 +27,7 @@ export const MAX_NESTING = 512
 
 /**
  * Why PostgreSQL's jsonb could not store the document (a string, value or key, it refuses; nesting deeper than
- * `MAX_NESTING`), or null. One walk without recursion (the input may be hostile) and without copying keys or values.
+ * `MAX_NESTING`), or null. One walk without recursion (the input may be hostile).
  */
 const unstorable = (document: unknown): string | null => {
   const values: Array<unknown> = [document]
@@ -40,14 +40,21 @@ const unstorable = (document: unknown): string | null => {
       if (problem !== null) return problem
     } else if (typeof value === "object" && value !== null) {
       if (depth + 1 > MAX_NESTING) return `body nests deeper than ${MAX_NESTING} levels`
-      const isArray = Array.isArray(value)
-      for (const key in value) {
-        if (!isArray) {
+      // Indexed loops: `for…in` took 3× as long (keys as strings, and an array read by string).
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          values.push(value[index])
+          depths.push(depth + 1)
+        }
+      } else {
+        const keys = Object.keys(value)
+        for (let index = 0; index < keys.length; index++) {
+          const key = keys[index]!
           const problem = unstorableText(key)
           if (problem !== null) return problem
+          values.push((value as Record<string, unknown>)[key])
+          depths.push(depth + 1)
         }
-        values.push((value as Record<string, unknown>)[key])
-        depths.push(depth + 1)
       }
     }
   }
