@@ -98,6 +98,88 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
     })
   )
 
+  it.effect("one batch stores rows of every shape column for column, NULLs, bytes and leases included", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "shapes", verifier_config: { type: "none" } })
+      const events = yield* EventRepo
+      const notUtf8 = new Uint8Array([0xff, 0x00, 0xfe, 0x0a])
+      const rejected: NewEvent = {
+        ...newEvent(tenant.id, sourceId, "{}"),
+        content_type: null,
+        raw_payload: notUtf8,
+        parsed_payload: null,
+        headers: {},
+        status: "rejected",
+        verified: false,
+        verification_error: "signature mismatch"
+      }
+      const leased: NewEvent = {
+        ...newEvent(tenant.id, sourceId, '{"a":[1,"b",null,{"c":true}]}', "key-1"),
+        event_type: "order.created",
+        verified_secret_index: 2,
+        source_ip: "2001:db8::1",
+        lease: { holder: "instance-a", seconds: 30 }
+      }
+      const failed: NewEvent = {
+        ...newEvent(tenant.id, sourceId, '"just a string"'),
+        status: "failed",
+        last_error: "no route",
+        max_retries: 0,
+        source_ip: "10.0.0.7"
+      }
+      const stored = yield* events.insertBatch([rejected, leased, failed])
+      const ids = stored.map((exit) => (Exit.isSuccess(exit) && exit.value._tag === "Stored" ? exit.value.id : null))
+      assert.notInclude(ids, null)
+
+      const sql = yield* PgClient.PgClient
+      const rows = yield* sql<Record<string, unknown>>`
+        SELECT id::text AS id, content_type, encode(raw_payload, 'hex') AS raw_hex, parsed_payload, headers,
+               event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+               verified_secret_index, host(source_ip) AS source_ip, locked_by,
+               locked_until BETWEEN now() + interval '25 seconds' AND now() + interval '35 seconds' AS leased_30s,
+               locked_until IS NULL AS unleased
+        FROM p_eventhook__event WHERE tenant_id = ${tenant.id}`
+      const row = (id: string | null) => rows.find((r) => r.id === id)!
+      assert.deepInclude(row(ids[0]!), {
+        content_type: null,
+        raw_hex: "ff00fe0a",
+        parsed_payload: null,
+        headers: {},
+        event_type: null,
+        idempotency_key: null,
+        status: "rejected",
+        verified: false,
+        verification_error: "signature mismatch",
+        verified_secret_index: null,
+        source_ip: null,
+        locked_by: null,
+        unleased: true
+      })
+      assert.deepInclude(row(ids[1]!), {
+        content_type: "application/json",
+        parsed_payload: { a: [1, "b", null, { c: true }] },
+        headers: { "content-type": "application/json" },
+        event_type: "order.created",
+        idempotency_key: "key-1",
+        status: "pending",
+        verified: true,
+        verified_secret_index: 2,
+        source_ip: "2001:db8::1",
+        locked_by: "instance-a",
+        leased_30s: true
+      })
+      assert.deepInclude(row(ids[2]!), {
+        parsed_payload: "just a string",
+        status: "failed",
+        last_error: "no route",
+        max_retries: 0,
+        source_ip: "10.0.0.7",
+        unleased: true
+      })
+    })
+  )
+
   it.effect("repeats of one key within one batch: one accepted, the others duplicates of it", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
