@@ -21,15 +21,14 @@ export interface CompletedAction {
 
 /** The INSERT of finished actions, as a statement or fragment (EventRepo.finishMany writes it in a CTE). */
 export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) => {
-  const column = <A>(of: (action: CompletedAction) => A) => actions.map(of)
   return sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
         task_execution_id, promise_id, error_message, started_at, completed_at)
-      SELECT * FROM unnest(${uuidArray(column((a) => a.event_id))}, ${uuidArray(column((a) => a.route_id))},
-        ${textArray(column((a) => a.target_type))}, ${textArray(column((a) => a.status))},
-        ${textArray(column((a) => a.workflow_execution_id))}, ${textArray(column((a) => a.task_execution_id))},
-        ${textArray(column((a) => a.promise_id))}, ${textArray(column((a) => a.error_message))},
-        ${timestamptzArray(column((a) => DateTime.toDateUtc(a.started_at)))},
-        ${timestamptzArray(column((a) => DateTime.toDateUtc(a.completed_at)))})`
+      SELECT * FROM unnest(${uuidArray(actions.map((a) => a.event_id))}, ${uuidArray(actions.map((a) => a.route_id))},
+        ${textArray(actions.map((a) => a.target_type))}, ${textArray(actions.map((a) => a.status))},
+        ${textArray(actions.map((a) => a.workflow_execution_id))}, ${textArray(actions.map((a) => a.task_execution_id))},
+        ${textArray(actions.map((a) => a.promise_id))}, ${textArray(actions.map((a) => a.error_message))},
+        ${timestamptzArray(actions.map((a) => DateTime.toDateUtc(a.started_at)))},
+        ${timestamptzArray(actions.map((a) => DateTime.toDateUtc(a.completed_at)))})`
 }
 
 export class EventActionRepo extends Context.Service<

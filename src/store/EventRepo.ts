@@ -195,7 +195,6 @@ export class EventRepo extends Context.Service<
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
         // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
         const ids = batch.map(() => crypto.randomUUID())
-        const column = <A>(of: (event: NewEvent) => A) => batch.map(of)
         const inserted = yield* sql`
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
             headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
@@ -203,15 +202,15 @@ export class EventRepo extends Context.Service<
           SELECT id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
             idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
             source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds)
-          FROM unnest(${uuidArray(ids)}, ${uuidArray(column((e) => e.tenant_id))},
-            ${uuidArray(column((e) => e.source_id))}, ${textArray(column((e) => e.content_type))},
-            ${byteaArray(column((e) => e.raw_payload))}, ${jsonbArray(column((e) => e.parsed_payload))},
-            ${jsonbArray(column((e) => e.headers))}, ${textArray(column((e) => e.event_type))},
-            ${textArray(column((e) => e.idempotency_key))}, ${textArray(column((e) => e.status))},
-            ${int4Array(column((e) => e.max_retries))}, ${textArray(column((e) => e.last_error))},
-            ${boolArray(column((e) => e.verified))}, ${textArray(column((e) => e.verification_error))},
-            ${int4Array(column((e) => e.verified_secret_index))}, ${textArray(column((e) => e.source_ip))},
-            ${textArray(column((e) => e.lease?.holder))}, ${float8Array(column((e) => e.lease?.seconds))})
+          FROM unnest(${uuidArray(ids)}, ${uuidArray(batch.map((e) => e.tenant_id))},
+            ${uuidArray(batch.map((e) => e.source_id))}, ${textArray(batch.map((e) => e.content_type))},
+            ${byteaArray(batch.map((e) => e.raw_payload))}, ${jsonbArray(batch.map((e) => e.parsed_payload))},
+            ${jsonbArray(batch.map((e) => e.headers))}, ${textArray(batch.map((e) => e.event_type))},
+            ${textArray(batch.map((e) => e.idempotency_key))}, ${textArray(batch.map((e) => e.status))},
+            ${int4Array(batch.map((e) => e.max_retries))}, ${textArray(batch.map((e) => e.last_error))},
+            ${boolArray(batch.map((e) => e.verified))}, ${textArray(batch.map((e) => e.verification_error))},
+            ${int4Array(batch.map((e) => e.verified_secret_index))}, ${textArray(batch.map((e) => e.source_ip))},
+            ${textArray(batch.map((e) => e.lease?.holder))}, ${float8Array(batch.map((e) => e.lease?.seconds))})
             AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
               idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
               source_ip, locked_by, lease_seconds)
@@ -278,8 +277,7 @@ export class EventRepo extends Context.Service<
       )
 
       const finishMany = (finished: ReadonlyArray<FinishedEvent>) => {
-        const column = <A>(of: (event: FinishedEvent) => A) => finished.map(of)
-        const ids = uuidArray(column((event) => event.id))
+        const ids = uuidArray(finished.map((event) => event.id))
         // A data-modifying CTE runs whether or not the UPDATE reads it: actions and finishes commit together.
         // Only the primary key may lead the plan. The partial status indexes of a busy queue hold every dead version
         // until vacuum while their statistics say they are small, and a plan through them read a thousand pages
@@ -295,10 +293,10 @@ export class EventRepo extends Context.Service<
               next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
                                    ELSE now() + make_interval(secs => v.retry_in) END,
               locked_by = NULL, locked_until = NULL
-          FROM unnest(${ids}, ${textArray(column((event) => event.holder))},
-            ${textArray(column((event) => event.outcome.status))},
-            ${textArray(column(({ outcome }) => (outcome.status === "failed" ? outcome.lastError : null)))},
-            ${float8Array(column(({ outcome }) => (outcome.status === "failed" ? outcome.retryInSeconds : null)))})
+          FROM unnest(${ids}, ${textArray(finished.map((event) => event.holder))},
+            ${textArray(finished.map((event) => event.outcome.status))},
+            ${textArray(finished.map(({ outcome }) => (outcome.status === "failed" ? outcome.lastError : null)))},
+            ${float8Array(finished.map(({ outcome }) => (outcome.status === "failed" ? outcome.retryInSeconds : null)))})
             AS v (id, holder, status, last_error, retry_in)
           WHERE e.id = ANY(${ids}) AND e.id = v.id AND e.locked_by = v.holder`.unprepared.pipe(
           Effect.asVoid,

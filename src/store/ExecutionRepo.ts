@@ -54,13 +54,12 @@ export class ExecutionRepo extends Context.Service<
           // created only where its claim succeeded; a repeat of a key, in the table or earlier in the batch, claims
           // nothing. Foreign keys are checked at the end of the statement, when both rows exist.
           const ids = executions.map(() => crypto.randomUUID())
-          const column = <A>(of: (execution: NewExecution) => A) => executions.map(of)
           const created = yield* sql`
             WITH v (id, tenant_id, kind, queue, input, key, ttl_days) AS (
-              SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(column((e) => e.tenant_id))},
-                ${textArray(column((e) => e.kind))}, ${textArray(column((e) => e.queue))},
-                ${jsonbArray(column((e) => e.input))}, ${textArray(column((e) => e.idempotency_key))},
-                ${int4Array(column((e) => e.key_ttl_days))})
+              SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(executions.map((e) => e.tenant_id))},
+                ${textArray(executions.map((e) => e.kind))}, ${textArray(executions.map((e) => e.queue))},
+                ${jsonbArray(executions.map((e) => e.input))}, ${textArray(executions.map((e) => e.idempotency_key))},
+                ${int4Array(executions.map((e) => e.key_ttl_days))})
             ),
             claimed AS (
               INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})

@@ -1,4 +1,5 @@
 import { Effect, Predicate, Result } from "effect"
+import { memoize } from "effect/Function"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { ActionStatus } from "../domain/EventAction.ts"
 import type { Route } from "../domain/Route.ts"
@@ -73,14 +74,7 @@ const launchOnce = (
   })
 
 // A cached route is the same (immutable) object for every event, so its target config is decoded once.
-const decodedTargets = new WeakMap<Route, ReturnType<typeof decodeTargetConfig>>()
-const targetOf = (route: Route) => {
-  const known = decodedTargets.get(route)
-  if (known !== undefined) return known
-  const decoded = decodeTargetConfig(route.target_type, route.target_config)
-  decodedTargets.set(route, decoded)
-  return decoded
-}
+const targetOf = memoize((route: Route) => decodeTargetConfig(route.target_type, route.target_config))
 
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).

@@ -1,4 +1,5 @@
 import { Result } from "effect"
+import { memoize } from "effect/Function"
 import { decodeVerifierConfig, type VerifierConfig, type VerifierType } from "../domain/VerifierConfig.ts"
 import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
 import { verifyApiKey } from "./verifyApiKey.ts"
@@ -46,20 +47,17 @@ export const verifyWith = (
 
 type SourceVerifier = { readonly verifier_type: string | null; readonly verifier_config: unknown }
 
-// A cached source is the same (immutable) object on every request, so its config is decoded once.
-const decodedConfigs = new WeakMap<SourceVerifier, Result.Result<VerifierConfig, VerificationFailed>>()
-
-/** The config as decoded for verification; one that does not decode is an `invalid_config` failure. */
-export const verifierConfigOf = (source: SourceVerifier): Result.Result<VerifierConfig, VerificationFailed> => {
-  const known = decodedConfigs.get(source)
-  if (known !== undefined) return known
-  const decoded = Result.mapError(
-    decodeVerifierConfig(source.verifier_type, source.verifier_config),
-    (detail) => new VerificationFailed({ reason: "invalid_config", detail })
-  )
-  decodedConfigs.set(source, decoded)
-  return decoded
-}
+/**
+ * The config as decoded for verification; one that does not decode is an `invalid_config` failure. A cached source
+ * is the same (immutable) object on every request, so its config is decoded once.
+ */
+export const verifierConfigOf: (source: SourceVerifier) => Result.Result<VerifierConfig, VerificationFailed> = memoize(
+  (source: SourceVerifier) =>
+    Result.mapError(
+      decodeVerifierConfig(source.verifier_type, source.verifier_config),
+      (detail) => new VerificationFailed({ reason: "invalid_config", detail })
+    )
+)
 
 /** Decodes the source's stored config and verifies; a config that does not decode rejects (never fail open). */
 export const verifyRequest = (
