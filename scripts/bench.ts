@@ -5,6 +5,7 @@
 //              one transaction each, through @effect/sql-pg (durable write)
 //   eventhook  GitHub-signed ~2 KB webhooks with a workflow route: saturation at each concurrency; a constant
 //              offered rate (latency from the scheduled send time, so queueing counts); send → workflow row
+//   recovery   a crashed instance's queue (expired leases and unleased events) drained by the running service
 //   ledger     after every run: each 200 has exactly one event row, every event is delivered and started one
 //              workflow; a run whose ledger does not balance is void
 //
@@ -30,6 +31,7 @@ const WARMUP_SECONDS = 1
 const CONCURRENCY = [16, 64]
 const CONSTANT_RATE = 1000
 const END_TO_END_RATE = 500
+const RECOVERY_EVENTS = 20_000
 const SECRET = "bench-github-secret"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -423,6 +425,49 @@ const insertCeiling = (url: string, concurrency: number) =>
     })
   )
 
+/**
+ * Crash recovery: a queue as a crashed instance leaves it, half its events leased to the dead instance (the lease
+ * has run out) and half never leased (handed off to the sweeper), all older than the sweeper's grace. Written
+ * straight into the table, then timed until the running service has delivered every one of them.
+ */
+const recovery = (url: string, run: { tenantId: string; sourceId: string }, count: number) =>
+  withSql(url, 1, (sql) =>
+    Effect.gen(function* () {
+      const body = payloadOf(Date.now())
+      const headers = githubHeaders(body)
+      yield* sql`
+        INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
+          event_type, idempotency_key, status, max_retries, verified, source_ip, received_at, locked_by, locked_until)
+        SELECT ${run.tenantId}, ${run.sourceId}, 'application/json', ${body}, ${sql.json(JSON.parse(body.toString("utf8")))},
+          ${sql.json(headers)}, 'issues', 'recovery-' || i, CASE WHEN i % 2 = 0 THEN 'processing' ELSE 'pending' END,
+          3, true, '127.0.0.1'::inet, now() - interval '1 minute',
+          CASE WHEN i % 2 = 0 THEN 'eventhook-crashed' END, CASE WHEN i % 2 = 0 THEN now() - interval '1 second' END
+        FROM generate_series(1, ${count}) AS i`
+      const [queued] = yield* sql<{ at: Date }>`SELECT now() AS at`
+      const deadline = Date.now() + 300_000
+      for (;;) {
+        const [row] = yield* sql<{ delivered: number; workflows: number }>`
+          SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::int AS delivered,
+                 (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::int AS workflows`
+        if ((row!.delivered === count && row!.workflows === count) || Date.now() > deadline) break
+        // Seldom: each poll counts the whole run, and the drain is timed by the rows' own timestamps.
+        yield* Effect.sleep("500 millis")
+      }
+      const [drained] = yield* sql<{ delivered: number; workflows: number; seconds: number }>`
+        SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::int AS delivered,
+               (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::int AS workflows,
+               (SELECT extract(epoch FROM max(processed_at) - ${queued!.at}) FROM p_eventhook__event
+                WHERE source_id = ${run.sourceId})::float8 AS seconds`
+      return {
+        queued: count,
+        delivered: drained!.delivered,
+        workflows: drained!.workflows,
+        seconds_to_drain: round(drained!.seconds, 2),
+        per_second: round(count / drained!.seconds)
+      }
+    })
+  )
+
 // ---------------------------------------------------------------------------------------------------------------
 
 const rateOf = (result: LoadResult) =>
@@ -488,6 +533,22 @@ const main = async () => {
       offered_per_second: END_TO_END_RATE,
       ack: latenciesOf(e2e),
       webhook_to_workflow: latencySummary(await endToEndLatencies(database.url, e2eRun.tenantId))
+    }
+    const recoveryRun = await createRunSource(database.url, "recovery")
+    const recovered = await recovery(database.url, recoveryRun, RECOVERY_EVENTS)
+    figures.eventhook_recovery = recovered
+    const recoveryProblem =
+      recovered.delivered !== recovered.queued || recovered.workflows !== recovered.queued
+        ? `${recovered.delivered} delivered, ${recovered.workflows} workflows of ${recovered.queued} queued`
+        : null
+    ledgers.recovery = {
+      acked: recovered.queued,
+      non200: 0,
+      rows: recovered.queued,
+      delivered: recovered.delivered,
+      workflows: recovered.workflows,
+      balanced: recoveryProblem === null,
+      problem: recoveryProblem
     }
     figures.eventhook_peak_rss_mb = peakRssMb(service.child.pid!)
     await stop(service.child)
@@ -561,13 +622,21 @@ const printTable = (report: any) => {
     e.webhook_to_workflow.p99_ms,
     `p99.9 ${e.webhook_to_workflow.p999_ms} ms`
   ])
+  const r = f.eventhook_recovery
+  rows.push([
+    `eventhook recovery: ${r.queued} queued events`,
+    r.per_second,
+    "",
+    "",
+    `drained in ${r.seconds_to_drain} s`
+  ])
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
   console.log("")
   for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i]!)).join("  "))
   console.log(`\npeak RSS of the service: ${f.eventhook_peak_rss_mb} MB`)
   for (const [name, ledger] of Object.entries(report.ledgers as Record<string, Ledger>))
     console.log(
-      `ledger ${name}: ${ledger.acked} acked, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.workflows} workflows — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
+      `ledger ${name}: ${ledger.acked} ${name === "recovery" ? "queued" : "acked"}, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.workflows} workflows — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
     )
 }
 

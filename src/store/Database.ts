@@ -6,6 +6,7 @@ import verifiedSecretIndex from "../../migrations/0002_verified_secret_index.ts"
 import eventLeases from "../../migrations/0003_event_leases.ts"
 import sourceRateLimits from "../../migrations/0004_source_rate_limits.ts"
 import configNotify from "../../migrations/0005_config_notify.ts"
+import sweepIndexes from "../../migrations/0006_sweep_indexes.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 
@@ -15,7 +16,8 @@ export const migrations = Migrator.fromRecord({
   "0002_verified_secret_index": verifiedSecretIndex,
   "0003_event_leases": eventLeases,
   "0004_source_rate_limits": sourceRateLimits,
-  "0005_config_notify": configNotify
+  "0005_config_notify": configNotify,
+  "0006_sweep_indexes": sweepIndexes
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })

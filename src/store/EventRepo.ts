@@ -78,9 +78,9 @@ export class EventRepo extends Context.Service<
       lease: Lease
     ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /**
-     * Leases up to `limit` events that need work and that nobody holds: unleased `pending` ones older than
-     * `pendingGraceSeconds` (newer ones are on their way through a mailbox), expired leases (a crashed
-     * instance), and failed events whose retry is due (counted as a retry).
+     * Leases events that need work and that nobody holds, oldest first and up to `limit` of each kind: unleased
+     * `pending` ones older than `pendingGraceSeconds` (newer ones are on their way through a mailbox), expired
+     * leases (a crashed instance), and failed events whose retry is due (counted as a retry).
      */
     readonly claimDue: (
       lease: Lease,
@@ -257,21 +257,28 @@ export class EventRepo extends Context.Service<
 
       const claimDue = Effect.fn("EventRepo.claimDue")(
         (lease: Lease, options: { readonly limit: number; readonly pendingGraceSeconds: number }) =>
+          // Each kind is read in order through its own index (migration 0006) and the read stops at the limit.
           sql`
+            WITH unleased AS (
+              SELECT id FROM p_eventhook__event
+              WHERE status = 'pending' AND locked_until IS NULL
+                AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds})
+              ORDER BY received_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
+            ), expired AS (
+              SELECT id FROM p_eventhook__event
+              WHERE locked_until < now() AND status IN ('pending', 'processing')
+              ORDER BY locked_until LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
+            ), retry AS (
+              SELECT id FROM p_eventhook__event
+              WHERE status = 'failed' AND next_retry_at <= now()
+              ORDER BY next_retry_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
+            )
             UPDATE p_eventhook__event AS e
             SET status = 'processing', locked_by = ${lease.holder},
                 locked_until = now() + make_interval(secs => ${lease.seconds}),
                 retry_count = CASE WHEN e.status = 'failed' THEN e.retry_count + 1 ELSE e.retry_count END,
                 next_retry_at = NULL
-            WHERE e.id IN (
-              SELECT id FROM p_eventhook__event
-              WHERE (status = 'pending' AND locked_until IS NULL
-                     AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds}))
-                 OR (status IN ('pending', 'processing') AND locked_until < now())
-                 OR (status = 'failed' AND next_retry_at <= now())
-              ORDER BY received_at
-              LIMIT ${options.limit}
-              FOR UPDATE SKIP LOCKED)
+            WHERE e.id IN (SELECT id FROM unleased UNION ALL SELECT id FROM expired UNION ALL SELECT id FROM retry)
             RETURNING ${processingColumns}`.unprepared.pipe(Effect.flatMap(decodeForProcessing)),
         Effect.orDie
       )
