@@ -16,7 +16,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHmac, randomUUID } from "node:crypto"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Agent, request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -99,6 +99,7 @@ interface LoadResult {
   readonly shots: ReadonlyArray<Shot>
   readonly measuredShots: ReadonlyArray<Shot>
   readonly seconds: number
+  readonly cpu: CpuPerRequest
 }
 
 interface Signed {
@@ -118,7 +119,8 @@ const saturate = async (
   path: string,
   concurrency: number,
   makeBody: () => Buffer,
-  requests: keyof typeof SIGNED_AHEAD
+  requests: keyof typeof SIGNED_AHEAD,
+  servicePid: number
 ) => {
   const ready = Array.from({ length: SIGNED_AHEAD[requests] }, () => signed(makeBody()))
   let taken = 0
@@ -128,6 +130,8 @@ const saturate = async (
   const start = performance.now()
   const measureFrom = start + WARMUP_SECONDS * 1000
   const end = measureFrom + SECONDS * 1000
+  const meter = cpuMeter(servicePid)
+  const metering = setTimeout(meter.start, WARMUP_SECONDS * 1000)
   const sender = async () => {
     while (performance.now() < end) {
       const { body, headers } = next()
@@ -139,12 +143,24 @@ const saturate = async (
   }
   await Promise.all(Array.from({ length: concurrency }, sender))
   agent.destroy()
+  clearTimeout(metering)
   const measured = shots.filter((shot) => shot.at >= measureFrom)
-  return { shots, measuredShots: measured, seconds: SECONDS } satisfies LoadResult
+  return {
+    shots,
+    measuredShots: measured,
+    seconds: SECONDS,
+    cpu: meter.perRequest(measured.length)
+  } satisfies LoadResult
 }
 
 /** Open loop: request i is due at start + i/rate; its latency counts from then, so queueing is included. */
-const offerRate = async (port: number, path: string, rate: number, makeBody: (dueMs: number) => Buffer) => {
+const offerRate = async (
+  port: number,
+  path: string,
+  rate: number,
+  makeBody: (dueMs: number) => Buffer,
+  servicePid: number
+) => {
   const agent = new Agent({ keepAlive: true, maxSockets: 512 })
   const total = Math.round(rate * SECONDS)
   // Signed ahead with their scheduled send times, within the lead before the first is due.
@@ -154,6 +170,8 @@ const offerRate = async (port: number, path: string, rate: number, makeBody: (du
   const ready = Array.from({ length: total }, (_, i) => signed(makeBody(startEpoch + (i * 1000) / rate)))
   if (performance.now() > startPerf) throw new Error("signing the requests took longer than the lead before the run")
   const pending: Array<Promise<Shot>> = []
+  const meter = cpuMeter(servicePid)
+  meter.start()
   for (let i = 0; i < total; i++) {
     const duePerf = startPerf + (i * 1000) / rate
     const wait = duePerf - performance.now()
@@ -168,7 +186,7 @@ const offerRate = async (port: number, path: string, rate: number, makeBody: (du
   }
   const shots = await Promise.all(pending)
   agent.destroy()
-  return { shots, measuredShots: shots, seconds: SECONDS } satisfies LoadResult
+  return { shots, measuredShots: shots, seconds: SECONDS, cpu: meter.perRequest(shots.length) } satisfies LoadResult
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -195,6 +213,82 @@ const peakRssMb = (pid: number) => {
     return kb === undefined ? null : round(Number(kb) / 1024)
   } catch {
     return null
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** CPU time (user + system, with reaped children) of a process, in ms; Linux only, null elsewhere. */
+const cpuMsOf = (pid: number): number | null => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
+    return (ticks * 1000) / ticksPerSecond
+  } catch {
+    return null
+  }
+}
+
+/** All PostgreSQL processes of the machine (postmaster, backends, background workers), in ms. */
+const postgresCpuMs = (): number | null => {
+  try {
+    let total = 0
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue
+      let comm: string
+      try {
+        comm = readFileSync(`/proc/${entry}/comm`, "utf8").trim()
+      } catch {
+        continue
+      }
+      if (comm === "postgres") total += cpuMsOf(Number(entry)) ?? 0
+    }
+    return total
+  } catch {
+    return null
+  }
+}
+
+interface CpuPerRequest {
+  readonly service_ms: number | null
+  readonly postgres_ms: number | null
+  readonly load_generator_ms: number
+}
+
+/**
+ * Where the cores went during a run, per request: the service (or the bare server), PostgreSQL, and this
+ * process (the load generator; for the insert ceiling, the client doing the inserts).
+ */
+const cpuMeter = (servicePid: number | null) => {
+  const read = () => ({
+    service: servicePid === null ? null : cpuMsOf(servicePid),
+    postgres: postgresCpuMs(),
+    self: process.cpuUsage()
+  })
+  let from: ReturnType<typeof read> | null = null
+  return {
+    start: () => {
+      from = read()
+    },
+    perRequest: (requests: number): CpuPerRequest => {
+      const to = read()
+      const start = from ?? to
+      const per = (a: number | null, b: number | null) =>
+        a === null || b === null || requests === 0 ? null : round((b - a) / requests, 3)
+      const self = process.cpuUsage(start.self)
+      return {
+        service_ms: per(start.service, to.service),
+        postgres_ms: per(start.postgres, to.postgres),
+        load_generator_ms: round((self.user + self.system) / 1000 / Math.max(requests, 1), 3)
+      }
+    }
   }
 }
 
@@ -403,6 +497,8 @@ const insertCeiling = (url: string, concurrency: number) =>
       const start = performance.now()
       const measureFrom = start + WARMUP_SECONDS * 1000
       const end = measureFrom + SECONDS * 1000
+      const meter = cpuMeter(null)
+      const metering = setTimeout(meter.start, WARMUP_SECONDS * 1000)
       const worker = Effect.gen(function* () {
         while (performance.now() < end) {
           const sent = performance.now()
@@ -421,8 +517,10 @@ const insertCeiling = (url: string, concurrency: number) =>
         Array.from({ length: concurrency }, () => worker),
         { concurrency: "unbounded" }
       )
+      clearTimeout(metering)
+      const cpu = meter.perRequest(count)
       yield* sql`DROP TABLE bench_event_ceiling`
-      return { per_second: round(count / SECONDS), ...latencySummary(latencies) }
+      return { per_second: round(count / SECONDS), ...latencySummary(latencies), cpu }
     })
   )
 
@@ -495,8 +593,15 @@ const main = async () => {
     const bare = await startBareServer()
     const httpCeiling: Record<string, unknown> = {}
     for (const concurrency of CONCURRENCY) {
-      const result = await saturate(bare.port, "/", concurrency, () => payloadOf(Date.now()), "repeated")
-      httpCeiling[`c${concurrency}`] = { per_second: rateOf(result), ...latenciesOf(result) }
+      const result = await saturate(
+        bare.port,
+        "/",
+        concurrency,
+        () => payloadOf(Date.now()),
+        "repeated",
+        bare.child.pid!
+      )
+      httpCeiling[`c${concurrency}`] = { per_second: rateOf(result), ...latenciesOf(result), cpu: result.cpu }
     }
     await stop(bare.child)
     figures.http_ceiling = httpCeiling
@@ -514,7 +619,14 @@ const main = async () => {
     for (const concurrency of CONCURRENCY) {
       const run = await createRunSource(database.url, `sat-${concurrency}`)
       await settle(database.url)
-      const result = await saturate(service.port, run.path, concurrency, () => payloadOf(Date.now()), "distinct")
+      const result = await saturate(
+        service.port,
+        run.path,
+        concurrency,
+        () => payloadOf(Date.now()),
+        "distinct",
+        service.child.pid!
+      )
       ledgers[`saturation_c${concurrency}`] = await ledgerOf(database.url, run, result)
       saturation[`c${concurrency}`] = {
         per_second: rateOf(result),
@@ -523,28 +635,37 @@ const main = async () => {
           rateOf(result) / (httpCeiling[`c${concurrency}`] as { per_second: number }).per_second,
           3
         ),
-        vs_insert_ceiling: round(rateOf(result) / insert[`c${concurrency}`]!.per_second, 3)
+        vs_insert_ceiling: round(rateOf(result) / insert[`c${concurrency}`]!.per_second, 3),
+        cpu: result.cpu
       }
     }
     figures.eventhook_saturation = saturation
 
     const constantRun = await createRunSource(database.url, `rate-${CONSTANT_RATE}`)
     await settle(database.url)
-    const constant = await offerRate(service.port, constantRun.path, CONSTANT_RATE, (due) => payloadOf(due))
+    const constant = await offerRate(
+      service.port,
+      constantRun.path,
+      CONSTANT_RATE,
+      (due) => payloadOf(due),
+      service.child.pid!
+    )
     ledgers[`constant_${CONSTANT_RATE}`] = await ledgerOf(database.url, constantRun, constant)
     figures.eventhook_constant_rate = {
       offered_per_second: CONSTANT_RATE,
       acked_per_second: rateOf(constant),
-      ack: latenciesOf(constant)
+      ack: latenciesOf(constant),
+      cpu: constant.cpu
     }
 
     const e2eRun = await createRunSource(database.url, `e2e-${END_TO_END_RATE}`)
     await settle(database.url)
-    const e2e = await offerRate(service.port, e2eRun.path, END_TO_END_RATE, (due) => payloadOf(due))
+    const e2e = await offerRate(service.port, e2eRun.path, END_TO_END_RATE, (due) => payloadOf(due), service.child.pid!)
     ledgers[`end_to_end_${END_TO_END_RATE}`] = await ledgerOf(database.url, e2eRun, e2e)
     figures.eventhook_end_to_end = {
       offered_per_second: END_TO_END_RATE,
       ack: latenciesOf(e2e),
+      cpu: e2e.cpu,
       webhook_to_workflow: latencySummary(await endToEndLatencies(database.url, e2eRun.tenantId))
     }
     const recoveryRun = await createRunSource(database.url, "recovery")
@@ -594,30 +715,26 @@ const main = async () => {
 // biome-ignore lint/suspicious/noExplicitAny: the report is printed as it was built above
 const printTable = (report: any) => {
   const f = report.figures
-  const rows: Array<[string, string, string, string, string]> = [["run", "req/s", "p50 ms", "p99 ms", "ratio"]]
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const cpuOf = (cpu: any) =>
+    cpu === undefined ? "" : [cpu.service_ms ?? "–", cpu.postgres_ms ?? "?", cpu.load_generator_ms].join(" + ")
+  const rows: Array<[string, string, string, string, string, string]> = [
+    ["run", "req/s", "p50 ms", "p99 ms", "ratio", "CPU ms/req: server + postgres + client"]
+  ]
   for (const c of CONCURRENCY) {
     const key = `c${c}`
-    rows.push([
-      `http ceiling (bare node:http) c=${c}`,
-      f.http_ceiling[key].per_second,
-      f.http_ceiling[key].p50_ms,
-      f.http_ceiling[key].p99_ms,
-      ""
-    ])
-    rows.push([
-      `insert ceiling (1 row/txn) c=${c}`,
-      f.insert_ceiling[key].per_second,
-      f.insert_ceiling[key].p50_ms,
-      f.insert_ceiling[key].p99_ms,
-      ""
-    ])
+    const h = f.http_ceiling[key]
+    rows.push([`http ceiling (bare node:http) c=${c}`, h.per_second, h.p50_ms, h.p99_ms, "", cpuOf(h.cpu)])
+    const i = f.insert_ceiling[key]
+    rows.push([`insert ceiling (1 row/txn) c=${c}`, i.per_second, i.p50_ms, i.p99_ms, "", cpuOf(i.cpu)])
     const s = f.eventhook_saturation[key]
     rows.push([
       `eventhook saturation c=${c}`,
       s.per_second,
       s.p50_ms,
       s.p99_ms,
-      `${s.vs_insert_ceiling}× insert, ${s.vs_http_ceiling}× http`
+      `${s.vs_insert_ceiling}× insert, ${s.vs_http_ceiling}× http`,
+      cpuOf(s.cpu)
     ])
   }
   const k = f.eventhook_constant_rate
@@ -626,7 +743,8 @@ const printTable = (report: any) => {
     k.acked_per_second,
     k.ack.p50_ms,
     k.ack.p99_ms,
-    `p99.9 ${k.ack.p999_ms} ms`
+    `p99.9 ${k.ack.p999_ms} ms`,
+    cpuOf(k.cpu)
   ])
   const e = f.eventhook_end_to_end
   rows.push([
@@ -634,7 +752,8 @@ const printTable = (report: any) => {
     "",
     e.webhook_to_workflow.p50_ms,
     e.webhook_to_workflow.p99_ms,
-    `p99.9 ${e.webhook_to_workflow.p999_ms} ms`
+    `p99.9 ${e.webhook_to_workflow.p999_ms} ms`,
+    cpuOf(e.cpu)
   ])
   const r = f.eventhook_recovery
   rows.push([
@@ -642,7 +761,8 @@ const printTable = (report: any) => {
     r.per_second,
     "",
     "",
-    `drained in ${r.seconds_to_drain} s`
+    `drained in ${r.seconds_to_drain} s`,
+    ""
   ])
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
   console.log("")
