@@ -2,32 +2,50 @@ import { Deferred, Effect, Exit, Queue, type Scope } from "effect"
 
 /**
  * Group commit (issue 7): callers hand in one item each and wait; `concurrency` flushers each take whatever is
- * queued (up to `maxBatch`) and write it with one `flush`. Nothing waits for a timer: while a flush is in
- * flight the next batch gathers, so batches grow with load and a lone request goes out at once. A flush that
+ * queued (up to `maxBatch`) and write it with one `flush`. By default nothing waits for a timer: while a flush is
+ * in flight the next batch gathers, so batches grow with load and a lone request goes out at once. A writer whose
+ * callers can wait (`lingerMillis`) lets a flusher that took a partial batch wait that long for more first. A flush that
  * fails fails every caller of its batch, with its cause; a caller learns its own result only after its batch's
  * write has finished (for a transaction: committed).
  */
 export const groupCommit = <I, O, R>(options: {
   readonly maxBatch: number
   readonly concurrency: number
+  /** How long a flusher that took fewer than `maxBatch` waits for more before it writes (none by default). */
+  readonly lingerMillis?: number
   /** Writes the batch; its results are in the order of the items. */
   readonly flush: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, never, R>
 }): Effect.Effect<(item: I) => Effect.Effect<O>, never, Scope.Scope | R> =>
   Effect.gen(function* () {
-    const queue = yield* Effect.acquireRelease(
-      Queue.unbounded<{ readonly item: I; readonly result: Deferred.Deferred<O> }>(),
-      Queue.shutdown
+    type Entry = { readonly item: I; readonly result: Deferred.Deferred<O> }
+    const queue = yield* Effect.acquireRelease(Queue.unbounded<Entry>(), Queue.shutdown)
+    const linger = options.lingerMillis ?? 0
+    // What a flusher took is its to write: only the wait for a first item is interruptible (a shutdown waits).
+    // After the linger, whatever is queued by then (up to a full batch), without waiting for more.
+    const takeQueued = (batch: Array<Entry>) =>
+      Effect.sync(() => {
+        while (batch.length < options.maxBatch) {
+          const next = Queue.takeUnsafe(queue)
+          if (next === undefined || Exit.isFailure(next)) break
+          batch.push(next.value)
+        }
+        return batch
+      })
+    const gather = (first: ReadonlyArray<Entry>): Effect.Effect<ReadonlyArray<Entry>> =>
+      linger > 0 && first.length < options.maxBatch
+        ? Effect.andThen(Effect.sleep(linger), takeQueued([...first]))
+        : Effect.succeed(first)
+    const write = (batch: ReadonlyArray<Entry>) =>
+      Effect.map(Effect.exit(options.flush(batch.map((entry) => entry.item))), (exit) => {
+        for (const [index, entry] of batch.entries())
+          Deferred.doneUnsafe(
+            entry.result,
+            Exit.isSuccess(exit) ? Effect.succeed(exit.value[index] as O) : Effect.failCause(exit.cause)
+          )
+      })
+    const flushOnce = Effect.uninterruptibleMask((restore) =>
+      restore(Queue.takeBetween(queue, 1, options.maxBatch)).pipe(Effect.flatMap(gather), Effect.flatMap(write))
     )
-    const flushOnce = Effect.gen(function* () {
-      const batch = yield* Queue.takeBetween(queue, 1, options.maxBatch)
-      // A started write finishes and answers its callers, even while the service stops.
-      const exit = yield* Effect.exit(options.flush(batch.map((entry) => entry.item))).pipe(Effect.uninterruptible)
-      for (const [index, entry] of batch.entries())
-        Deferred.doneUnsafe(
-          entry.result,
-          Exit.isSuccess(exit) ? Effect.succeed(exit.value[index] as O) : Effect.failCause(exit.cause)
-        )
-    })
     for (let i = 0; i < options.concurrency; i++) yield* Effect.forkScoped(Effect.forever(flushOnce))
     return (item: I) =>
       Effect.gen(function* () {
