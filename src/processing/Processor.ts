@@ -41,6 +41,7 @@ export interface ProcessorOptions {
   readonly leaseSeconds: number
   /** A pending event this old is the sweeper's; younger ones are on their way through a mailbox. */
   readonly pendingGraceSeconds: number
+  /** Events one sweep leases at most, of each kind (unleased, lease run out, retry due). */
   readonly sweepBatch: number
   readonly sweepIdleMin: Duration.Input
   readonly sweepIdleMax: Duration.Input
