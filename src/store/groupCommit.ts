@@ -4,9 +4,9 @@ import { Deferred, Effect, Exit, Queue, type Scope } from "effect"
  * Group commit (issue 7): callers hand in one item each and wait; `concurrency` flushers each take whatever is
  * queued (up to `maxBatch`) and write it with one `flush`. By default nothing waits for a timer: while a flush is
  * in flight the next batch gathers, so batches grow with load and a lone request goes out at once. A writer whose
- * callers can wait (`lingerMillis`) lets a flusher that took a partial batch wait that long for more first. A flush that
- * fails fails every caller of its batch, with its cause; a caller learns its own result only after its batch's
- * write has finished (for a transaction: committed).
+ * callers can wait (`lingerMillis`) lets a flusher that took a partial batch wait that long for more first. A
+ * flush that fails fails every caller of its batch, with its cause; a caller learns its own result only after its
+ * batch's write has finished (for a transaction: committed).
  */
 export const groupCommit = <I, O, R>(options: {
   readonly maxBatch: number
@@ -20,7 +20,6 @@ export const groupCommit = <I, O, R>(options: {
     type Entry = { readonly item: I; readonly result: Deferred.Deferred<O> }
     const queue = yield* Effect.acquireRelease(Queue.unbounded<Entry>(), Queue.shutdown)
     const linger = options.lingerMillis ?? 0
-    // What a flusher took is its to write: only the wait for a first item is interruptible (a shutdown waits).
     // After the linger, whatever is queued by then (up to a full batch), without waiting for more.
     const takeQueued = (batch: Array<Entry>) =>
       Effect.sync(() => {
@@ -43,6 +42,7 @@ export const groupCommit = <I, O, R>(options: {
             Exit.isSuccess(exit) ? Effect.succeed(exit.value[index] as O) : Effect.failCause(exit.cause)
           )
       })
+    // What a flusher took is its to write: only the wait for a first item is interruptible (a shutdown waits).
     const flushOnce = Effect.uninterruptibleMask((restore) =>
       restore(Queue.takeBetween(queue, 1, options.maxBatch)).pipe(Effect.flatMap(gather), Effect.flatMap(write))
     )
