@@ -435,6 +435,48 @@ describe("crash recovery and several instances", () => {
     }).pipe(Effect.provide(Shared))
   )
 
+  it.live("a crashed instance's queue, many sweep batches deep, is drained by sweeps, each event once", () =>
+    Effect.gen(function* () {
+      const { tenant, sourceId } = yield* routedToWorkflow
+      const sql = yield* PgClient.PgClient
+      // What a crash leaves behind (migration 0006 indexes both kinds): 60 events leased to the dead instance, the
+      // lease run out, and 60 it never leased (a full hand-off), all long past the grace.
+      yield* sql`
+        INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
+          event_type, status, max_retries, verified, received_at, locked_by, locked_until)
+        SELECT ${tenant.id}, ${sourceId}, 'application/json', convert_to('{"n":' || i || '}', 'UTF8'),
+          jsonb_build_object('n', i), '{}'::jsonb, 'thing.happened',
+          CASE WHEN i % 2 = 0 THEN 'processing' ELSE 'pending' END, 3, true, now() - interval '1 minute',
+          CASE WHEN i % 2 = 0 THEN 'crashed-instance' END,
+          CASE WHEN i % 2 = 0 THEN now() - interval '1 second' END
+        FROM generate_series(1, 120) AS i`
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          // Batches of 8 of each kind: the queue is at least eight sweeps deep.
+          yield* Layer.build(Processor.layerWith({ ...fastOptions, sweepBatch: 8 }).pipe(Layer.provide(PgHost)))
+          yield* waitUntil(
+            sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
+                               WHERE tenant_id = ${tenant.id} AND status = 'delivered'`,
+            (rows) => rows[0]?.n === 120
+          ).pipe(Effect.orDie)
+        })
+      )
+      const [workflows] = yield* sql<{ n: number; inputs: number }>`
+        SELECT count(*)::int AS n, count(DISTINCT input ->> 'n')::int AS inputs
+        FROM workflow_execution WHERE tenant_id = ${tenant.id}`
+      assert.deepStrictEqual(workflows, { n: 120, inputs: 120 })
+      const [actions] = yield* sql<{ n: number; per_event_max: number }>`
+        SELECT count(*)::int AS n, max(c)::int AS per_event_max FROM (
+          SELECT count(*) AS c FROM p_eventhook__event_action a JOIN p_eventhook__event e ON e.id = a.event_id
+          WHERE e.tenant_id = ${tenant.id} GROUP BY a.event_id) per_event`
+      assert.deepStrictEqual(actions, { n: 120, per_event_max: 1 })
+      const [leftovers] = yield* sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM p_eventhook__event
+        WHERE tenant_id = ${tenant.id} AND (locked_by IS NOT NULL OR locked_until IS NOT NULL)`
+      assert.strictEqual(leftovers?.n, 0)
+    }).pipe(Effect.provide(Shared))
+  )
+
   it.live(
     "two processors on one database process 500 events once each, with no duplicate workflow rows",
     () =>
