@@ -100,6 +100,8 @@ interface LoadResult {
   readonly measuredShots: ReadonlyArray<Shot>
   readonly seconds: number
   readonly cpu: CpuPerRequest
+  /** The measured window, in epoch ms (saturation runs). */
+  readonly window?: { readonly fromEpochMs: number; readonly toEpochMs: number }
 }
 
 interface Signed {
@@ -130,6 +132,11 @@ const saturate = async (
   const start = performance.now()
   const measureFrom = start + WARMUP_SECONDS * 1000
   const end = measureFrom + SECONDS * 1000
+  const startEpochMs = Date.now()
+  const window = {
+    fromEpochMs: startEpochMs + WARMUP_SECONDS * 1000,
+    toEpochMs: startEpochMs + (WARMUP_SECONDS + SECONDS) * 1000
+  }
   const meter = cpuMeter(servicePid)
   const metering = setTimeout(meter.start, WARMUP_SECONDS * 1000)
   const sender = async () => {
@@ -149,7 +156,8 @@ const saturate = async (
     shots,
     measuredShots: measured,
     seconds: SECONDS,
-    cpu: meter.perRequest(measured.length)
+    cpu: meter.perRequest(measured.length),
+    window
   } satisfies LoadResult
 }
 
@@ -472,6 +480,18 @@ const ledgerOf = async (url: string, run: { tenantId: string; sourceId: string }
   }
 }
 
+/** Events of the run finished as `delivered` within its measured window, per second: does processing keep pace? */
+const deliveredPerSecond = (url: string, sourceId: string, window: { fromEpochMs: number; toEpochMs: number }) =>
+  withSql(url, 1, (sql) =>
+    sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM p_eventhook__event
+      WHERE source_id = ${sourceId} AND status = 'delivered'
+        AND processed_at >= to_timestamp(${window.fromEpochMs / 1000})
+        AND processed_at < to_timestamp(${window.toEpochMs / 1000})`.pipe(
+      Effect.map((rows) => round(rows[0]!.n / ((window.toEpochMs - window.fromEpochMs) / 1000)))
+    )
+  )
+
 /** Send → workflow row: `created_at` of the workflow minus the scheduled send time carried in the payload. */
 const endToEndLatencies = (url: string, tenantId: string) =>
   withSql(url, 1, (sql) =>
@@ -636,6 +656,7 @@ const main = async () => {
           3
         ),
         vs_insert_ceiling: round(rateOf(result) / insert[`c${concurrency}`]!.per_second, 3),
+        delivered_per_second: await deliveredPerSecond(database.url, run.sourceId, result.window!),
         cpu: result.cpu
       }
     }
@@ -733,7 +754,7 @@ const printTable = (report: any) => {
       s.per_second,
       s.p50_ms,
       s.p99_ms,
-      `${s.vs_insert_ceiling}× insert, ${s.vs_http_ceiling}× http`,
+      `${s.vs_insert_ceiling}× insert, ${s.vs_http_ceiling}× http; ${s.delivered_per_second}/s delivered`,
       cpuOf(s.cpu)
     ])
   }

@@ -4,22 +4,23 @@ import { Deferred, Effect, Exit, Queue, type Scope } from "effect"
  * Group commit (issue 7): callers hand in one item each and wait; `concurrency` flushers each take whatever is
  * queued (up to `maxBatch`) and write it with one `flush`. By default nothing waits for a timer: while a flush is
  * in flight the next batch gathers, so batches grow with load and a lone request goes out at once. A writer whose
- * callers can wait (`lingerMillis`) lets a flusher that took a partial batch wait that long for more first. A
- * flush that fails fails every caller of its batch, with its cause; a caller learns its own result only after its
- * batch's write has finished (for a transaction: committed).
+ * callers can wait (`linger`) lets a flusher that took only a few items wait a moment for more first: small
+ * statements cost the database nearly as much as large ones, and under load batches are large anyway, so nothing
+ * lingers then. A flush that fails fails every caller of its batch, with its cause; a caller learns its own result
+ * only after its batch's write has finished (for a transaction: committed).
  */
 export const groupCommit = <I, O, R>(options: {
   readonly maxBatch: number
   readonly concurrency: number
-  /** How long a flusher that took fewer than `maxBatch` waits for more before it writes (none by default). */
-  readonly lingerMillis?: number
+  /** A flusher that took fewer than `whileFewerThan` items waits `millis` for more before it writes (none by default). */
+  readonly linger?: { readonly millis: number; readonly whileFewerThan: number }
   /** Writes the batch; its results are in the order of the items. */
   readonly flush: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, never, R>
 }): Effect.Effect<(item: I) => Effect.Effect<O>, never, Scope.Scope | R> =>
   Effect.gen(function* () {
     type Entry = { readonly item: I; readonly result: Deferred.Deferred<O> }
     const queue = yield* Effect.acquireRelease(Queue.unbounded<Entry>(), Queue.shutdown)
-    const linger = options.lingerMillis ?? 0
+    const linger = options.linger
     // After the linger, whatever is queued by then (up to a full batch), without waiting for more.
     const takeQueued = (batch: Array<Entry>) =>
       Effect.sync(() => {
@@ -31,8 +32,8 @@ export const groupCommit = <I, O, R>(options: {
         return batch
       })
     const gather = (first: ReadonlyArray<Entry>): Effect.Effect<ReadonlyArray<Entry>> =>
-      linger > 0 && first.length < options.maxBatch
-        ? Effect.andThen(Effect.sleep(linger), takeQueued([...first]))
+      linger !== undefined && first.length < Math.min(linger.whileFewerThan, options.maxBatch)
+        ? Effect.andThen(Effect.sleep(linger.millis), takeQueued([...first]))
         : Effect.succeed(first)
     const write = (batch: ReadonlyArray<Entry>) =>
       Effect.map(Effect.exit(options.flush(batch.map((entry) => entry.item))), (exit) => {

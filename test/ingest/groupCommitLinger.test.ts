@@ -6,7 +6,10 @@ import { groupCommit } from "../../src/store/groupCommit.ts"
 // linger for more. The timings leave wide margins: 20 ms between hand-ins against lingers of 200 ms and more.
 
 /** A group commit whose flush records each batch it is given. */
-const recordingWriter = (options: { readonly maxBatch: number; readonly lingerMillis?: number }) =>
+const recordingWriter = (options: {
+  readonly maxBatch: number
+  readonly linger?: { readonly millis: number; readonly whileFewerThan: number }
+}) =>
   Effect.gen(function* () {
     const batches = yield* Ref.make<ReadonlyArray<ReadonlyArray<number>>>([])
     const write = yield* groupCommit({
@@ -24,7 +27,10 @@ describe("group commit linger", () => {
     () =>
       Effect.scoped(
         Effect.gen(function* () {
-          const { write, batches } = yield* recordingWriter({ maxBatch: 10, lingerMillis: 200 })
+          const { write, batches } = yield* recordingWriter({
+            maxBatch: 10,
+            linger: { millis: 200, whileFewerThan: 10 }
+          })
           const first = yield* Effect.forkChild(write(1))
           yield* Effect.sleep("20 millis")
           const second = yield* Effect.forkChild(write(2))
@@ -48,10 +54,13 @@ describe("group commit linger", () => {
     )
   )
 
-  it.live("a full batch does not wait for the linger", () =>
+  it.live("a batch of as many as the linger asks for does not wait", () =>
     Effect.scoped(
       Effect.gen(function* () {
-        const { write, batches } = yield* recordingWriter({ maxBatch: 2, lingerMillis: 60_000 })
+        const { write, batches } = yield* recordingWriter({
+          maxBatch: 10,
+          linger: { millis: 60_000, whileFewerThan: 2 }
+        })
         const written = yield* Effect.all([write(1), write(2)], { concurrency: "unbounded" }).pipe(
           Effect.timeoutOption("5 seconds")
         )
@@ -64,7 +73,10 @@ describe("group commit linger", () => {
   it.live("a writer stopped while its batch lingers still writes the batch and answers its callers", () =>
     Effect.gen(function* () {
       const scope = yield* Scope.make()
-      const { write, batches } = yield* recordingWriter({ maxBatch: 10, lingerMillis: 300 }).pipe(Scope.provide(scope))
+      const { write, batches } = yield* recordingWriter({
+        maxBatch: 10,
+        linger: { millis: 300, whileFewerThan: 10 }
+      }).pipe(Scope.provide(scope))
       const caller = yield* Effect.forkChild(write(7))
       yield* Effect.sleep("20 millis")
       yield* Scope.close(scope, Exit.void)
