@@ -98,6 +98,13 @@ const waitUntil = <A, E, R>(read: Effect.Effect<A, E, R>, done: (value: A) => bo
 const eventRow = (tenantId: TenantId, id: EventId) =>
   Effect.map(eventsOfTenant(tenantId), (rows) => rows.find((row) => row.id === id)!)
 
+const deliveredOf = (tenantId: TenantId) =>
+  Effect.flatMap(
+    PgClient.PgClient,
+    (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
+                                WHERE tenant_id = ${tenantId} AND status = 'delivered'`
+  ).pipe(Effect.map((rows) => rows[0]!.n))
+
 describe("retries", () => {
   const Live = processorWith(Layer.mergeAll(FlakyLauncher, PgTaskLauncher, PgPromiseResolver)).pipe(
     Layer.provideMerge(Calls.layer),
@@ -454,11 +461,7 @@ describe("crash recovery and several instances", () => {
         Effect.gen(function* () {
           // Batches of 8 of each kind: the queue is at least eight sweeps deep.
           yield* Layer.build(Processor.layerWith({ ...fastOptions, sweepBatch: 8 }).pipe(Layer.provide(PgHost)))
-          yield* waitUntil(
-            sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
-                               WHERE tenant_id = ${tenant.id} AND status = 'delivered'`,
-            (rows) => rows[0]?.n === 120
-          ).pipe(Effect.orDie)
+          yield* waitUntil(deliveredOf(tenant.id), (delivered) => delivered === 120).pipe(Effect.orDie)
         })
       )
       const [workflows] = yield* sql<{ n: number; inputs: number }>`
@@ -496,11 +499,7 @@ describe("crash recovery and several instances", () => {
             // Both mailboxes get every id, as if both instances had heard of each event; the lease decides.
             yield* Effect.forEach(ids, (id) => Context.get(first, Processor).submit(id), { discard: true })
             yield* Effect.forEach(ids, (id) => Context.get(second, Processor).submit(id), { discard: true })
-            yield* waitUntil(
-              sql<{ n: number }>`SELECT count(*)::int AS n FROM p_eventhook__event
-                              WHERE tenant_id = ${tenant.id} AND status = 'delivered'`,
-              (rows) => rows[0]?.n === 500
-            ).pipe(Effect.orDie)
+            yield* waitUntil(deliveredOf(tenant.id), (delivered) => delivered === 500).pipe(Effect.orDie)
           })
         )
         const [workflows] = yield* sql<{ n: number; distinct_inputs: number }>`
