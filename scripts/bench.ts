@@ -569,26 +569,24 @@ const recovery = (url: string, run: { tenantId: string; sourceId: string }, coun
           CASE WHEN i % 2 = 0 THEN 'eventhook-crashed' END, CASE WHEN i % 2 = 0 THEN now() - interval '1 second' END
         FROM generate_series(1, ${count}) AS i`
       const [queued] = yield* sql<{ at: Date }>`SELECT now() AS at`
-      const deadline = Date.now() + 300_000
-      for (;;) {
-        const [row] = yield* sql<{ delivered: number; workflows: number }>`
-          SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::int AS delivered,
-                 (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::int AS workflows`
-        if ((row!.delivered === count && row!.workflows === count) || Date.now() > deadline) break
-        // Seldom: each poll counts the whole run, and the drain is timed by the rows' own timestamps.
-        yield* Effect.sleep("500 millis")
-      }
-      const [drained] = yield* sql<{ delivered: number; workflows: number; seconds: number }>`
+      // Each poll counts the whole run, so it polls seldom; the drain is timed by the rows' own timestamps.
+      const poll = sql<{ delivered: number; workflows: number; seconds: number }>`
         SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::int AS delivered,
                (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::int AS workflows,
                (SELECT extract(epoch FROM max(processed_at) - ${queued!.at}) FROM p_eventhook__event
                 WHERE source_id = ${run.sourceId})::float8 AS seconds`
+      const deadline = Date.now() + 300_000
+      let drained = (yield* poll)[0]!
+      while (!(drained.delivered === count && drained.workflows === count) && Date.now() <= deadline) {
+        yield* Effect.sleep("500 millis")
+        drained = (yield* poll)[0]!
+      }
       return {
         queued: count,
-        delivered: drained!.delivered,
-        workflows: drained!.workflows,
-        seconds_to_drain: round(drained!.seconds, 2),
-        per_second: round(count / drained!.seconds)
+        delivered: drained.delivered,
+        workflows: drained.workflows,
+        seconds_to_drain: round(drained.seconds, 2),
+        per_second: round(count / drained.seconds)
       }
     })
   )

@@ -20,8 +20,8 @@ export interface CompletedAction {
 }
 
 /** The INSERT of finished actions, as a statement or fragment (EventRepo.finishMany writes it in a CTE). */
-export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) => {
-  return sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) =>
+  sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
         task_execution_id, promise_id, error_message, started_at, completed_at)
       SELECT * FROM unnest(${uuidArray(actions.map((a) => a.event_id))}, ${uuidArray(actions.map((a) => a.route_id))},
         ${textArray(actions.map((a) => a.target_type))}, ${textArray(actions.map((a) => a.status))},
@@ -29,7 +29,6 @@ export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<Com
         ${textArray(actions.map((a) => a.promise_id))}, ${textArray(actions.map((a) => a.error_message))},
         ${timestamptzArray(actions.map((a) => DateTime.toDateUtc(a.started_at)))},
         ${timestamptzArray(actions.map((a) => DateTime.toDateUtc(a.completed_at)))})`
-}
 
 export class EventActionRepo extends Context.Service<
   EventActionRepo,
