@@ -57,6 +57,47 @@ export type ProcessingOutcome =
   | { readonly status: Extract<EventStatus, "delivered" | "unrouted"> }
   | { readonly status: "failed"; readonly lastError: string; readonly retryInSeconds: number | null }
 
+// What a worker needs of an event, with the routes already done, from the claimed row `e`.
+const processingColumnsOf = (sql: PgClient.PgClient) =>
+  sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id,
+  e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries,
+  octet_length(e.raw_payload) AS body_bytes,
+  (SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a
+   WHERE a.event_id = e.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`)
+
+export interface SweepOptions {
+  readonly limit: number
+  readonly pendingGraceSeconds: number
+}
+
+/**
+ * One sweep's claim: what is due of each kind, up to `limit` of each. Each kind is read in order through its own
+ * index (migration 0006) and the read stops at the limit. Exported so that a test can read its plan.
+ */
+export const claimDueStatement = (sql: PgClient.PgClient, lease: Lease, options: SweepOptions) =>
+  sql`
+      WITH unleased AS (
+        SELECT id FROM p_eventhook__event
+        WHERE status = 'pending' AND locked_until IS NULL
+          AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds})
+        ORDER BY received_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
+      ), expired AS (
+        SELECT id FROM p_eventhook__event
+        WHERE locked_until < now() AND status IN ('pending', 'processing')
+        ORDER BY locked_until LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
+      ), retry AS (
+        SELECT id FROM p_eventhook__event
+        WHERE status = 'failed' AND next_retry_at <= now()
+        ORDER BY next_retry_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
+      )
+      UPDATE p_eventhook__event AS e
+      SET status = 'processing', locked_by = ${lease.holder},
+          locked_until = now() + make_interval(secs => ${lease.seconds}),
+          retry_count = CASE WHEN e.status = 'failed' THEN e.retry_count + 1 ELSE e.retry_count END,
+          next_retry_at = NULL
+      WHERE e.id IN (SELECT id FROM unleased UNION ALL SELECT id FROM expired UNION ALL SELECT id FROM retry)
+      RETURNING ${processingColumnsOf(sql)}`
+
 export class EventRepo extends Context.Service<
   EventRepo,
   {
@@ -82,10 +123,7 @@ export class EventRepo extends Context.Service<
      * `pending` ones older than `pendingGraceSeconds` (newer ones are on their way through a mailbox), expired
      * leases (a crashed instance), and failed events whose retry is due (counted as a retry).
      */
-    readonly claimDue: (
-      lease: Lease,
-      options: { readonly limit: number; readonly pendingGraceSeconds: number }
-    ) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
+    readonly claimDue: (lease: Lease, options: SweepOptions) => Effect.Effect<ReadonlyArray<EventForProcessingType>>
     /**
      * Settles events their holder processed, recording their last tiers' actions, in one statement; an event whose
      * lease has passed to someone else is left alone.
@@ -233,12 +271,7 @@ export class EventRepo extends Context.Service<
       // small, and kept until an ANALYZE: a finish planned that way read the whole table on every batch (36 M rows in
       // one bench run). Planning every statement so (`plan_cache_mode`) cost PostgreSQL 45 % more CPU per event.
 
-      // What a worker needs of an event, with the routes already done, from the claimed row `e`.
-      const processingColumns = sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id,
-        e.source_id::text AS source_id, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries,
-        octet_length(e.raw_payload) AS body_bytes,
-        (SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a
-         WHERE a.event_id = e.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`)
+      const processingColumns = processingColumnsOf(sql)
       const decodeForProcessing = Schema.decodeUnknownEffect(Schema.Array(EventForProcessing))
 
       const claimMany = Effect.fn("EventRepo.claimMany")(
@@ -256,30 +289,8 @@ export class EventRepo extends Context.Service<
       )
 
       const claimDue = Effect.fn("EventRepo.claimDue")(
-        (lease: Lease, options: { readonly limit: number; readonly pendingGraceSeconds: number }) =>
-          // Each kind is read in order through its own index (migration 0006) and the read stops at the limit.
-          sql`
-            WITH unleased AS (
-              SELECT id FROM p_eventhook__event
-              WHERE status = 'pending' AND locked_until IS NULL
-                AND received_at < now() - make_interval(secs => ${options.pendingGraceSeconds})
-              ORDER BY received_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
-            ), expired AS (
-              SELECT id FROM p_eventhook__event
-              WHERE locked_until < now() AND status IN ('pending', 'processing')
-              ORDER BY locked_until LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
-            ), retry AS (
-              SELECT id FROM p_eventhook__event
-              WHERE status = 'failed' AND next_retry_at <= now()
-              ORDER BY next_retry_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED
-            )
-            UPDATE p_eventhook__event AS e
-            SET status = 'processing', locked_by = ${lease.holder},
-                locked_until = now() + make_interval(secs => ${lease.seconds}),
-                retry_count = CASE WHEN e.status = 'failed' THEN e.retry_count + 1 ELSE e.retry_count END,
-                next_retry_at = NULL
-            WHERE e.id IN (SELECT id FROM unleased UNION ALL SELECT id FROM expired UNION ALL SELECT id FROM retry)
-            RETURNING ${processingColumns}`.unprepared.pipe(Effect.flatMap(decodeForProcessing)),
+        (lease: Lease, options: SweepOptions) =>
+          claimDueStatement(sql, lease, options).unprepared.pipe(Effect.flatMap(decodeForProcessing)),
         Effect.orDie
       )
 
