@@ -704,33 +704,26 @@ const main = async () => {
       cpu: unknown
       webhook_to_workflow: ReturnType<typeof latencySummary>
     }> = []
+    /** One open-loop run at `rate` from a source of its own, with its ledger. */
+    const offeredRun = async (name: string, rate: number) => {
+      const run = await createRunSource(database.url, name.replaceAll("_", "-"))
+      await settle(database.url)
+      const result = await offerRate(service.port, run.path, rate, (due) => payloadOf(due), service.child.pid!)
+      ledgers[name] = await ledgerOf(database.url, run, result)
+      return { run, result }
+    }
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
-      const constantRun = await createRunSource(database.url, `rate-${CONSTANT_RATE}-${repeat}`)
-      await settle(database.url)
-      const constant = await offerRate(
-        service.port,
-        constantRun.path,
-        CONSTANT_RATE,
-        (due) => payloadOf(due),
-        service.child.pid!
-      )
-      ledgers[`constant_${CONSTANT_RATE}_run${repeat}`] = await ledgerOf(database.url, constantRun, constant)
-      constantRuns.push({ acked_per_second: rateOf(constant), ack: latenciesOf(constant), cpu: constant.cpu })
-
-      const e2eRun = await createRunSource(database.url, `e2e-${END_TO_END_RATE}-${repeat}`)
-      await settle(database.url)
-      const e2e = await offerRate(
-        service.port,
-        e2eRun.path,
-        END_TO_END_RATE,
-        (due) => payloadOf(due),
-        service.child.pid!
-      )
-      ledgers[`end_to_end_${END_TO_END_RATE}_run${repeat}`] = await ledgerOf(database.url, e2eRun, e2e)
+      const constant = await offeredRun(`constant_${CONSTANT_RATE}_run${repeat}`, CONSTANT_RATE)
+      constantRuns.push({
+        acked_per_second: rateOf(constant.result),
+        ack: latenciesOf(constant.result),
+        cpu: constant.result.cpu
+      })
+      const e2e = await offeredRun(`end_to_end_${END_TO_END_RATE}_run${repeat}`, END_TO_END_RATE)
       e2eRuns.push({
-        ack: latenciesOf(e2e),
-        cpu: e2e.cpu,
-        webhook_to_workflow: latencySummary(await endToEndLatencies(database.url, e2eRun.tenantId))
+        ack: latenciesOf(e2e.result),
+        cpu: e2e.result.cpu,
+        webhook_to_workflow: latencySummary(await endToEndLatencies(database.url, e2e.run.tenantId))
       })
     }
     figures.eventhook_constant_rate = {
