@@ -118,6 +118,8 @@ interface LoadResult {
   readonly cpu: CpuPerRequest
   /** The measured window, in epoch ms (saturation runs). */
   readonly window?: { readonly fromEpochMs: number; readonly toEpochMs: number }
+  /** How long after its scheduled time each request was handed to the socket (open-loop runs). */
+  readonly sendLateness?: ReturnType<typeof latencySummary>
 }
 
 interface Signed {
@@ -194,13 +196,16 @@ const offerRate = async (
   const ready = Array.from({ length: total }, (_, i) => signed(makeBody(startEpoch + (i * 1000) / rate)))
   if (performance.now() > startPerf) throw new Error("signing the requests took longer than the lead before the run")
   const pending: Array<Promise<Shot>> = []
+  const lateness: Array<number> = []
   const meter = cpuMeter(servicePid)
   meter.start()
   for (let i = 0; i < total; i++) {
     const duePerf = startPerf + (i * 1000) / rate
     const wait = duePerf - performance.now()
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
+    // Never early: a request sent before its time would shorten its own latency.
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
     const { body, headers } = ready[i]!
+    lateness.push(performance.now() - duePerf)
     pending.push(
       post(agent, port, path, body, headers).then((answer) => ({
         ...answer,
@@ -210,7 +215,13 @@ const offerRate = async (
   }
   const shots = await Promise.all(pending)
   agent.destroy()
-  return { shots, measuredShots: shots, seconds: SECONDS, cpu: meter.perRequest(shots.length) } satisfies LoadResult
+  return {
+    shots,
+    measuredShots: shots,
+    seconds: SECONDS,
+    cpu: meter.perRequest(shots.length),
+    sendLateness: latencySummary(lateness)
+  } satisfies LoadResult
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -698,7 +709,13 @@ const main = async () => {
     figures.eventhook_saturation = saturation
 
     // Constant rates: repeated too; each figure is the run with the median p99 (of the ack, of webhook → workflow).
-    const constantRuns: Array<{ acked_per_second: number; ack: ReturnType<typeof latencySummary>; cpu: unknown }> = []
+    const constantRuns: Array<{
+      acked_per_second: number
+      ack: ReturnType<typeof latencySummary>
+      /** The load generator's own share of the ack latency: how late it sent each request. */
+      sent_late: ReturnType<typeof latencySummary>
+      cpu: unknown
+    }> = []
     const e2eRuns: Array<{
       ack: ReturnType<typeof latencySummary>
       cpu: unknown
@@ -717,6 +734,7 @@ const main = async () => {
       constantRuns.push({
         acked_per_second: rateOf(constant.result),
         ack: latenciesOf(constant.result),
+        sent_late: constant.result.sendLateness!,
         cpu: constant.result.cpu
       })
       const e2e = await offeredRun(`end_to_end_${END_TO_END_RATE}_run${repeat}`, END_TO_END_RATE)
@@ -829,7 +847,7 @@ const printTable = (report: any) => {
     k.acked_per_second,
     k.ack.p50_ms,
     `${k.ack.p99_ms}${range(k.ack_p99_spread)}`,
-    `p99.9 ${k.ack.p999_ms} ms`,
+    `p99.9 ${k.ack.p999_ms} ms; sent late: p50 ${k.sent_late.p50_ms}, p99 ${k.sent_late.p99_ms} ms`,
     cpuOf(k.cpu)
   ])
   const e = f.eventhook_end_to_end
