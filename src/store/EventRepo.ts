@@ -71,8 +71,9 @@ export interface SweepOptions {
 }
 
 /**
- * One sweep's claim: what is due of each kind, up to `limit` of each. Each kind is read in order through its own
- * index (migration 0006) and the read stops at the limit. Exported so that a test can read its plan.
+ * One sweep's claim: what is due of each kind, up to `limit` of each. Each kind is read in order through an index
+ * that yields it so (migration 0006's own; the planner may take the unleased through the status index, in the same
+ * order), and the read stops at the limit. Exported so that a test can check that under EXPLAIN ANALYZE.
  */
 export const claimDueStatement = (sql: PgClient.PgClient, lease: Lease, options: SweepOptions) =>
   sql`
