@@ -811,35 +811,28 @@ const printTable = (report: any) => {
   ]
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const range = (spread: any) => (REPEATS > 1 ? ` (${spread.min}–${spread.max})` : "")
+  /** A saturation run's row: its median run's figures, with the range of its rate over the runs. */
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const saturationRow = (label: string, run: any, ratio: string): (typeof rows)[number] => [
+    label,
+    `${run.per_second}${range(run.per_second_spread)}`,
+    run.p50_ms,
+    run.p99_ms,
+    ratio,
+    cpuOf(run.cpu)
+  ]
   for (const c of CONCURRENCY) {
     const key = `c${c}`
-    const h = f.http_ceiling[key]
-    rows.push([
-      `http ceiling (bare node:http) c=${c}`,
-      `${h.per_second}${range(h.per_second_spread)}`,
-      h.p50_ms,
-      h.p99_ms,
-      "",
-      cpuOf(h.cpu)
-    ])
-    const i = f.insert_ceiling[key]
-    rows.push([
-      `insert ceiling (1 row/txn) c=${c}`,
-      `${i.per_second}${range(i.per_second_spread)}`,
-      i.p50_ms,
-      i.p99_ms,
-      "",
-      cpuOf(i.cpu)
-    ])
+    rows.push(saturationRow(`http ceiling (bare node:http) c=${c}`, f.http_ceiling[key], ""))
+    rows.push(saturationRow(`insert ceiling (1 row/txn) c=${c}`, f.insert_ceiling[key], ""))
     const s = f.eventhook_saturation[key]
-    rows.push([
-      `eventhook saturation c=${c}`,
-      `${s.per_second}${range(s.per_second_spread)}`,
-      s.p50_ms,
-      s.p99_ms,
-      `${s.vs_insert_ceiling.median}× insert${range(s.vs_insert_ceiling)}, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered`,
-      cpuOf(s.cpu)
-    ])
+    rows.push(
+      saturationRow(
+        `eventhook saturation c=${c}`,
+        s,
+        `${s.vs_insert_ceiling.median}× insert${range(s.vs_insert_ceiling)}, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered`
+      )
+    )
   }
   const k = f.eventhook_constant_rate
   rows.push([
