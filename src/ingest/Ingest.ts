@@ -3,11 +3,10 @@ import { AppConfig } from "../config/AppConfig.ts"
 import type { NewEvent } from "../domain/Event.ts"
 import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import type { EventId } from "../domain/ids.ts"
-import type { Source } from "../domain/Source.ts"
 import { Processor } from "../processing/Processor.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
-import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
+import { credentialHeaders, verifierConfigOf, verifyWith } from "../verify/registry.ts"
 import { EventWriter } from "./EventWriter.ts"
 import { headersForStorage } from "./headers.ts"
 import { interpretPayload } from "./interpretPayload.ts"
@@ -33,17 +32,6 @@ export type Accepted =
   | { readonly status: "duplicate"; readonly eventId: EventId; readonly duplicateOf: EventId }
   /** A provider's endpoint check (Slack, Zoom): answered, neither stored nor routed. */
   | { readonly status: "handshake"; readonly answer: HandshakeAnswer }
-
-/** The header an `api_key` verifier reads is a credential too, and is not stored. */
-// Read from the raw config, not the decoded one: a config that fails to decode must still keep its key out of
-// storage.
-const credentialHeaders = (source: Source): ReadonlyArray<string> => {
-  const config = source.verifier_config
-  if (typeof config === "object" && config !== null && "type" in config && config.type === "api_key") {
-    return "header" in config && typeof config.header === "string" ? [config.header] : []
-  }
-  return []
-}
 
 /**
  * The ingest pipeline: lookup → rate limit → verify → parse → store → hand to processing (a verified handshake is answered

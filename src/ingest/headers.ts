@@ -3,7 +3,8 @@ const ALWAYS_REDACTED = ["authorization", "cookie", "proxy-authorization"]
 
 /**
  * The headers as stored (CONTRACT §4): lower-cased names to string values, with credentials replaced by
- * `"[redacted]"`: `authorization`, `cookie`, and the header an `api_key` verifier reads.
+ * `"[redacted]"`: `authorization`, `cookie`, and the headers that carry the
+ * source's credential (`credentialHeaders` in the verifier registry).
  */
 export const headersForStorage = (
   headers: Readonly<Record<string, string | undefined>>,

@@ -1,4 +1,5 @@
 import { Result } from "effect"
+import { collectFields } from "./collectFields.ts"
 import { parseJsonKeepingLargeIntegers } from "./exactIntegers.ts"
 import { parseMultipart } from "./multipart.ts"
 
@@ -39,14 +40,7 @@ const parseJson = (text: string): Result.Result<unknown, string> =>
   })
 
 /** Form fields as JSON; a key that repeats becomes an array of its values, in order. */
-const parseForm = (text: string): Record<string, string | Array<string>> => {
-  const fields = new Map<string, string | Array<string>>()
-  for (const [key, value] of new URLSearchParams(text)) {
-    const seen = fields.get(key)
-    fields.set(key, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value])
-  }
-  return Object.fromEntries(fields)
-}
+const parseForm = (text: string): Record<string, string | Array<string>> => collectFields(new URLSearchParams(text))
 
 /**
  * The parsed payload for `parsed_payload`: JSON, form-urlencoded and multipart bodies are parsed; every other type

@@ -45,6 +45,30 @@ export const verifyWith = (
 ): Result.Result<Verified, VerificationFailed> =>
   (verifiers[config.type] as Verifier<VerifierConfig>)(config, request, nowSeconds)
 
+type CredentialHeaders = (config: Readonly<Record<string, unknown>>) => ReadonlyArray<string>
+const none: CredentialHeaders = () => []
+
+// The headers that carry a scheme's credential itself (a token or password, not a signature over the body): they
+// are never stored (CONTRACT §4, issue 15). Exhaustive, like `verifiers`: a new scheme must say what it has. Read
+// from the raw config, so a config that does not decode still keeps its credential out of storage.
+const credentialHeadersOf: { readonly [T in VerifierType]: CredentialHeaders } = {
+  hmac: none,
+  api_key: (config) => (typeof config.header === "string" ? [config.header.toLowerCase()] : []),
+  basic_auth: () => ["authorization"],
+  github: none,
+  stripe: none,
+  standard_webhooks: none,
+  shopify: none,
+  slack: none,
+  gitlab: () => ["x-gitlab-token"],
+  linear: none,
+  paddle: none,
+  twilio: none,
+  square: none,
+  zoom: none,
+  none
+}
+
 type SourceVerifier = { readonly verifier_type: string | null; readonly verifier_config: unknown }
 
 /**
@@ -57,6 +81,25 @@ export const verifierConfigOf: (source: SourceVerifier) => Result.Result<Verifie
       decodeVerifierConfig(source.verifier_type, source.verifier_config),
       (detail) => new VerificationFailed({ reason: "invalid_config", detail })
     )
+)
+
+/**
+ * The lower-cased headers of the request that carry the source's credential, to be redacted before storage. Both the
+ * column's type and the config's are asked, so a source whose two disagree (and so rejects) keeps both secret.
+ */
+export const credentialHeaders: (source: SourceVerifier) => ReadonlyArray<string> = memoize(
+  (source: SourceVerifier) => {
+    const config: Readonly<Record<string, unknown>> =
+      typeof source.verifier_config === "object" && source.verifier_config !== null
+        ? (source.verifier_config as Record<string, unknown>)
+        : {}
+    const types = new Set([source.verifier_type, config.type])
+    return [...types].flatMap((type) =>
+      typeof type === "string" && Object.hasOwn(credentialHeadersOf, type)
+        ? credentialHeadersOf[type as VerifierType](config)
+        : []
+    )
+  }
 )
 
 /** Decodes the source's stored config and verifies; a config that does not decode rejects (never fail open). */

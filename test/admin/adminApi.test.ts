@@ -1,9 +1,9 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
 import Stripe from "stripe"
 import { EventhookCore, SCALAR_VERSION } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
+import { type Answer, callWith } from "../support/admin.ts"
 import { postWebhook } from "../support/http.ts"
 import { eventually, TestServer } from "../support/TestLayers.ts"
 
@@ -15,38 +15,7 @@ const STRIPE_SECRET = "whsec_first_secret_never_echoed"
 const NEXT_SECRET = "whsec_second_secret_never_echoed"
 const stripe = new Stripe("sk_test_unit")
 
-interface Answer {
-  readonly status: number
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON as it comes and asserts on it
-  readonly json: any
-  readonly text: string
-  readonly contentType: string | undefined
-}
-
-const call = (
-  method: "GET" | "POST" | "PATCH" | "DELETE",
-  path: string,
-  body?: unknown,
-  auth: string | null = `Bearer ${TOKEN}`
-) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    let request = HttpClientRequest.make(method)(path)
-    if (auth !== null) request = HttpClientRequest.setHeader(request, "authorization", auth)
-    if (body !== undefined)
-      request = HttpClientRequest.bodyText(
-        request,
-        typeof body === "string" ? body : JSON.stringify(body),
-        "application/json"
-      )
-    const response = yield* client.execute(request)
-    const text = yield* response.text
-    let json: unknown = null
-    try {
-      json = JSON.parse(text)
-    } catch {}
-    return { status: response.status, json, text, contentType: response.headers["content-type"] } as Answer
-  }).pipe(Effect.orDie)
+const call = callWith(`Bearer ${TOKEN}`)
 
 let counter = 0
 const uniqueSlug = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`
