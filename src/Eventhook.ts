@@ -10,10 +10,9 @@ import { AppConfig } from "./config/AppConfig.ts"
 import { PgHost } from "./host/PgHost.ts"
 import { AdminHandlers } from "./http/AdminHandlers.ts"
 import { EventhookApi } from "./http/Api.ts"
-import { FallbackRoutes } from "./http/fallbackRoutes.ts"
+import { ContractErrors } from "./http/contractErrors.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
-import { RetryAfterOn503 } from "./http/retryAfter.ts"
 import { EventWriter } from "./ingest/EventWriter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { RateLimiter } from "./ingest/RateLimiter.ts"
@@ -75,7 +74,7 @@ export const SCALAR_VERSION = "1.43.5"
 
 /**
  * Eventhook's HTTP routes, for a host's HttpRouter: ingest, health, the admin API, `/openapi.json`, `/docs`, and
- * the 405/404 fallbacks.
+ * and the contract's JSON for every error (404, 405, 415…).
  */
 export const EventhookRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(EventhookApi, { openapiPath: "/openapi.json" }).pipe(
@@ -84,8 +83,7 @@ export const EventhookRoutes = Layer.mergeAll(
   // The page loads Scalar from jsDelivr, pinned. The inline variant keeps a 6 MB script (twice over, with its
   // module's source) in every instance's heap for a page few open (issue 7: idle heap 54 → 41 MB).
   HttpApiScalar.layerCdn(EventhookApi, { path: "/docs", version: SCALAR_VERSION }),
-  FallbackRoutes,
-  RetryAfterOn503
+  ContractErrors
 ).pipe(Layer.provide(EventhookAdmin), Layer.provide(EventhookCore))
 
 /** What HttpApiBuilder needs of the platform besides the server. */

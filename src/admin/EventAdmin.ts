@@ -7,6 +7,7 @@ import { Reprocess } from "../processing/Reprocess.ts"
 import { EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
+import { decodeCursor, encodeCursor } from "./cursor.ts"
 import { EventListQuery, isUuid, ReprocessRequest, ReverifyRequest, validate } from "./inputs.ts"
 import { TenantAdmin } from "./TenantAdmin.ts"
 import { type EventDetailView, type EventSummaryView, eventDetailView, eventSummaryView } from "./views.ts"
@@ -74,8 +75,10 @@ export class EventAdmin extends Context.Service<
       const list = Effect.fn("EventAdmin.list")(function* (tenantSlug: string, input: unknown) {
         const tenant = yield* tenants.require(tenantSlug)
         const query = yield* validate(EventListQuery)(input)
-        if (query.cursor !== undefined && !isUuid(query.cursor))
-          return yield* invalidRequest("cursor: is not a cursor this API gave")
+        const { cursor: given, limit: _limit, ...filter } = query
+        const scope = { tenantId: tenant.id, filter }
+        const after = given === undefined ? undefined : decodeCursor(scope, given)
+        if (after === null) return yield* invalidRequest("cursor: is not a cursor this API gave for this listing")
         const limit = query.limit ?? DEFAULT_PAGE
         const sourceId = yield* sourceIdOf(tenant, query.source)
         const found = yield* events.search(tenant.id, {
@@ -84,12 +87,12 @@ export class EventAdmin extends Context.Service<
           ...(query.event_type === undefined ? {} : { eventType: query.event_type }),
           ...(query.since === undefined ? {} : { from: new Date(query.since) }),
           ...(query.until === undefined ? {} : { to: new Date(query.until) }),
-          ...(query.cursor === undefined ? {} : { after: query.cursor as EventId }),
+          ...(after === undefined ? {} : { after: after as EventId }),
           limit
         })
         return {
           events: found.map(eventSummaryView),
-          next_cursor: found.length === limit ? found[found.length - 1]!.id : null
+          next_cursor: found.length === limit ? encodeCursor(scope, found[found.length - 1]!.id) : null
         } satisfies EventPage
       })
 

@@ -1,6 +1,7 @@
 import { Effect, Schema, SchemaIssue } from "effect"
 import { EventStatus } from "../domain/Event.ts"
 import { EventTypeConfig } from "../domain/Source.ts"
+import { firstUnstorable } from "../domain/storable.ts"
 import { TargetType } from "../domain/TargetConfig.ts"
 import { ValuePath } from "../domain/ValuePath.ts"
 import { invalidRequest } from "../http/ApiErrors.ts"
@@ -134,8 +135,16 @@ const Limit = (maximum: number) =>
   Schema.Int.check(
     Schema.isBetween({ minimum: 1, maximum }, { message: `must be an integer between 1 and ${maximum}` })
   )
+// Years 1–9999: what ISO 8601 writes without an expanded year, and well inside PostgreSQL's timestamptz range
+// (4713 BC–294276 AD), so a date that passes is one the database takes (issue 15: beyond it was a 500).
+const EARLIEST = Date.parse("0001-01-01T00:00:00Z")
+const LATEST = Date.parse("9999-12-31T23:59:59.999Z")
 const Timestamp = Schema.String.check(
-  Schema.makeFilter((text: string) => (Number.isNaN(Date.parse(text)) ? "must be an ISO 8601 timestamp" : undefined))
+  Schema.makeFilter((text: string) => {
+    const millis = Date.parse(text)
+    if (Number.isNaN(millis)) return "must be an ISO 8601 timestamp"
+    return millis < EARLIEST || millis > LATEST ? "must be between the years 0001 and 9999" : undefined
+  })
 )
 
 export const EventFilter = Schema.Struct({
@@ -194,10 +203,22 @@ export const fieldFirst = (formatted: string, parent?: string): string => {
 /** A schema issue in words, field first. */
 export const describeIssue = (issue: SchemaIssue.Issue): string => fieldFirst(formatIssue(issue))
 
-/** Decodes operator input; a failure is a 400 whose message names the field. */
+const fieldName = (path: ReadonlyArray<string | number>): string =>
+  path
+    .map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`))
+    .join("")
+    .replace(/^\./, "") || "body"
+
+/**
+ * Decodes operator input; a failure is a 400 whose message names the field. Text PostgreSQL cannot store (U+0000,
+ * a lone surrogate) is refused first, in any field, name or value, so it never reaches the database (issue 15).
+ */
 export const validate =
   <S extends Schema.Decoder<unknown>>(schema: S) =>
-  (input: unknown): Effect.Effect<S["Type"], ReturnType<typeof invalidRequest>> =>
-    Schema.decodeUnknownEffect(schema)(input, { onExcessProperty: "error" }).pipe(
+  (input: unknown): Effect.Effect<S["Type"], ReturnType<typeof invalidRequest>> => {
+    const unstorable = firstUnstorable(input)
+    if (unstorable !== null) return Effect.fail(invalidRequest(`${fieldName(unstorable.path)}: ${unstorable.problem}`))
+    return Schema.decodeUnknownEffect(schema)(input, { onExcessProperty: "error" }).pipe(
       Effect.mapError((error) => invalidRequest(describeIssue(error.issue)))
     )
+  }

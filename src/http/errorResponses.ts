@@ -1,6 +1,6 @@
-import { Effect, Match, Predicate } from "effect"
-import { SqlError } from "effect/sql"
+import { Effect, Match } from "effect"
 import type { IngestError } from "../domain/errors.ts"
+import { isDatabaseUnavailable } from "../store/unavailable.ts"
 import {
   InternalResponse,
   InvalidPayloadResponse,
@@ -32,11 +32,6 @@ export const ingestErrorResponse = Match.type<IngestError>().pipe(
   })
 )
 
-const isConnectionFailure = (defect: unknown): boolean =>
-  (SqlError.isSqlError(defect) && Predicate.isTagged(defect.reason, "ConnectionError")) ||
-  Predicate.isTagged(defect, "DatabaseBusy") ||
-  Predicate.isTagged(defect, "BatchNotCommitted")
-
 /** Answers a defect as `defectResponse` says, logging it: a warning for 503, the defect itself for 500. */
 export const failWithDefectResponse = (surface: string) => (defect: unknown) => {
   const response = defectResponse(defect)
@@ -52,6 +47,6 @@ export const failWithDefectResponse = (surface: string) => (defect: unknown) => 
  * carries internals.
  */
 export const defectResponse = (defect: unknown): UnavailableResponse | InternalResponse =>
-  isConnectionFailure(defect)
+  isDatabaseUnavailable(defect)
     ? new UnavailableResponse({ error: "unavailable", message: "the database is unavailable, retry later" })
     : new InternalResponse({ error: "internal", message: "internal error" })

@@ -485,7 +485,7 @@ export class EventRepo extends Context.Service<
                   : [
                       // Compared in the database, at its microsecond precision, not as a JS Date.
                       sql`(e.received_at, e.id) < (SELECT c.received_at, c.id FROM p_eventhook__event c
-                                                   WHERE c.id = ${search.after})`
+                                                   WHERE c.id = ${search.after} AND c.tenant_id = ${tenantId})`
                     ])
               ])}
               ORDER BY e.received_at DESC, e.id DESC

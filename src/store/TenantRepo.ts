@@ -3,6 +3,7 @@ import { Context, Effect, Layer, type Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import { SlugTaken } from "../domain/errors.ts"
 import type { TenantId } from "../domain/ids.ts"
+import { isStorableText } from "../domain/storable.ts"
 import { Tenant, TenantRecord } from "../domain/Tenant.ts"
 
 export class TenantRepo extends Context.Service<
@@ -45,7 +46,10 @@ export class TenantRepo extends Context.Service<
             Effect.catchTag(["SqlError", "SchemaError", "NoSuchElementError"], Effect.die)
           )
         ),
-        findBySlug: Effect.fn("TenantRepo.findBySlug")((slug) => findQuery(slug).pipe(Effect.orDie))
+        // Text PostgreSQL cannot hold (a `%00` in the URL) names no row; asking would be a query error, not a miss.
+        findBySlug: Effect.fn("TenantRepo.findBySlug")((slug) =>
+          isStorableText(slug) ? findQuery(slug).pipe(Effect.orDie) : Effect.succeedNone
+        )
       })
     })
   )
