@@ -1,5 +1,5 @@
-import { ByteSize, Effect, Option, Semaphore } from "effect"
-import { HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Effect, Option, Schema, Semaphore } from "effect"
+import { HttpIncomingMessage, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AppConfig } from "../config/AppConfig.ts"
 import { PayloadTooLarge } from "../domain/errors.ts"
@@ -8,14 +8,16 @@ import { normalizeSourceIp } from "../ingest/sourceIp.ts"
 import { EventhookApi } from "./Api.ts"
 import { failWithDefectResponse, ingestErrorResponse } from "./errorResponses.ts"
 
-const isBodyTooLarge = (error: unknown): boolean =>
-  typeof error === "object" &&
-  error !== null &&
-  "reason" in error &&
-  typeof error.reason === "object" &&
-  error.reason !== null &&
-  "reason" in error.reason &&
-  error.reason.reason === "BodyTooLarge"
+/** Why reading the body failed: over the limit, or the client stopped sending (reset, closed, timed out). */
+const bodyFailure = (error: unknown): "BodyTooLarge" | "Incomplete" | null =>
+  error instanceof HttpServerError.HttpServerError && error.reason._tag === "RequestParseError"
+    ? error.reason.reason === "BodyTooLarge"
+      ? "BodyTooLarge"
+      : "Incomplete"
+    : null
+
+/** The client went away before its body was complete: normal on the internet, and nothing was stored. */
+class BodyIncomplete extends Schema.TaggedError<BodyIncomplete>()("BodyIncomplete", {}) {}
 
 /**
  * The body exactly as received, read once; a body that passes the limit while it streams in (chunked) is cut
@@ -25,9 +27,16 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, maxBodyBytes: nu
   request.arrayBuffer.pipe(
     Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
     Effect.map((buffer) => new Uint8Array(buffer)),
-    Effect.catch((error) =>
-      isBodyTooLarge(error) ? Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes })) : Effect.die(error)
-    )
+    Effect.catch((error): Effect.Effect<never, PayloadTooLarge | BodyIncomplete> => {
+      const failure = bodyFailure(error)
+      if (failure === "BodyTooLarge") return Effect.fail(new PayloadTooLarge({ limitBytes: maxBodyBytes }))
+      if (failure === "Incomplete")
+        return Effect.andThen(
+          Effect.logDebug("ingest: the client went away before its body was complete"),
+          Effect.fail(new BodyIncomplete())
+        )
+      return Effect.die(error)
+    })
   )
 
 /**
@@ -88,6 +97,15 @@ export const IngestHandlers = HttpApiBuilder.group(
               HttpServerResponse.jsonUnsafe(
                 { error: "rate_limited", message: ingestErrorResponse(error).message },
                 { status: 429, headers: { "retry-after": String(error.retryAfterSeconds) } }
+              )
+            )
+          ),
+          // Nobody is left to read this answer; it is sent for the record.
+          Effect.catchTag("BodyIncomplete", () =>
+            Effect.succeed(
+              HttpServerResponse.jsonUnsafe(
+                { error: "invalid_request", message: "the body was not received completely" },
+                { status: 400 }
               )
             )
           ),
