@@ -1,6 +1,7 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { eventhookServer, serverLimits } from "./Eventhook.ts"
+import { answerClientError } from "./http/clientErrors.ts"
 
 const limitedServer = () => {
   const server = createServer({
@@ -11,6 +12,7 @@ const limitedServer = () => {
     connectionsCheckingInterval: serverLimits.checkIntervalMs
   })
   server.maxHeadersCount = serverLimits.maxHeadersCount
+  server.on("clientError", answerClientError)
   return server
 }
 

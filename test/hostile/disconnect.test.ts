@@ -37,30 +37,27 @@ const abandonMidBody = (path: string) =>
 
 layer(TestServer().pipe(Layer.provide(Capture), Layer.provide(Layer.succeed(References.MinimumLogLevel, "All"))), {
   excludeTestServices: true
-})(
-  "client disconnects",
-  (it) => {
-    it.effect("a body cut off by the client is logged at debug in one line, never as an error; nothing is stored", () =>
-      Effect.gen(function* () {
-        const tenant = yield* freshTenant
-        yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
-        const path = `/api/tenants/${tenant.slug}/eventhook/in/open`
-        for (let i = 0; i < 3; i++) yield* abandonMidBody(path)
-        // The server is still well, and has logged what happened.
-        assert.strictEqual((yield* rawRequest("GET", "/health")).status, 200)
-        yield* Effect.sleep("200 millis")
-        const aborted = lines.filter((line) => line.text.includes("went away"))
-        assert.strictEqual(aborted.length, 3, JSON.stringify(lines))
-        for (const line of aborted) {
-          assert.strictEqual(line.level, "Debug")
-          assert.notInclude(line.text, "\n")
-        }
-        assert.deepStrictEqual(
-          lines.filter((line) => line.level === "Error" || line.level === "Fatal"),
-          []
-        )
-        assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 0)
-      })
-    )
-  }
-)
+})("client disconnects", (it) => {
+  it.effect("a body cut off by the client is logged at debug in one line, never as an error; nothing is stored", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+      const path = `/api/tenants/${tenant.slug}/eventhook/in/open`
+      for (let i = 0; i < 3; i++) yield* abandonMidBody(path)
+      // The server is still well, and has logged what happened.
+      assert.strictEqual((yield* rawRequest("GET", "/health")).status, 200)
+      yield* Effect.sleep("200 millis")
+      const aborted = lines.filter((line) => line.text.includes("went away"))
+      assert.strictEqual(aborted.length, 3, JSON.stringify(lines))
+      for (const line of aborted) {
+        assert.strictEqual(line.level, "Debug")
+        assert.notInclude(line.text, "\n")
+      }
+      assert.deepStrictEqual(
+        lines.filter((line) => line.level === "Error" || line.level === "Fatal"),
+        []
+      )
+      assert.strictEqual((yield* eventsOfTenant(tenant.id)).length, 0)
+    })
+  )
+})

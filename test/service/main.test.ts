@@ -79,7 +79,7 @@ describe("the Node service", () => {
     assert.strictEqual(await second.exited, 0)
   }, 60_000)
 
-  it("a slow client is cut off after the header timeout; oversized headers get 431", async () => {
+  it("a slow client is cut off after the header timeout; oversized headers get 431; garbage 400; all in JSON", async () => {
     const service = await start({})
     try {
       const started = Date.now()
@@ -96,6 +96,8 @@ describe("the Node service", () => {
       })
       const waited = Date.now() - started
       assert.match(answer, /^HTTP\/1\.1 408/)
+      // Answers of Node's own parser carry the contract's JSON too (issue 15).
+      assert.include(answer, '{"error":"request_timeout"')
       assert.isAtLeast(waited, 9_000)
       assert.isAtMost(waited, 20_000)
 
@@ -103,6 +105,17 @@ describe("the Node service", () => {
         headers: { "x-padding": "a".repeat(20_000) }
       })
       assert.strictEqual(big.status, 431)
+      assert.strictEqual(((await big.json()) as { error: string }).error, "headers_too_large")
+      const garbled = await new Promise<string>((resolve) => {
+        const socket = connect(service.port, "127.0.0.1", () => socket.write("GARBAGE / HTTP/9\r\n\r\n"))
+        let received = ""
+        socket.on("data", (chunk) => {
+          received += chunk.toString()
+        })
+        socket.on("close", () => resolve(received))
+      })
+      assert.match(garbled, /^HTTP\/1\.1 400 /)
+      assert.include(garbled, '{"error":"invalid_request"')
     } finally {
       service.child.kill("SIGTERM")
       await service.exited
