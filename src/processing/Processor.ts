@@ -7,6 +7,7 @@ import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.
 import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
+import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
 import { nextRetryDelaySeconds } from "./backoff.ts"
 import { routeTiers } from "./matchRoutes.ts"
@@ -212,10 +213,36 @@ export class Processor extends Context.Service<
           Effect.repeat(Schedule.spaced(Duration.seconds(options.leaseSeconds / 3)))
         )
 
+        // Events whose processing stopped because the database went away. This instance still holds them, so it
+        // hands them back as soon as the database answers again, rather than letting their leases run out a minute
+        // later (issue 15); a sweep then takes them at once. A crashed instance's leases still simply expire.
+        const toRelease = new Set<EventId>()
+        const releaser = Effect.suspend(() => {
+          if (toRelease.size === 0) return Effect.void
+          const ids = [...toRelease]
+          return events.release(ids, lease.holder).pipe(
+            Effect.tap((released) => {
+              for (const id of ids) toRelease.delete(id)
+              return Effect.logInfo(`the database answers again: released ${released} events for a sweep`)
+            })
+          )
+        }).pipe(
+          Effect.catchCause(() => Effect.void),
+          Effect.repeat(Schedule.spaced("250 millis"))
+        )
+
         // An event that has started finishes, even while the service stops.
         const guarded = (event: EventForProcessing) =>
           processLeased(event).pipe(
-            Effect.catchCause((cause) => Effect.logError("processing failed; the lease will expire", cause)),
+            Effect.catchCause((cause) =>
+              causeIsDatabaseUnavailable(cause)
+                ? Effect.sync(() => toRelease.add(event.id)).pipe(
+                    Effect.andThen(
+                      Effect.logWarning("processing stopped: the database is unavailable; released once it answers")
+                    )
+                  )
+                : Effect.logError("processing failed; the lease will expire", cause)
+            ),
             Effect.annotateLogs({ event_id: event.id }),
             Effect.uninterruptible
           )
@@ -287,6 +314,7 @@ export class Processor extends Context.Service<
         yield* Effect.forkScoped(handedOverWorker)
         yield* Effect.forkScoped(sweeper)
         yield* Effect.forkScoped(renewal)
+        yield* Effect.forkScoped(releaser)
 
         return Processor.of({
           submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid),

@@ -134,6 +134,8 @@ export class EventRepo extends Context.Service<
     readonly renewLeases: (ids: ReadonlyArray<EventId>, lease: Lease) => Effect.Effect<void>
     /** Hands back every event `holder` still leases, as unleased `pending`, for another worker (graceful shutdown). */
     readonly releaseAll: (holder: string) => Effect.Effect<number>
+    /** These events, while still leased by `holder` and not finished, go back to `pending` unleased. */
+    readonly release: (ids: ReadonlyArray<EventId>, holder: string) => Effect.Effect<number>
     /** A tenant's events, oldest first. */
     readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<Event>>
     /** `rejected` events chosen by id, or by source and `received_at` in [from, to), oldest first. */
@@ -338,6 +340,14 @@ export class EventRepo extends Context.Service<
         Effect.orDie
       )
 
+      const release = Effect.fn("EventRepo.release")(
+        (ids: ReadonlyArray<EventId>, holder: string) =>
+          sql`UPDATE p_eventhook__event SET status = 'pending', locked_by = NULL, locked_until = NULL
+              WHERE id = ANY(${uuidArray(ids)}) AND status IN ('pending', 'processing') AND locked_by = ${holder}
+              RETURNING id`.pipe(Effect.map((rows) => rows.length)),
+        Effect.orDie
+      )
+
       const listQuery = SqlSchema.findAll({
         Request: Schema.String,
         Result: Event,
@@ -513,6 +523,7 @@ export class EventRepo extends Context.Service<
         claimDue,
         renewLeases,
         releaseAll,
+        release,
         listForTenant,
         listRejected,
         promote,

@@ -1,4 +1,4 @@
-import { Predicate } from "effect"
+import { Cause, Predicate } from "effect"
 import { SqlError } from "effect/sql"
 
 // "The database is not available right now", by SQLSTATE (never by message text), so the caller answers 503
@@ -36,3 +36,11 @@ export const isDatabaseUnavailable = (error: unknown): boolean => {
   const code = sqlStateOf(reason.cause)
   return code !== undefined && isTransientSqlState(code)
 }
+
+/** Whether a failure or defect of the cause means the database is not available right now. */
+export const causeIsDatabaseUnavailable = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some(
+    (reason) =>
+      (Cause.isFailReason(reason) && isDatabaseUnavailable(reason.error)) ||
+      (Cause.isDieReason(reason) && isDatabaseUnavailable(reason.defect))
+  )
