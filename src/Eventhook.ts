@@ -25,6 +25,7 @@ import { DatabaseHealth } from "./store/DatabaseHealth.ts"
 import { EventActionRepo } from "./store/EventActionRepo.ts"
 import { EventRepo } from "./store/EventRepo.ts"
 import { RouteRepo } from "./store/RouteRepo.ts"
+import { SecretBox } from "./store/SecretBox.ts"
 import { SourceRepo } from "./store/SourceRepo.ts"
 import { TenantRepo } from "./store/TenantRepo.ts"
 
@@ -43,7 +44,7 @@ const Repositories = Layer.mergeAll(
   RouteRepo.layer,
   EventRepo.layer,
   EventActionRepo.layer
-)
+).pipe(Layer.provideMerge(SecretBox.layer))
 
 /** Ingest, processing, re-verify, reprocess and retention. Needs a PgClient, AppConfig and the host's targets. */
 export const EventhookCore = Layer.mergeAll(

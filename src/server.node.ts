@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { eventhookServer, serverLimits } from "./Eventhook.ts"
-import { answerClientError } from "./http/clientErrors.ts"
+import { answerClientError, answerConnect } from "./http/clientErrors.ts"
 
 const limitedServer = () => {
   const server = createServer({
@@ -13,6 +13,7 @@ const limitedServer = () => {
   })
   server.maxHeadersCount = serverLimits.maxHeadersCount
   server.on("clientError", answerClientError)
+  server.on("connect", answerConnect)
   return server
 }
 

@@ -1,5 +1,5 @@
 import { Result } from "effect"
-import { SECRET_FIELDS } from "./views.ts"
+import { SECRET_FIELDS } from "../domain/secretFields.ts"
 
 // Pure helpers over a verifier_config's JSON: keeping secrets across an update, and rotating them.
 

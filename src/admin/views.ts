@@ -3,13 +3,11 @@ import type { Event, EventSummary } from "../domain/Event.ts"
 import type { EventAction } from "../domain/EventAction.ts"
 import type { RouteRecord } from "../domain/Route.ts"
 import type { SourceRecord } from "../domain/Source.ts"
+import { SECRET_FIELDS } from "../domain/secretFields.ts"
 import type { TenantRecord } from "../domain/Tenant.ts"
 
 // What the admin API and the CLI's --json print: snake_case JSON like the ingest endpoint, timestamps in
 // ISO 8601, and never a secret (issue 6: secrets are write-only).
-
-/** verifier_config keys that hold secrets, in every verifier type (CONTRACT §5). */
-export const SECRET_FIELDS = ["secret", "secrets", "token", "tokens", "value", "password"] as const
 
 const countSecrets = (config: Record<string, unknown>): number =>
   SECRET_FIELDS.reduce((count, field) => {

@@ -8,6 +8,8 @@ import { TenantAdmin } from "../admin/TenantAdmin.ts"
 import { AppConfig, appConfig } from "../config/AppConfig.ts"
 import { EventhookOperatorTools } from "../Eventhook.ts"
 import { DatabaseToolLive, runMigrations } from "../store/Database.ts"
+import { SecretBox } from "../store/SecretBox.ts"
+import { SourceRepo } from "../store/SourceRepo.ts"
 import { details, json, table } from "./output.ts"
 
 // `eventhook …` (issue 6): the operator's commands, against the database directly with the server's own
@@ -521,6 +523,58 @@ const events = Command.make("events").pipe(
   Command.withSubcommands([eventsList, eventsShow, eventsPayload, eventsReprocess, eventsReverify])
 )
 
+// secrets ------------------------------------------------------------------------------------------------------
+
+const secretsReencrypt = Command.make(
+  "reencrypt",
+  {
+    tenant: Flag.String("tenant").pipe(
+      Flag.withAlias("t"),
+      Flag.withDescription("only this tenant's sources (default: every tenant's)"),
+      Flag.optional
+    ),
+    json: jsonFlag
+  },
+  ({ tenant, json: asJson }) =>
+    operate(
+      Effect.gen(function* () {
+        const box = yield* SecretBox
+        if (box.currentKeyId === null)
+          return yield* Effect.fail<OperatorError>({
+            error: "invalid_request",
+            message: "EVENTHOOK_SECRET_KEY is not set: there is no key to encrypt under"
+          })
+        const tenantId = Option.isSome(tenant) ? (yield* (yield* TenantAdmin).require(tenant.value)).id : undefined
+        const report = yield* (yield* SourceRepo).resealAll(tenantId === undefined ? {} : { tenantId })
+        if (asJson)
+          return yield* Console.log(
+            json({
+              key_id: box.currentKeyId,
+              resealed: report.resealed,
+              unchanged: report.unchanged,
+              unknown_key: report.unknownKey
+            })
+          )
+        yield* Console.log(
+          `secrets of ${report.resealed} sources encrypted under key ${box.currentKeyId}; ${report.unchanged} already were`
+        )
+        for (const { id, keyIds } of report.unknownKey)
+          yield* Console.error(
+            `source ${id}: a secret is encrypted under key ${keyIds.join(", ")}, which is not configured`
+          )
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "encrypt every source's secrets under EVENTHOOK_SECRET_KEY: plaintext ones, and those under EVENTHOOK_SECRET_KEY_PREVIOUS"
+  )
+)
+
+const secrets = Command.make("secrets").pipe(
+  Command.withDescription("secrets at rest"),
+  Command.withSubcommands([secretsReencrypt])
+)
+
 // service --------------------------------------------------------------------------------------------------
 
 const migrate = Command.make("migrate", {}, () =>
@@ -557,5 +611,5 @@ const demo = Command.make("demo", {}, () => Effect.flatMap(CliPlatform, (platfor
 
 export const eventhookCli = Command.make("eventhook").pipe(
   Command.withDescription("Eventhook: webhook ingestion and routing — operator commands"),
-  Command.withSubcommands([serve, migrate, demo, tenant, source, route, events])
+  Command.withSubcommands([serve, migrate, demo, tenant, source, route, events, secrets])
 )

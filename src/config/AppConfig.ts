@@ -13,6 +13,13 @@ const PostgresUrl = Schema.String.check(
 const HttpUrl = Schema.String.check(
   Schema.isPattern(/^https?:\/\/[^\s/]+\S*$/, { message: "must be an http:// or https:// URL" })
 )
+// 32 random bytes, base64 (`openssl rand -base64 32`): an AES-256 key.
+const SecretKey = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? atob(text).length : -1
+    return bytes === 32 ? undefined : "must be 32 bytes, base64 (openssl rand -base64 32)"
+  })
+)
 const LogLevelName = Schema.Literals(["debug", "info", "warn", "error"])
 
 const logLevels: Record<typeof LogLevelName.Type, LogLevel.LogLevel> = {
@@ -45,6 +52,10 @@ export const appConfig = Config.all({
   ),
   adminToken: Config.schema(Schema.RedactedFromValue(Schema.NonEmptyString), "EVENTHOOK_ADMIN_TOKEN").pipe(
     Config.option
+  ),
+  secretKey: Config.schema(Schema.RedactedFromValue(SecretKey), "EVENTHOOK_SECRET_KEY").pipe(Config.option),
+  secretKeyPrevious: Config.schema(Schema.RedactedFromValue(SecretKey), "EVENTHOOK_SECRET_KEY_PREVIOUS").pipe(
+    Config.option
   )
 })
 
@@ -64,6 +75,9 @@ export interface AppConfigShape {
   readonly retentionDays: Option.Option<number>
   readonly publicUrl: Option.Option<string>
   readonly adminToken: Option.Option<Redacted.Redacted<string>>
+  /** Encrypts secrets at rest (AES-256-GCM), base64 of 32 bytes; the previous key still opens what it sealed. */
+  readonly secretKey: Option.Option<Redacted.Redacted<string>>
+  readonly secretKeyPrevious: Option.Option<Redacted.Redacted<string>>
 }
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("eventhook/config/AppConfig") {

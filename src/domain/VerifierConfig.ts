@@ -1,4 +1,5 @@
 import { type Redacted, Result, Schema, SchemaIssue } from "effect"
+import { sealedKeyIds } from "./secretFields.ts"
 
 // CONTRACT §5: `verifier_config` is JSON tagged by `type`. Wherever a `secret` is taken, `secrets` (any of which
 // may verify) is taken too, so a secret can be rotated without a gap.
@@ -201,6 +202,13 @@ export const decodeVerifierConfig = (
   const type = typeof json === "object" && "type" in json ? json.type : undefined
   if (typeof type !== "string" || !Object.hasOwn(knownTypes, type)) {
     return Result.fail(`unknown verifier type ${JSON.stringify(type ?? null)}`)
+  }
+  // Fail closed: a secret still sealed was encrypted under a key this instance does not have (issue 15).
+  const sealed = sealedKeyIds(json)
+  if (sealed.length > 0) {
+    return Result.fail(
+      `a secret is encrypted under key ${sealed.join(", ")}, which is neither EVENTHOOK_SECRET_KEY nor EVENTHOOK_SECRET_KEY_PREVIOUS`
+    )
   }
   const decoded = decode(json, { onExcessProperty: "error" })
   if (Result.isFailure(decoded)) return Result.fail(formatIssue(decoded.failure.issue).replace(/\s*\n\s*/g, " "))

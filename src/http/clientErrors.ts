@@ -38,3 +38,29 @@ export const answerClientError = (error: Error & { code?: string }, socket: Dupl
   }
   socket.end(clientErrorAnswer(error.code))
 }
+
+const INGEST_SHAPE = /^\/api\/tenants\/[^/?#]+\/eventhook\/in\/[^/?#]+\/?(?:[?#]|$)/
+
+/**
+ * A `connect` listener: Node hands CONNECT requests (proxy tunnels) to it instead of the router, and without one
+ * drops the connection unanswered. CONNECT is not served here: on the ingest path that is the contract's 405.
+ */
+export const answerConnect = (request: { readonly url?: string | undefined }, socket: Duplex): void => {
+  const ingest = INGEST_SHAPE.test(request.url ?? "")
+  const body = JSON.stringify(
+    ingest
+      ? { error: "method_not_allowed", message: "only POST is accepted here" }
+      : { error: "not_found", message: "no such path" }
+  )
+  socket.end(
+    [
+      ingest ? "HTTP/1.1 405 Method Not Allowed" : "HTTP/1.1 404 Not Found",
+      ...(ingest ? ["Allow: POST"] : []),
+      "Content-Type: application/json",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      "Connection: close",
+      "",
+      body
+    ].join("\r\n")
+  )
+}

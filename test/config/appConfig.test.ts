@@ -23,6 +23,17 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.isTrue(Option.isNone(config.retentionDays))
       assert.isTrue(Option.isNone(config.publicUrl))
       assert.isTrue(Option.isNone(config.adminToken))
+      assert.isTrue(Option.isNone(config.secretKey))
+      assert.isTrue(Option.isNone(config.secretKeyPrevious))
+    })
+  )
+
+  it.effect("reads the secret keys: 32 bytes, base64", () =>
+    Effect.gen(function* () {
+      const key = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)))
+      const config = yield* load({ EVENTHOOK_SECRET_KEY: key, EVENTHOOK_SECRET_KEY_PREVIOUS: key })
+      assert.strictEqual(Redacted.value(Option.getOrThrow(config.secretKey)), key)
+      assert.strictEqual(Redacted.value(Option.getOrThrow(config.secretKeyPrevious)), key)
     })
   )
 
@@ -78,13 +89,18 @@ describe("AppConfig (CONTRACT §2)", () => {
     ["LOG_LEVEL", "verbose"],
     ["EVENTHOOK_REJECTED_RETENTION_DAYS", "0"],
     ["EVENTHOOK_RETENTION_DAYS", "forever"],
-    ["EVENTHOOK_PUBLIC_URL", "hooks.example.com"]
+    ["EVENTHOOK_PUBLIC_URL", "hooks.example.com"],
+    ["EVENTHOOK_SECRET_KEY", "c2hvcnQta2V5LW9mLWVsZXZlbi1ieXRlcw=="],
+    ["EVENTHOOK_SECRET_KEY", "not base64 at all, but forty-four characters"],
+    ["EVENTHOOK_SECRET_KEY_PREVIOUS", "AAAA"]
   ]
   for (const [name, value] of bad) {
     it.effect(`a bad ${name} (${JSON.stringify(value)}) fails, naming the variable`, () =>
       Effect.gen(function* () {
         const error = yield* Effect.flip(load({ [name]: value }))
         assert.include(String(error), name)
+        // A key is a secret even when it is a bad one.
+        if (name.includes("SECRET")) assert.notInclude(String(error), value)
       })
     )
   }

@@ -20,7 +20,7 @@ import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { rawRequest } from "../support/http.ts"
-import { testConfig } from "../support/TestLayers.ts"
+import { PlainSourceRepo, testConfig } from "../support/TestLayers.ts"
 
 const TOKEN = "admin-token-for-database-states"
 
@@ -80,7 +80,7 @@ describe("database states", () => {
         const app = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
           Layer.provide(PgHost),
           Layer.provideMerge(NodeHttpServer.layerTest),
-          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, SourceRepo.layer)),
+          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo)),
           Layer.provideMerge(database),
           Layer.provideMerge(AppConfig.layerWith(testConfig({ adminToken: Option.some(Redacted.make(TOKEN)) })))
         )

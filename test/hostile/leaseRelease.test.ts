@@ -19,7 +19,7 @@ import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { rawRequest } from "../support/http.ts"
-import { testConfig } from "../support/TestLayers.ts"
+import { PlainSourceRepo, testConfig } from "../support/TestLayers.ts"
 
 const EVENTS = 20
 
@@ -72,7 +72,7 @@ describe("database outage during processing", () => {
         const app = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
           Layer.provide(HeldLauncher),
           Layer.provideMerge(NodeHttpServer.layerTest),
-          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, SourceRepo.layer, RouteRepo.layer)),
+          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer)),
           Layer.provideMerge(database),
           Layer.provideMerge(AppConfig.layerWith(testConfig({ rateLimitBurst: 1000 })))
         )

@@ -17,7 +17,7 @@ import { runMigrations } from "../../src/store/Database.ts"
 import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
-import { testConfig } from "../support/TestLayers.ts"
+import { PlainSourceRepo, testConfig } from "../support/TestLayers.ts"
 
 const freePort = Effect.promise(
   () =>
@@ -47,7 +47,7 @@ describe("database outage", () => {
         const app = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
           Layer.provide(PgHost),
           Layer.provideMerge(NodeHttpServer.layerTest),
-          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, SourceRepo.layer)),
+          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo)),
           Layer.provideMerge(database),
           Layer.provideMerge(AppConfig.layerWith(testConfig()))
         )

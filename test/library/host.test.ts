@@ -9,7 +9,6 @@ import { EventhookRoutes, TargetFailed, WorkflowLauncher } from "../../src/Event
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
-import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
 import { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
@@ -19,6 +18,7 @@ import {
   createRoute,
   createSource,
   freshTenant,
+  PlainSourceRepo,
   settledEvent,
   TestDatabase,
   testConfig
@@ -63,7 +63,7 @@ const HostApp = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disable
   Layer.provideMerge(Launches.layer),
   Layer.provideMerge(NodeHttpServer.layerTest),
   Layer.provideMerge(
-    Layer.mergeAll(TenantRepo.layer, SourceRepo.layer, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
+    Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
   ),
   Layer.provideMerge(TestDatabase),
   Layer.provideMerge(Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig()))))

@@ -8,7 +8,6 @@ import { defaultProcessorOptions, Processor } from "../../src/processing/Process
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo, type Lease } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
-import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import type { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
 import type { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
@@ -20,6 +19,7 @@ import {
   eventsOfTenant,
   eventually,
   freshTenant,
+  PlainSourceRepo,
   TestDatabase,
   testConfig
 } from "../support/TestLayers.ts"
@@ -31,13 +31,7 @@ const fastOptions = {
   sweepIdleMax: "50 millis"
 } as const
 
-const Repos = Layer.mergeAll(
-  TenantRepo.layer,
-  SourceRepo.layer,
-  RouteRepo.layer,
-  EventRepo.layer,
-  EventActionRepo.layer
-)
+const Repos = Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
 const Config = (maxRetriesBase: { retryBaseSeconds: number }) =>
   Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig(maxRetriesBase))))
 

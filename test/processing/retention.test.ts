@@ -5,13 +5,19 @@ import { AppConfig } from "../../src/config/AppConfig.ts"
 import { Retention } from "../../src/processing/Retention.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
-import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
-import { createSource, eventsOfTenant, freshTenant, TestDatabase, testConfig } from "../support/TestLayers.ts"
+import {
+  createSource,
+  eventsOfTenant,
+  freshTenant,
+  PlainSourceRepo,
+  TestDatabase,
+  testConfig
+} from "../support/TestLayers.ts"
 
 const withConfig = (retentionDays: Option.Option<number>) =>
   Retention.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, SourceRepo.layer, EventRepo.layer, EventActionRepo.layer)),
+    Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, EventRepo.layer, EventActionRepo.layer)),
     Layer.provideMerge(TestDatabase),
     Layer.provideMerge(
       Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig({ rejectedRetentionDays: 7, retentionDays }))))

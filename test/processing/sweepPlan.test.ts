@@ -2,9 +2,8 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Data, Effect, Layer } from "effect"
 import { claimDueStatement } from "../../src/store/EventRepo.ts"
-import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
-import { createSource, freshTenant, TestDatabase } from "../support/TestLayers.ts"
+import { createSource, freshTenant, PlainSourceRepo, TestDatabase } from "../support/TestLayers.ts"
 
 // A sweep must read only about what it claims (issue 7): when it read every queued row and sorted them, draining a
 // crashed instance's backlog slowed with its depth. The planner decides that, so the sweep is run here under EXPLAIN
@@ -31,7 +30,7 @@ class RolledBack extends Data.TaggedError("RolledBack")<{ readonly plan: PlanNod
 
 const LIMIT = 50
 
-const Live = Layer.mergeAll(TenantRepo.layer, SourceRepo.layer).pipe(Layer.provideMerge(TestDatabase))
+const Live = Layer.mergeAll(TenantRepo.layer, PlainSourceRepo).pipe(Layer.provideMerge(TestDatabase))
 
 describe("the sweep's plan", () => {
   it.live("over a deep backlog, a sweep claims a batch of each kind reading about that many rows, with no sort", () =>

@@ -115,6 +115,19 @@ describe("the Node service", () => {
         socket.on("close", () => resolve(received))
       })
       assert.match(garbled, /^HTTP\/1\.1 400 /)
+      const tunnel = await new Promise<string>((resolve) => {
+        const socket = connect(service.port, "127.0.0.1", () =>
+          socket.write("CONNECT /api/tenants/a/eventhook/in/b HTTP/1.1\r\nhost: x\r\n\r\n")
+        )
+        let received = ""
+        socket.on("data", (chunk) => {
+          received += chunk.toString()
+        })
+        socket.on("close", () => resolve(received))
+      })
+      assert.match(tunnel, /^HTTP\/1\.1 405 /)
+      assert.match(tunnel, /\r\nAllow: POST\r\n/)
+      assert.include(tunnel, '{"error":"method_not_allowed"')
       assert.include(garbled, '{"error":"invalid_request"')
     } finally {
       service.child.kill("SIGTERM")

@@ -8,11 +8,13 @@ import type { Event } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { EventhookRoutes } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
+import { ConfigCache } from "../../src/store/ConfigCache.ts"
 import { poolOptions } from "../../src/store/Database.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
 import { PromiseRepo } from "../../src/store/PromiseRepo.ts"
 import { type NewRoute, RouteRepo } from "../../src/store/RouteRepo.ts"
+import { SecretBox } from "../../src/store/SecretBox.ts"
 import { type NewSource, SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 
@@ -33,6 +35,8 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   retentionDays: Option.none(),
   publicUrl: Option.none(),
   adminToken: Option.none(),
+  secretKey: Option.none(),
+  secretKeyPrevious: Option.none(),
   ...overrides
 })
 
@@ -40,9 +44,19 @@ export const TestDatabase = Layer.unwrap(
   Effect.sync(() => PgClient.layer({ url: Redacted.make(inject("databaseUrl")), maxConnections: 10, ...poolOptions }))
 )
 
+/**
+ * Sources as a test (or plain SQL) writes them: secrets as given. A layer of its own, so that it is never the
+ * instance a composed Eventhook builds with its SecretBox (layers are shared by identity); the config cache is
+ * shared.
+ */
+export const PlainSourceRepo = Layer.effect(SourceRepo, SourceRepo.make).pipe(
+  Layer.provide(SecretBox.plain),
+  Layer.provide(ConfigCache.layer)
+)
+
 const Fixtures = Layer.mergeAll(
   TenantRepo.layer,
-  SourceRepo.layer,
+  PlainSourceRepo,
   RouteRepo.layer,
   EventRepo.layer,
   EventActionRepo.layer,

@@ -1,0 +1,43 @@
+// Which parts of a stored config are secrets, and what an encrypted one looks like at rest (issue 15). Pure: the
+// encryption itself is the store's SecretBox.
+
+/** verifier_config keys that hold secrets, in every verifier type (CONTRACT §5): a string, or a list of them. */
+export const SECRET_FIELDS = ["secret", "secrets", "token", "tokens", "value", "password"] as const
+
+/** A secret encrypted at rest (AES-256-GCM): which key, the nonce, and ciphertext with its tag, base64. */
+export interface SecretEnvelope {
+  readonly $encrypted: "aes-256-gcm"
+  readonly kid: string
+  readonly iv: string
+  readonly data: string
+}
+
+export const isSecretEnvelope = (value: unknown): value is SecretEnvelope =>
+  typeof value === "object" &&
+  value !== null &&
+  (value as Record<string, unknown>).$encrypted === "aes-256-gcm" &&
+  typeof (value as Record<string, unknown>).kid === "string" &&
+  typeof (value as Record<string, unknown>).iv === "string" &&
+  typeof (value as Record<string, unknown>).data === "string"
+
+type Config = Readonly<Record<string, unknown>>
+const isConfig = (value: unknown): value is Config =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Every secret value of the config (a field's string or envelope, or each element of its list). */
+export const secretValues = (config: unknown): ReadonlyArray<unknown> =>
+  isConfig(config)
+    ? SECRET_FIELDS.flatMap((field) => {
+        const value = config[field]
+        return value === undefined ? [] : Array.isArray(value) ? value : [value]
+      })
+    : []
+
+/** The key ids of the config's secrets that are still encrypted (none once they are all opened). */
+export const sealedKeyIds = (config: unknown): ReadonlyArray<string> => [
+  ...new Set(
+    secretValues(config)
+      .filter(isSecretEnvelope)
+      .map((envelope) => envelope.kid)
+  )
+]
