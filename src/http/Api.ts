@@ -13,6 +13,11 @@ import {
 
 export const INGEST_PATH = "/api/tenants/:tenant_slug/eventhook/in/:source_slug"
 
+const INGEST_SHAPE = /^\/api\/tenants\/[^/?#]+\/eventhook\/in\/[^/?#]+\/?(?:[?#]|$)/
+
+/** Whether a request target (path and query, as received) is the ingest path, whatever its slugs. */
+export const isIngestTarget = (target: string): boolean => INGEST_SHAPE.test(target)
+
 export const IngestAccepted = Schema.Struct({
   event_id: Schema.String,
   status: Schema.Literal("pending")

@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream"
+import { isIngestTarget } from "./Api.ts"
 
 // Node's HTTP server answers requests it cannot parse on its own (a malformed request line, headers over the
 // 16 KiB limit, a header timeout) with a status line and no body. CONTRACT §8: every error has the
@@ -11,22 +12,30 @@ const answers: Readonly<Record<string, readonly [status: number, error: string, 
 }
 const reasons: Readonly<Record<number, string>> = {
   400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
   408: "Request Timeout",
   431: "Request Header Fields Too Large"
+}
+
+/** A whole HTTP/1.1 answer with a JSON body, that closes the connection. */
+const rawJsonResponse = (status: number, body: object, headers: ReadonlyArray<string> = []): string => {
+  const text = JSON.stringify(body)
+  return [
+    `HTTP/1.1 ${status} ${reasons[status]}`,
+    ...headers,
+    "Content-Type: application/json",
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    "Connection: close",
+    "",
+    text
+  ].join("\r\n")
 }
 
 /** The raw HTTP/1.1 answer to a request Node could not parse, by the parser's error code. */
 export const clientErrorAnswer = (code: string | undefined): string => {
   const [status, error, message] = answers[code ?? ""] ?? [400, "invalid_request", "the request is not valid HTTP"]
-  const body = JSON.stringify({ error, message })
-  return [
-    `HTTP/1.1 ${status} ${reasons[status]}`,
-    "Content-Type: application/json",
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    "Connection: close",
-    "",
-    body
-  ].join("\r\n")
+  return rawJsonResponse(status, { error, message })
 }
 
 /** A `clientError` listener for `node:http` servers: the JSON answer when a response can still be sent. */
@@ -39,28 +48,14 @@ export const answerClientError = (error: Error & { code?: string }, socket: Dupl
   socket.end(clientErrorAnswer(error.code))
 }
 
-const INGEST_SHAPE = /^\/api\/tenants\/[^/?#]+\/eventhook\/in\/[^/?#]+\/?(?:[?#]|$)/
-
 /**
  * A `connect` listener: Node hands CONNECT requests (proxy tunnels) to it instead of the router, and without one
  * drops the connection unanswered. CONNECT is not served here: on the ingest path that is the contract's 405.
  */
 export const answerConnect = (request: { readonly url?: string | undefined }, socket: Duplex): void => {
-  const ingest = INGEST_SHAPE.test(request.url ?? "")
-  const body = JSON.stringify(
-    ingest
-      ? { error: "method_not_allowed", message: "only POST is accepted here" }
-      : { error: "not_found", message: "no such path" }
-  )
   socket.end(
-    [
-      ingest ? "HTTP/1.1 405 Method Not Allowed" : "HTTP/1.1 404 Not Found",
-      ...(ingest ? ["Allow: POST"] : []),
-      "Content-Type: application/json",
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      "Connection: close",
-      "",
-      body
-    ].join("\r\n")
+    isIngestTarget(request.url ?? "")
+      ? rawJsonResponse(405, { error: "method_not_allowed", message: "only POST is accepted here" }, ["Allow: POST"])
+      : rawJsonResponse(404, { error: "not_found", message: "no such path" })
   )
 }

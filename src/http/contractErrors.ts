@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { isIngestTarget } from "./Api.ts"
 
 // CONTRACT §3 and §8: every error on every path answers `{"error", "message"}` JSON, including what the router
 // and HttpApi answer on their own (an unknown path, a method no route has, a path that does not decode, a
@@ -7,8 +8,6 @@ import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } fr
 
 /** Providers that honour Retry-After wait this long after a 503. */
 const RETRY_AFTER_SECONDS = "5"
-
-const INGEST_SHAPE = /^\/api\/tenants\/[^/?#]+\/eventhook\/in\/[^/?#]+\/?(?:[?#]|$)/
 
 const codes: Readonly<Record<number, readonly [error: string, message: string]>> = {
   400: ["invalid_request", "the request is malformed"],
@@ -39,7 +38,7 @@ const isRouteNotFound = (error: unknown): boolean =>
  * percent-encoding does not decode).
  */
 const noRoute = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
-  request.method !== "POST" && INGEST_SHAPE.test(request.url) ? jsonError(405, { allow: "POST" }) : jsonError(404)
+  request.method !== "POST" && isIngestTarget(request.url) ? jsonError(405, { allow: "POST" }) : jsonError(404)
 )
 
 const hasJsonBody = (response: HttpServerResponse.HttpServerResponse): boolean =>

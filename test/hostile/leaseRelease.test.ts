@@ -2,50 +2,22 @@
 // 60 s lease. The instance that holds them hands them back as soon as the database answers again; this measures
 // the time from the database's return to the last delivery, on a cluster of the test's own (pg_ctl).
 
-import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { NodeHttpServer } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Layer, Schedule, Scope } from "effect"
-import { HttpRouter } from "effect/http"
-import { AppConfig } from "../../src/config/AppConfig.ts"
-import { EventhookRoutes, PromiseResolver, TaskLauncher, WorkflowLauncher } from "../../src/Eventhook.ts"
-import { runMigrations } from "../../src/store/Database.ts"
-import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
+import { Deferred, Effect, Layer, Schedule } from "effect"
+import { PromiseResolver, TaskLauncher, WorkflowLauncher } from "../../src/Eventhook.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
-import { SourceRepo } from "../../src/store/SourceRepo.ts"
-import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { rawRequest } from "../support/http.ts"
-import { PlainSourceRepo, testConfig } from "../support/TestLayers.ts"
+import { ownCluster, seedOpenSource, serviceOn } from "../support/ownCluster.ts"
 
 const EVENTS = 20
-
-const freePort = Effect.promise(
-  () =>
-    new Promise<number>((resolve) => {
-      const server = createServer()
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-      })
-    })
-)
 
 describe("database outage during processing", () => {
   it.live(
     "events in flight when PostgreSQL stops are delivered within seconds of its return, not after their lease",
     () =>
       Effect.gen(function* () {
-        const dataDir = mkdtempSync(join(tmpdir(), "eventhook-release-"))
-        const port = yield* freePort
-        const start = Effect.gen(function* () {
-          const scope = yield* Scope.make()
-          const pg = yield* Scope.provide(embeddedPostgres(dataDir, { port }), scope)
-          return { scope, url: pg.url }
-        })
+        const { start } = yield* ownCluster("eventhook-release")
         const first = yield* start
         // The host's launcher holds every launch until the gate opens: the events are in flight, leased.
         const gate = yield* Deferred.make<void>()
@@ -68,23 +40,13 @@ describe("database outage during processing", () => {
           Layer.succeed(TaskLauncher, TaskLauncher.of({ launch: () => Effect.die("no tasks here") })),
           Layer.succeed(PromiseResolver, PromiseResolver.of({ settle: () => Effect.die("no promises here") }))
         )
-        const database = PgClient.layer({ url: first.url, connectTimeout: "1 second", maxConnections: 6 })
-        const app = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
-          Layer.provide(HeldLauncher),
-          Layer.provideMerge(NodeHttpServer.layerTest),
-          Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer)),
-          Layer.provideMerge(database),
-          Layer.provideMerge(AppConfig.layerWith(testConfig({ rateLimitBurst: 1000 })))
-        )
-        yield* runMigrations.pipe(Effect.provide(database), Effect.scoped)
+        const app = yield* serviceOn(first.url, {
+          maxConnections: 6,
+          config: { rateLimitBurst: 1000 },
+          targets: HeldLauncher
+        })
         yield* Effect.gen(function* () {
-          const tenantId = yield* (yield* TenantRepo).insert({ slug: "acme", name: "Acme" })
-          const sourceId = yield* (yield* SourceRepo).insert({
-            tenant_id: tenantId,
-            name: "open",
-            slug: "open",
-            verifier_config: { type: "none" }
-          })
+          const { tenantId, sourceId } = yield* seedOpenSource
           yield* (yield* RouteRepo).insert({
             tenant_id: tenantId,
             source_id: sourceId,
@@ -102,7 +64,7 @@ describe("database outage during processing", () => {
             assert.strictEqual(sent.status, 200)
           }
           yield* Effect.sleep("300 millis")
-          yield* Scope.close(first.scope, Exit.void)
+          yield* first.stop
           // The targets answer while the database is down: the finishes fail.
           yield* Deferred.succeed(gate, undefined)
           yield* Effect.sleep("2 seconds")
@@ -124,10 +86,9 @@ describe("database outage during processing", () => {
           assert.isBelow(drainMillis, 20_000)
           assert.strictEqual(launched.size, EVENTS)
           console.log(`database back → last of ${EVENTS} in-flight events delivered: ${drainMillis} ms`)
-          yield* Scope.close(second.scope, Exit.void)
+          yield* second.stop
         }).pipe(Effect.provide(app), Effect.scoped)
-        rmSync(dataDir, { recursive: true, force: true })
-      }),
+      }).pipe(Effect.scoped),
     120_000
   )
 })

@@ -30,6 +30,9 @@ const storedConfig = (tenantId: string, slug: string) =>
     return row?.config ?? ""
   }).pipe(Effect.orDie)
 
+const createGithubSource = (tenant: string) =>
+  call("POST", `/api/tenants/${tenant}/eventhook/sources`, { slug: "gh", provider: "github", secret: SECRET })
+
 const sendGithub = (tenant: string, slug: string, secret: string) =>
   Effect.gen(function* () {
     const body = JSON.stringify({ action: "opened", n: Math.random() })
@@ -73,11 +76,7 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)), secretKey: Opt
   it.effect("a secret written through the admin API is stored encrypted, never in clear, and still verifies", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
-      const created = yield* call("POST", `/api/tenants/${tenant.slug}/eventhook/sources`, {
-        slug: "gh",
-        provider: "github",
-        secret: SECRET
-      })
+      const created = yield* createGithubSource(tenant.slug)
       assert.strictEqual(created.status, 201, created.text)
       assert.notInclude(created.text, SECRET)
       const stored = yield* storedConfig(tenant.id, "gh")
@@ -119,11 +118,7 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)), secretKey: Opt
     () =>
       Effect.gen(function* () {
         const tenant = yield* freshTenant
-        yield* call("POST", `/api/tenants/${tenant.slug}/eventhook/sources`, {
-          slug: "gh",
-          provider: "github",
-          secret: SECRET
-        })
+        yield* createGithubSource(tenant.slug)
         yield* createSource(tenant.id, { slug: "plain", verifier_config: { type: "github", secret: SECRET } })
         const sealedUnderA = JSON.parse(yield* storedConfig(tenant.id, "gh")).secret.kid
 
@@ -174,11 +169,7 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)), secretKey: Opt
   it.effect("a tampered ciphertext stays sealed: the source rejects, it never verifies without its secret", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
-      yield* call("POST", `/api/tenants/${tenant.slug}/eventhook/sources`, {
-        slug: "gh",
-        provider: "github",
-        secret: SECRET
-      })
+      yield* createGithubSource(tenant.slug)
       const sql = yield* PgClient.PgClient
       const stored = JSON.parse(yield* storedConfig(tenant.id, "gh"))
       const data = atob(stored.secret.data)
