@@ -1,7 +1,12 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { EventId, SourceId } from "../domain/ids.ts"
+import {
+  type InvalidRequestResponse,
+  invalidRequest,
+  type NotFoundResponse,
+  notFound
+} from "../domain/operatorErrors.ts"
 import type { Tenant } from "../domain/Tenant.ts"
-import { type InvalidRequestResponse, invalidRequest, type NotFoundResponse, notFound } from "../http/ApiErrors.ts"
 import { Reverify } from "../ingest/Reverify.ts"
 import { Reprocess } from "../processing/Reprocess.ts"
 import { EventActionRepo } from "../store/EventActionRepo.ts"

@@ -1,8 +1,13 @@
 import { Context, Effect, Layer, Option, Result } from "effect"
 import type { RouteId } from "../domain/ids.ts"
+import {
+  type InvalidRequestResponse,
+  invalidRequest,
+  type NotFoundResponse,
+  notFound
+} from "../domain/operatorErrors.ts"
 import { decodeTargetConfig } from "../domain/TargetConfig.ts"
 import type { Tenant } from "../domain/Tenant.ts"
-import { type InvalidRequestResponse, invalidRequest, type NotFoundResponse, notFound } from "../http/ApiErrors.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { fieldFirst, isUuid, RouteCreate, RouteUpdate, validate } from "./inputs.ts"

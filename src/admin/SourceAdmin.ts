@@ -1,8 +1,5 @@
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import type { SourceRecord } from "../domain/Source.ts"
-import type { Tenant } from "../domain/Tenant.ts"
-import { decodeVerifierConfig } from "../domain/VerifierConfig.ts"
 import {
   type ConflictResponse,
   conflict,
@@ -10,7 +7,10 @@ import {
   invalidRequest,
   type NotFoundResponse,
   notFound
-} from "../http/ApiErrors.ts"
+} from "../domain/operatorErrors.ts"
+import type { SourceRecord } from "../domain/Source.ts"
+import type { Tenant } from "../domain/Tenant.ts"
+import { decodeVerifierConfig } from "../domain/VerifierConfig.ts"
 import { interpretPayload } from "../ingest/interpretPayload.ts"
 import { routeMatches } from "../processing/matchRoutes.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"

@@ -1,12 +1,12 @@
 import { Context, Effect, Layer, Option } from "effect"
-import type { Tenant } from "../domain/Tenant.ts"
 import {
   type ConflictResponse,
   conflict,
   type InvalidRequestResponse,
   type NotFoundResponse,
   notFound
-} from "../http/ApiErrors.ts"
+} from "../domain/operatorErrors.ts"
+import type { Tenant } from "../domain/Tenant.ts"
 import { TenantRepo } from "../store/TenantRepo.ts"
 import { TenantCreate, validate } from "./inputs.ts"
 import { type TenantView, tenantView } from "./views.ts"

@@ -1,10 +1,10 @@
 import { Effect, Schema, SchemaIssue } from "effect"
 import { EventStatus } from "../domain/Event.ts"
+import { invalidRequest } from "../domain/operatorErrors.ts"
 import { EventTypeConfig } from "../domain/Source.ts"
 import { firstUnstorable } from "../domain/storable.ts"
 import { TargetType } from "../domain/TargetConfig.ts"
 import { ValuePath } from "../domain/ValuePath.ts"
-import { invalidRequest } from "../http/ApiErrors.ts"
 import { ProviderName } from "./providers.ts"
 
 // What operators send to the admin API and the CLI, checked at write time (issue 6): a clear 400 naming the

@@ -125,3 +125,10 @@ export interface EventSearch {
   readonly after?: EventId
   readonly limit: number
 }
+
+/** What a verified body yields: its parsed payload, event type and dedupe key. */
+export interface Interpreted {
+  readonly parsed_payload: unknown
+  readonly event_type: string | null
+  readonly idempotency_key: string | null
+}

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
-import { VerificationReason } from "../verify/types.ts"
 import { EventId } from "./ids.ts"
+import { VerificationReason } from "./VerificationReason.ts"
 
 /** Unknown tenant, unknown source or disabled source: the caller must not be able to tell which. */
 export class SourceNotFound extends Schema.TaggedError<SourceNotFound>()("SourceNotFound", {

@@ -1,11 +1,16 @@
 import { Schema } from "effect"
 
-// CONTRACT §3: every error answers `{"error": "<code>", "message": "<human text>"}` with the code's status.
+// The operator errors live with the domain (the admin services fail with them); the HTTP surface answers them too.
+export {
+  ConflictResponse,
+  conflict,
+  InvalidRequestResponse,
+  invalidRequest,
+  NotFoundResponse,
+  notFound
+} from "../domain/operatorErrors.ts"
 
-export class NotFoundResponse extends Schema.Error<NotFoundResponse>("NotFoundResponse")(
-  { error: Schema.Literal("not_found"), message: Schema.String },
-  { httpApiStatus: 404 }
-) {}
+// CONTRACT §3: every error answers `{"error": "<code>", "message": "<human text>"}` with the code's status.
 
 export class VerificationFailedResponse extends Schema.Error<VerificationFailedResponse>("VerificationFailedResponse")(
   { error: Schema.Literal("verification_failed"), message: Schema.String },
@@ -39,11 +44,6 @@ export class RateLimitedResponse extends Schema.Error<RateLimitedResponse>("Rate
 
 // The admin API (issue 6) answers with the same `{error, message}` shape.
 
-export class InvalidRequestResponse extends Schema.Error<InvalidRequestResponse>("InvalidRequestResponse")(
-  { error: Schema.Literal("invalid_request"), message: Schema.String },
-  { httpApiStatus: 400 }
-) {}
-
 export class UnauthorizedResponse extends Schema.Error<UnauthorizedResponse>("UnauthorizedResponse")(
   { error: Schema.Literal("unauthorized"), message: Schema.String },
   { httpApiStatus: 401 }
@@ -53,12 +53,3 @@ export class AdminDisabledResponse extends Schema.Error<AdminDisabledResponse>("
   { error: Schema.Literal("admin_disabled"), message: Schema.String },
   { httpApiStatus: 403 }
 ) {}
-
-export class ConflictResponse extends Schema.Error<ConflictResponse>("ConflictResponse")(
-  { error: Schema.Literal("conflict"), message: Schema.String },
-  { httpApiStatus: 409 }
-) {}
-
-export const invalidRequest = (message: string) => new InvalidRequestResponse({ error: "invalid_request", message })
-export const notFound = (message: string) => new NotFoundResponse({ error: "not_found", message })
-export const conflict = (message: string) => new ConflictResponse({ error: "conflict", message })

@@ -1,6 +1,6 @@
 import { Result, Schema } from "effect"
+import { bodyField, type PathInput, resolvePath } from "../domain/resolvePath.ts"
 import { EventTypeConfig } from "../domain/Source.ts"
-import { bodyField, type PathInput, resolvePath } from "./valuePath.ts"
 
 // CONTRACT §7.
 const DEFAULT_HEADERS = ["x-event-type", "x-github-event", "x-gitlab-event", "x-shopify-topic", "x-webhook-event"]

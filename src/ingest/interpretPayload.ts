@@ -1,16 +1,11 @@
 import { Result } from "effect"
+import type { Interpreted } from "../domain/Event.ts"
 import type { Source } from "../domain/Source.ts"
 import { firstUnstorable } from "../domain/storable.ts"
 import { extractEventType } from "./eventType.ts"
 import { extractIdempotencyKey } from "./idempotencyKey.ts"
 import { naturalIdempotencyKey } from "./naturalIdempotencyKey.ts"
 import { parsePayload } from "./parse.ts"
-
-export interface Interpreted {
-  readonly parsed_payload: unknown
-  readonly event_type: string | null
-  readonly idempotency_key: string | null
-}
 
 /** Why jsonb could not store the parsed body (one such row would fail the whole group-commit batch it rides in). */
 const unstorable = (document: unknown): string | null => {

@@ -1,4 +1,4 @@
-import { bodyField } from "./valuePath.ts"
+import { bodyField } from "../domain/resolvePath.ts"
 
 type Headers = Readonly<Record<string, string | undefined>>
 const header = (headers: Headers, name: string) => {

@@ -9,11 +9,11 @@ import {
   type EventSearch,
   type EventStatus,
   EventSummary,
+  type Interpreted,
   type NewEvent,
   type StoredEvent
 } from "../domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
-import type { Interpreted } from "../ingest/interpretPayload.ts"
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { type CompletedAction, insertActions } from "./EventActionRepo.ts"
 

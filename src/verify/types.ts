@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { VerificationReason } from "../domain/VerificationReason.ts"
 
 /** The request as the provider sent it: exact body bytes and lower-cased header names. */
 export interface RawRequest {
@@ -13,15 +14,7 @@ export interface Verified {
   readonly secretIndex: number | null
 }
 
-export const VerificationReason = Schema.Literals([
-  "missing_header",
-  "malformed_header",
-  "timestamp_out_of_range",
-  "signature_mismatch",
-  "credentials_mismatch",
-  "invalid_config"
-])
-export type VerificationReason = typeof VerificationReason.Type
+export { VerificationReason } from "../domain/VerificationReason.ts"
 
 export class VerificationFailed extends Schema.TaggedError<VerificationFailed>()("VerificationFailed", {
   reason: VerificationReason,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { Result } from "effect"
+import { parseMediaType } from "../domain/mediaType.ts"
 import { candidateSecrets, type TwilioVerifierConfig } from "../domain/VerifierConfig.ts"
-import { parseMediaType } from "../ingest/parse.ts"
 import { equalBytes } from "./constantTime.ts"
 import { decodeSignature, headerValue, matchSignatures } from "./hmac.ts"
 import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"

@@ -1,14 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
+import { parseMediaType } from "../../src/domain/mediaType.ts"
+import { resolvePath } from "../../src/domain/resolvePath.ts"
 import { MAX_NESTING } from "../../src/domain/storable.ts"
 import { extractEventType } from "../../src/ingest/eventType.ts"
 import { headersForStorage } from "../../src/ingest/headers.ts"
 import { extractIdempotencyKey } from "../../src/ingest/idempotencyKey.ts"
 import { interpretPayload } from "../../src/ingest/interpretPayload.ts"
 import { naturalIdempotencyKey } from "../../src/ingest/naturalIdempotencyKey.ts"
-import { parseMediaType, parsePayload } from "../../src/ingest/parse.ts"
+import { parsePayload } from "../../src/ingest/parse.ts"
 import { normalizeSourceIp } from "../../src/ingest/sourceIp.ts"
-import { resolvePath } from "../../src/ingest/valuePath.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 
