@@ -1,5 +1,6 @@
 import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
+import { ingestPath, publicIngestUrl } from "../domain/ingestUrl.ts"
 import {
   type ConflictResponse,
   conflict,
@@ -11,12 +12,11 @@ import {
 import type { SourceRecord } from "../domain/Source.ts"
 import type { Tenant } from "../domain/Tenant.ts"
 import { decodeVerifierConfig } from "../domain/VerifierConfig.ts"
-import { interpretPayload } from "../ingest/interpretPayload.ts"
+import { inspectRequest } from "../ingest/inspectRequest.ts"
 import { routeMatches } from "../processing/matchRoutes.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { decodeSignature } from "../verify/hmac.ts"
-import { verifyRequest } from "../verify/registry.ts"
 import { fieldFirst, RotateSecret, SourceCreate, SourceTest, SourceUpdate, validate } from "./inputs.ts"
 import { providerNamed } from "./providers.ts"
 import { TenantAdmin } from "./TenantAdmin.ts"
@@ -64,12 +64,13 @@ export class SourceAdmin extends Context.Service<
       const sources = yield* SourceRepo
       const routes = yield* RouteRepo
 
-      const baseUrl = Option.getOrElse(config.publicUrl, () => {
-        const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host
-        return `http://${host}:${config.port}`
-      })
-      const view = (tenant: Tenant, source: SourceRecord) =>
-        sourceView(source, `${baseUrl}/api/tenants/${tenant.slug}/eventhook/in/${source.slug}`)
+      const publicUrl = Option.getOrNull(config.publicUrl)
+      // Shown to operators: where to point the provider; this service's own address when no public URL is set.
+      const listening = `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${config.port}`
+      const view = (tenant: Tenant, source: SourceRecord) => {
+        const path = ingestPath(tenant.slug, source.slug)
+        return sourceView(source, publicIngestUrl(publicUrl, path) ?? `${listening}${path}`)
+      }
 
       const find = Effect.fn("SourceAdmin.find")(function* (tenantSlug: string, slug: string) {
         const tenant = yield* tenants.require(tenantSlug)
@@ -196,32 +197,40 @@ export class SourceAdmin extends Context.Service<
             Object.entries(sample.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])
           )
         }
-        const url = sample.url ?? `${baseUrl}/api/tenants/${tenant.slug}/eventhook/in/${source.slug}`
+        // The URL as live ingest would know it, unless the sample says which one the provider called.
+        const url = sample.url ?? publicIngestUrl(publicUrl, ingestPath(tenant.slug, source.slug))
         const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-        const verified = verifyRequest(source, { body, headers, url }, now)
-        if (Result.isFailure(verified))
+        const inspection = inspectRequest(source, { body, headers, url }, now)
+        if (inspection._tag === "Rejected")
           return {
             verified: false,
-            verification_error: verified.failure.description,
+            verification_error: inspection.failure.description,
             secret_index: null,
             parse_error: null,
             event_type: null,
             idempotency_key: null,
             matched_routes: []
           } satisfies SourceTestReport
-        const interpreted = interpretPayload(source, headers, body)
-        const eventType = Result.isSuccess(interpreted) ? interpreted.success.event_type : null
+        if (inspection._tag === "Invalid")
+          return {
+            verified: true,
+            verification_error: null,
+            secret_index: inspection.secretIndex,
+            parse_error: inspection.reason,
+            event_type: null,
+            idempotency_key: null,
+            matched_routes: []
+          } satisfies SourceTestReport
+        const eventType = inspection.interpreted.event_type
         const enabled = yield* routes.listEnabled(source.id)
         return {
           verified: true,
           verification_error: null,
-          secret_index: verified.success.secretIndex,
-          parse_error: Result.isFailure(interpreted) ? interpreted.failure : null,
+          secret_index: inspection.secretIndex,
+          parse_error: null,
           event_type: eventType,
-          idempotency_key: Result.isSuccess(interpreted) ? interpreted.success.idempotency_key : null,
-          matched_routes: Result.isSuccess(interpreted)
-            ? enabled.filter((route) => routeMatches(route, eventType)).map((route) => route.name)
-            : []
+          idempotency_key: inspection.interpreted.idempotency_key,
+          matched_routes: enabled.filter((route) => routeMatches(route, eventType)).map((route) => route.name)
         } satisfies SourceTestReport
       })
 

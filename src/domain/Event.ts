@@ -64,6 +64,23 @@ export const EventForProcessing = Schema.Struct({
 })
 export type EventForProcessing = typeof EventForProcessing.Type
 
+/**
+ * A new event just stored, as processing needs it: what the table would give back for it (no attempt yet, no
+ * route done), without reading it back.
+ */
+export const newEventForProcessing = (id: EventId, event: NewEvent): EventForProcessing => ({
+  id,
+  tenant_id: event.tenant_id,
+  source_id: event.source_id,
+  parsed_payload: event.parsed_payload,
+  headers: event.headers,
+  event_type: event.event_type,
+  retry_count: 0,
+  max_retries: event.max_retries,
+  succeeded_route_ids: [],
+  body_bytes: event.raw_payload.byteLength
+})
+
 /** A row of `p_eventhook__event`, as operators and tests read it. */
 export const Event = Schema.Struct({
   id: EventId,

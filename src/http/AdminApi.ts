@@ -34,7 +34,7 @@ import {
 // configured the API is off. Request bodies are described here for OpenAPI and checked again, strictly, by the
 // admin services, which the CLI shares.
 
-/** Bearer auth against EVENTHOOK_ADMIN_TOKEN (AdminAuth.ts). */
+/** Bearer auth against EVENTHOOK_ADMIN_TOKEN (AdminAuthLive in AdminHandlers.ts). */
 export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("eventhook/http/AdminAuth", {
   security: { bearer: HttpApiSecurity.bearer },
   error: [UnauthorizedResponse, AdminDisabledResponse]

@@ -1,15 +1,16 @@
-import { Clock, Context, Effect, Layer, Option, Result } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import type { NewEvent } from "../domain/Event.ts"
+import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
 import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import type { EventId } from "../domain/ids.ts"
+import { publicIngestUrl } from "../domain/ingestUrl.ts"
 import { Processor } from "../processing/Processor.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
-import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
-import { credentialHeaders, verifierConfigOf, verifyWith } from "../verify/registry.ts"
+import type { HandshakeAnswer } from "../verify/handshake.ts"
+import { credentialHeaders } from "../verify/registry.ts"
 import { EventWriter } from "./EventWriter.ts"
 import { headersForStorage } from "./headers.ts"
-import { interpretPayload } from "./interpretPayload.ts"
+import { inspectRequest } from "./inspectRequest.ts"
 import { RateLimiter } from "./RateLimiter.ts"
 
 const LOOKUP_TIMEOUT_MILLIS = 3000
@@ -63,9 +64,10 @@ export class Ingest extends Context.Service<
           })
         )
       const processor = yield* Processor
+      const publicUrl = Option.getOrNull(config.publicUrl)
       const limiter = yield* RateLimiter
 
-      // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
+      // Hot path: untraced (README "Fast path").
       const receive = Effect.fnUntraced(function* (webhook: IncomingWebhook) {
         // The first database access is bounded: when the pool cannot give a connection in time, the caller gets
         // a 503 to retry rather than a hang. Nothing has been written yet, so nothing is lost.
@@ -97,12 +99,10 @@ export class Ingest extends Context.Service<
           source_ip: webhook.sourceIp
         }
 
-        const verifierConfig = verifierConfigOf(source)
-        const publicUrl = Option.getOrNull(config.publicUrl)
-        const request = { ...webhook, url: publicUrl === null ? null : `${publicUrl}${webhook.pathAndQuery}` }
-        const verified = Result.flatMap(verifierConfig, (verifier) => verifyWith(verifier, request, nowSeconds))
-        if (Result.isFailure(verified)) {
-          const verificationError = verified.failure.description
+        const request = { ...webhook, url: publicIngestUrl(publicUrl, webhook.pathAndQuery) }
+        const inspection = inspectRequest(source, request, nowSeconds)
+        if (inspection._tag === "Rejected") {
+          const verificationError = inspection.failure.description
           const stored = yield* store({
             ...base,
             parsed_payload: null,
@@ -115,42 +115,40 @@ export class Ingest extends Context.Service<
             verified_secret_index: null
           })
           yield* Effect.logWarning("webhook rejected").pipe(
-            Effect.annotateLogs({ event_id: stored.id, source_id: source.id, reason: verified.failure.reason })
+            Effect.annotateLogs({ event_id: stored.id, source_id: source.id, reason: inspection.failure.reason })
           )
-          return yield* new RequestRejected({ eventId: stored.id, reason: verified.failure.reason, verificationError })
+          return yield* new RequestRejected({
+            eventId: stored.id,
+            reason: inspection.failure.reason,
+            verificationError
+          })
         }
-
-        const secretIndex = verified.success.secretIndex
-        const parsed = interpretPayload(source, webhook.headers, webhook.body)
-        if (Result.isFailure(parsed)) {
+        if (inspection._tag === "Invalid") {
           const stored = yield* store({
             ...base,
             parsed_payload: null,
             event_type: null,
             idempotency_key: null,
             status: "failed",
-            last_error: `invalid_payload: ${parsed.failure}`,
+            last_error: `invalid_payload: ${inspection.reason}`,
             verified: true,
             verification_error: null,
-            verified_secret_index: secretIndex
+            verified_secret_index: inspection.secretIndex
           })
-          return yield* new InvalidPayload({ eventId: stored.id, reason: parsed.failure })
+          return yield* new InvalidPayload({ eventId: stored.id, reason: inspection.reason })
         }
-
-        const handshake = Result.isSuccess(verifierConfig)
-          ? handshakeAnswer(verifierConfig.success, verified.success, parsed.success.parsed_payload)
-          : null
-        if (handshake !== null) return { status: "handshake", answer: handshake } satisfies Accepted
+        if (inspection.handshake !== null)
+          return { status: "handshake", answer: inspection.handshake } satisfies Accepted
 
         const lease = yield* processor.leaseForNew(webhook.body.byteLength)
         const event: NewEvent = {
           ...base,
-          ...parsed.success,
+          ...inspection.interpreted,
           status: "pending",
           last_error: null,
           verified: true,
           verification_error: null,
-          verified_secret_index: secretIndex,
+          verified_secret_index: inspection.secretIndex,
           lease
         }
         const stored = yield* store(event)
@@ -159,18 +157,7 @@ export class Ingest extends Context.Service<
         }
         // Unleased (the workers have enough waiting), it is left to a sweep.
         if (lease !== null) {
-          yield* processor.handOver({
-            id: stored.id,
-            tenant_id: event.tenant_id,
-            source_id: event.source_id,
-            parsed_payload: event.parsed_payload,
-            headers: event.headers,
-            event_type: event.event_type,
-            retry_count: 0,
-            max_retries: event.max_retries,
-            succeeded_route_ids: [],
-            body_bytes: webhook.body.byteLength
-          })
+          yield* processor.handOver(newEventForProcessing(stored.id, event))
         }
         return { status: "pending", eventId: stored.id } satisfies Accepted
       })

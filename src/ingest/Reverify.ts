@@ -1,12 +1,12 @@
-import { Context, Effect, Layer, Option, Result } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { Event } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
+import { ingestPath, publicIngestUrl } from "../domain/ingestUrl.ts"
 import { Processor } from "../processing/Processor.ts"
 import { EventRepo, type RejectedSelection } from "../store/EventRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
-import { verifyStoredEvent } from "../verify/verifyStoredEvent.ts"
-import { interpretPayload } from "./interpretPayload.ts"
+import { inspectRequest } from "./inspectRequest.ts"
 
 export interface ReverifyReport {
   /** Now verified and queued for processing. */
@@ -30,7 +30,7 @@ export class Reverify extends Context.Service<
   static readonly layer = Layer.effect(
     Reverify,
     Effect.gen(function* () {
-      const config = yield* AppConfig
+      const publicUrl = Option.getOrNull((yield* AppConfig).publicUrl)
       const events = yield* EventRepo
       const sources = yield* SourceRepo
       const processor = yield* Processor
@@ -40,22 +40,23 @@ export class Reverify extends Context.Service<
         if (Option.isNone(found))
           return { _tag: "StillRejected", verificationError: "source no longer exists" } as const
         const { source, tenantSlug } = found.value
-        const url = Option.match(config.publicUrl, {
-          onNone: () => null,
-          onSome: (base) => `${base}/api/tenants/${tenantSlug}/eventhook/in/${source.slug}`
-        })
-        const verified = verifyStoredEvent(source, event, url)
-        if (Result.isFailure(verified)) {
-          yield* events.setVerificationError(event.id, verified.failure.description)
-          return { _tag: "StillRejected", verificationError: verified.failure.description } as const
+        const url = publicIngestUrl(publicUrl, ingestPath(tenantSlug, source.slug))
+        // Judged as of its arrival, so a timestamped scheme does not count the time it has waited since.
+        const inspection = inspectRequest(
+          source,
+          { body: event.raw_payload, headers: event.headers, url },
+          Math.floor(event.received_at.getTime() / 1000)
+        )
+        if (inspection._tag === "Rejected") {
+          yield* events.setVerificationError(event.id, inspection.failure.description)
+          return { _tag: "StillRejected", verificationError: inspection.failure.description } as const
         }
-        const secretIndex = verified.success.secretIndex
-        const interpreted = interpretPayload(source, event.headers, event.raw_payload)
-        if (Result.isFailure(interpreted)) {
-          yield* events.failVerified(event.id, `invalid_payload: ${interpreted.failure}`, secretIndex)
+        const secretIndex = inspection.secretIndex
+        if (inspection._tag === "Invalid") {
+          yield* events.failVerified(event.id, `invalid_payload: ${inspection.reason}`, secretIndex)
           return { _tag: "InvalidPayload" } as const
         }
-        const outcome = yield* events.promote(event.id, { interpreted: interpreted.success, secretIndex })
+        const outcome = yield* events.promote(event.id, { interpreted: inspection.interpreted, secretIndex })
         if (outcome === "pending") yield* processor.submit(event.id)
         return { _tag: outcome } as const
       })

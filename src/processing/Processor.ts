@@ -115,14 +115,10 @@ export class Processor extends Context.Service<
           )
         )
 
-        // Action records and finishes of concurrent events are written together (group commit). An event's last
-        // tier is recorded with its finish, in one statement; earlier tiers are recorded before the next starts.
-        // Nobody waits on a finish but the event's own permit, so a batch of fewer than 16 lingers 5 ms for more:
-        // at 1,000 req/s that cut PostgreSQL's CPU per event by ~8 % and the ack p50 by ~10 % (issue 7), and it
-        // delays no target nor any ack. Larger batches never wait: at saturation a 5 ms wait on every batch kept
-        // each event's permit longer, and processing fell behind ingest (delivered 2,467/s for 2,932 acked).
-        // (Were an instance to die between an action and its record, the retry runs it again, and the target's
-        // idempotency key makes that a no-op.)
+        // Action records and finishes of concurrent events are written together (group commit); an event's last
+        // tier is recorded with its finish, in one statement. Nobody but the event's own permit waits on a finish,
+        // so a small batch lingers for more (README "Fast path"). An instance that dies between an action and its
+        // record runs the action again on retry, and the target's idempotency key makes that a no-op.
         const writtenTogether = <I>(write: (batch: ReadonlyArray<I>) => Effect.Effect<void>) =>
           groupCommit({
             maxBatch: 128,
@@ -137,7 +133,7 @@ export class Processor extends Context.Service<
         const recordAction = yield* writtenTogether(actions.recordMany)
         const finish = yield* writtenTogether(events.finishMany)
 
-        // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
+        // Hot path: untraced (README "Fast path").
         const runRoute = Effect.fnUntraced(function* (route: Route, event: EventForProcessing) {
           const startedAt = yield* DateTime.now
           // A target that hangs must not hold the event (or a shutdown) forever: it fails, retryably.
@@ -159,7 +155,7 @@ export class Processor extends Context.Service<
         })
 
         /** Runs the event's matching routes tier by tier, skipping those that succeeded on an earlier attempt. */
-        // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
+        // Hot path: untraced (README "Fast path").
         const processLeased = Effect.fnUntraced(function* (event: EventForProcessing) {
           const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
           if (tiers.length === 0)

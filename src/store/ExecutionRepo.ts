@@ -47,7 +47,7 @@ export class ExecutionRepo extends Context.Service<
       }
 
       const createMany = (kind: ExecutionKind) =>
-        // Per request or per event: untraced (Effect.fn's span and stack capture cost ~6 µs a call; issue 7).
+        // Hot path: untraced (README "Fast path").
         Effect.fnUntraced(function* (executions: ReadonlyArray<NewExecution>) {
           const { table, keyColumn } = tables[kind]
           // One statement: each key is claimed already naming its execution (ids chosen here), and an execution is

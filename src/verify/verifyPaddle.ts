@@ -1,7 +1,8 @@
 import { Result } from "effect"
 import { candidateSecrets, type PaddleVerifierConfig } from "../domain/VerifierConfig.ts"
+import { checkTimestamp } from "./checkTimestamp.ts"
+import { concatBytes } from "./concatBytes.ts"
 import { decodeSignature, headerValue, matchSignatures } from "./hmac.ts"
-import { checkTimestamp, concatBytes } from "./timestamp.ts"
 import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
 
 // https://developer.paddle.com/webhooks/signature-verification: `Paddle-Signature: ts=<unix>;h1=<hex>[;h1=…]`,

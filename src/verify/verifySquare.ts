@@ -1,7 +1,7 @@
 import type { Result } from "effect"
 import { candidateSecrets, type SquareVerifierConfig } from "../domain/VerifierConfig.ts"
+import { concatBytes } from "./concatBytes.ts"
 import { verifyBase64HmacHeader } from "./hmac.ts"
-import { concatBytes } from "./timestamp.ts"
 import type { RawRequest, VerificationFailed, Verified } from "./types.ts"
 
 // https://developer.squareup.com/docs/webhooks/step3validate: `x-square-hmacsha256-signature` is the base64

@@ -1,7 +1,8 @@
 import { Redacted, Result } from "effect"
 import { candidateSecrets, type StandardWebhooksVerifierConfig } from "../domain/VerifierConfig.ts"
+import { checkTimestamp } from "./checkTimestamp.ts"
+import { concatBytes } from "./concatBytes.ts"
 import { decodeSignature, headerValue, matchSignatures } from "./hmac.ts"
-import { checkTimestamp, concatBytes } from "./timestamp.ts"
 import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
 
 // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md: HMAC-SHA256 of

@@ -1,7 +1,8 @@
 import { Result } from "effect"
 import { candidateSecrets, type StripeVerifierConfig } from "../domain/VerifierConfig.ts"
+import { checkTimestamp } from "./checkTimestamp.ts"
+import { concatBytes } from "./concatBytes.ts"
 import { decodeSignature, headerValue, matchSignatures } from "./hmac.ts"
-import { checkTimestamp, concatBytes } from "./timestamp.ts"
 import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
 
 // https://docs.stripe.com/webhooks#verify-manually: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…][,v0=…]`,

@@ -1,7 +1,7 @@
 import type { Result } from "effect"
 import type { ZoomVerifierConfig } from "../domain/VerifierConfig.ts"
 import type { RawRequest, VerificationFailed, Verified } from "./types.ts"
-import { verifyV0Signature } from "./versionedHexSignature.ts"
+import { verifyV0Signature } from "./verifyV0Signature.ts"
 
 // https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events: `x-zm-signature: v0=<hex>` over
 // `v0:{x-zm-request-timestamp}:{body}`, keyed by the secret token; five minutes either way.

@@ -56,8 +56,10 @@ export const ownCluster = (prefix: string) =>
       (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
     )
     const port = yield* freePort
-    const start: Effect.Effect<Running> = Effect.gen(function* () {
+    const start: Effect.Effect<Running, never, Scope.Scope> = Effect.gen(function* () {
       const scope = yield* Scope.make()
+      // Stopped by the test when it wants, and in any case when the test ends (a failed assertion included).
+      yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
       const pg = yield* Scope.provide(embeddedPostgres(dataDir, { port }), scope).pipe(Effect.orDie)
       return { url: pg.url, stop: Scope.close(scope, Exit.void) }
     })

@@ -1,8 +1,9 @@
 import type { Redacted } from "effect"
 import { Result } from "effect"
 import { candidateSecrets } from "../domain/VerifierConfig.ts"
+import { checkTimestamp } from "./checkTimestamp.ts"
+import { concatBytes } from "./concatBytes.ts"
 import { decodeSignature, headerValue, matchSignatures } from "./hmac.ts"
-import { checkTimestamp, concatBytes } from "./timestamp.ts"
 import { type RawRequest, VerificationFailed, type Verified } from "./types.ts"
 
 /**
