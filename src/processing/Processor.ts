@@ -4,12 +4,12 @@ import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
-import { EventRepo, type Lease, type ProcessingOutcome } from "../store/EventRepo.ts"
+import { EventRepo, type Lease } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
-import { nextRetryDelaySeconds } from "./backoff.ts"
+import { eventOutcome, type FailedRoute } from "./eventOutcome.ts"
 import { routeTiers } from "./matchRoutes.ts"
 
 // The event table is the queue (DESIGN.md). A new event is stored already leased to this instance and handed to
@@ -161,8 +161,7 @@ export class Processor extends Context.Service<
           if (tiers.length === 0)
             return yield* finish({ id: event.id, holder: lease.holder, outcome: { status: "unrouted" }, actions: [] })
           const done = new Set(event.succeeded_route_ids)
-          const errors: Array<string> = []
-          let retryable = false
+          const failed: Array<FailedRoute> = []
           let lastTierActions: ReadonlyArray<CompletedAction> = []
           for (const [index, tier] of tiers.entries()) {
             const pending = tier.filter((route) => !done.has(route.id))
@@ -173,27 +172,19 @@ export class Processor extends Context.Service<
             if (index < tiers.length - 1)
               yield* Effect.forEach(tierActions, recordAction, { concurrency: "unbounded", discard: true })
             else lastTierActions = tierActions
-            for (const [position, { outcome }] of ran.entries()) {
-              if (outcome.status !== "failed") continue
-              errors.push(`route ${pending[position]!.id}: ${outcome.error_message}`)
-              retryable ||= outcome.retryable
-            }
+            for (const [position, { outcome }] of ran.entries())
+              if (outcome.status === "failed")
+                failed.push({
+                  routeId: pending[position]!.id,
+                  error: `${outcome.error_message}`,
+                  retryable: outcome.retryable
+                })
           }
-          const outcome: ProcessingOutcome =
-            errors.length === 0
-              ? { status: "delivered" }
-              : {
-                  status: "failed",
-                  lastError: errors.join("; "),
-                  // Only a failure that may pass later (not a broken target config) is worth a retry.
-                  retryInSeconds: retryable
-                    ? nextRetryDelaySeconds({
-                        baseSeconds: config.retryBaseSeconds,
-                        retriesDone: event.retry_count,
-                        maxRetries: event.max_retries
-                      })
-                    : null
-                }
+          const outcome = eventOutcome(failed, {
+            baseSeconds: config.retryBaseSeconds,
+            retriesDone: event.retry_count,
+            maxRetries: event.max_retries
+          })
           yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 
