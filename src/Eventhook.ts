@@ -23,6 +23,7 @@ import { Retention } from "./processing/Retention.ts"
 import { DatabaseLive } from "./store/Database.ts"
 import { DatabaseHealth } from "./store/DatabaseHealth.ts"
 import { EventActionRepo } from "./store/EventActionRepo.ts"
+import { EventQueue } from "./store/EventQueue.ts"
 import { EventRepo } from "./store/EventRepo.ts"
 import { RouteRepo } from "./store/RouteRepo.ts"
 import { SecretBox } from "./store/SecretBox.ts"
@@ -43,6 +44,7 @@ const Repositories = Layer.mergeAll(
   SourceRepo.layer,
   RouteRepo.layer,
   EventRepo.layer,
+  EventQueue.layer,
   EventActionRepo.layer
 ).pipe(Layer.provideMerge(SecretBox.layer))
 

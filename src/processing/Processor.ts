@@ -4,7 +4,7 @@ import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
-import { EventRepo, type Lease } from "../store/EventRepo.ts"
+import { EventQueue, type Lease } from "../store/EventQueue.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
@@ -98,7 +98,7 @@ export class Processor extends Context.Service<
       Processor,
       Effect.gen(function* () {
         const config = yield* AppConfig
-        const events = yield* EventRepo
+        const events = yield* EventQueue
         const routes = yield* RouteRepo
         const actions = yield* EventActionRepo
         const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: options.leaseSeconds }

@@ -1,4 +1,4 @@
-import type { ProcessingOutcome } from "../store/EventRepo.ts"
+import type { ProcessingOutcome } from "../store/EventQueue.ts"
 import { nextRetryDelaySeconds } from "./backoff.ts"
 
 /** A route's action that failed on this attempt. */

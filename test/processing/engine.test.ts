@@ -6,7 +6,9 @@ import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
 import { defaultProcessorOptions, Processor } from "../../src/processing/Processor.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
-import { EventRepo, type Lease } from "../../src/store/EventRepo.ts"
+import type { Lease } from "../../src/store/EventQueue.ts"
+import { EventQueue } from "../../src/store/EventQueue.ts"
+import { EventRepo } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import type { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
@@ -31,7 +33,14 @@ const fastOptions = {
   sweepIdleMax: "50 millis"
 } as const
 
-const Repos = Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
+const Repos = Layer.mergeAll(
+  TenantRepo.layer,
+  PlainSourceRepo,
+  RouteRepo.layer,
+  EventRepo.layer,
+  EventQueue.layer,
+  EventActionRepo.layer
+)
 const Config = (maxRetriesBase: { retryBaseSeconds: number }) =>
   Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig(maxRetriesBase))))
 

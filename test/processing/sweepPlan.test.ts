@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Data, Effect, Layer } from "effect"
-import { claimDueStatement } from "../../src/store/EventRepo.ts"
+import { claimDueStatement } from "../../src/store/EventQueue.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { createSource, freshTenant, PlainSourceRepo, TestDatabase } from "../support/TestLayers.ts"
 
