@@ -1,6 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
 import { Array as Arr, Context, Effect, Exit, Layer, type Option, Predicate, Schema } from "effect"
-import { SqlSchema } from "effect/sql"
 import {
   Event,
   type EventSearch,
@@ -38,14 +37,16 @@ export type ReprocessSelection =
       readonly limit: number
     }
 
+/** Every column of an event row, as `Event` decodes it. */
+export const eventColumnsOf = (sql: PgClient.PgClient) =>
+  sql.literal(`id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id,
+  content_type, raw_payload, parsed_payload, headers, event_type, idempotency_key, is_duplicate,
+  duplicate_of::text AS duplicate_of, status, retry_count, max_retries, next_retry_at, last_error, verified,
+  verification_error, verified_secret_index, received_at, processed_at, host(source_ip) AS source_ip`)
+
 export class EventRepo extends Context.Service<
   EventRepo,
   {
-    /**
-     * Stores one request in a single autocommitted statement. When a verified event repeats a key already
-     * accepted for the source, the row is stored as a `duplicate` of it; the unique index decides, not a read.
-     */
-    readonly insert: (event: NewEvent) => Effect.Effect<StoredEvent>
     /**
      * Stores many requests with one statement (group commit): a multi-row INSERT, in one round trip and
      * atomically, with no transaction around it. A row the unique key turned away (a repeat) is then stored as a
@@ -53,8 +54,6 @@ export class EventRepo extends Context.Service<
      * stored); otherwise each request has its own outcome, in input order.
      */
     readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<Exit.Exit<StoredEvent>>>
-    /** A tenant's events, oldest first. */
-    readonly listForTenant: (tenantId: TenantId) => Effect.Effect<ReadonlyArray<Event>>
     /** `rejected` events chosen by id, or by source and `received_at` in [from, to), oldest first. */
     readonly listRejected: (selection: RejectedSelection) => Effect.Effect<ReadonlyArray<Event>>
     /**
@@ -132,8 +131,9 @@ export class EventRepo extends Context.Service<
           RETURNING id::text AS id, duplicate_of::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
       }
 
-      const insert = Effect.fn("EventRepo.insert")(function* (event: NewEvent) {
-        // The original may be deleted between the two statements (retention); then the repeat is accepted anew.
+      // A request on its own (a repeat turned away by a batch): stored as accepted, or as the duplicate it is. The
+      // original may be deleted between the two statements (retention); then the repeat is accepted anew.
+      const insert = Effect.fnUntraced(function* (event: NewEvent) {
         for (;;) {
           const [accepted] = yield* insertAccepted(event)
           if (accepted !== undefined) return { _tag: "Stored", id: accepted.id as EventId } satisfies StoredEvent
@@ -191,25 +191,7 @@ export class EventRepo extends Context.Service<
       // small, and kept until an ANALYZE: a finish planned that way read the whole table on every batch (36 M rows in
       // one bench run). Planning every statement so (`plan_cache_mode`) cost PostgreSQL 45 % more CPU per event.
 
-      const listQuery = SqlSchema.findAll({
-        Request: Schema.String,
-        Result: Event,
-        execute: (tenantId) => sql`
-          SELECT id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id, content_type, raw_payload,
-                 parsed_payload, headers, event_type, idempotency_key, is_duplicate, duplicate_of::text AS duplicate_of,
-                 status, retry_count, max_retries, next_retry_at, last_error, verified, verification_error,
-                 verified_secret_index, received_at,
-                 processed_at, host(source_ip) AS source_ip
-          FROM p_eventhook__event WHERE tenant_id = ${tenantId} ORDER BY received_at, id`
-      })
-      const listForTenant = Effect.fn("EventRepo.listForTenant")((tenantId: TenantId) =>
-        listQuery(tenantId).pipe(Effect.orDie)
-      )
-
-      const eventColumns = sql.literal(`id::text AS id, tenant_id::text AS tenant_id, source_id::text AS source_id,
-        content_type, raw_payload, parsed_payload, headers, event_type, idempotency_key, is_duplicate,
-        duplicate_of::text AS duplicate_of, status, retry_count, max_retries, next_retry_at, last_error, verified,
-        verification_error, verified_secret_index, received_at, processed_at, host(source_ip) AS source_ip`)
+      const eventColumns = eventColumnsOf(sql)
       const decodeEvents = Schema.decodeUnknownEffect(Schema.Array(Event))
       const listRejected = Effect.fn("EventRepo.listRejected")((selection: RejectedSelection) =>
         (selection._tag === "ByIds"
@@ -360,8 +342,6 @@ export class EventRepo extends Context.Service<
         findForTenant,
         deleteOlderThan,
         resetForReprocess,
-        insert,
-        listForTenant,
         listRejected,
         promote,
         failVerified,

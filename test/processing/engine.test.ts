@@ -21,6 +21,7 @@ import {
   eventsOfTenant,
   eventually,
   freshTenant,
+  insertEvent,
   PlainSourceRepo,
   TestDatabase,
   testConfig
@@ -74,26 +75,24 @@ const FlakyLauncher = Layer.effect(
 )
 
 const insertPending = (tenantId: TenantId, sourceId: SourceId, maxRetries = 3, lease: Lease | null = null) =>
-  Effect.flatMap(EventRepo, (events) =>
-    events.insert({
-      lease,
-      tenant_id: tenantId,
-      source_id: sourceId,
-      content_type: "application/json",
-      raw_payload: new TextEncoder().encode('{"n":1}'),
-      parsed_payload: { n: 1 },
-      headers: {},
-      event_type: "thing.happened",
-      idempotency_key: null,
-      status: "pending",
-      max_retries: maxRetries,
-      last_error: null,
-      verified: true,
-      verification_error: null,
-      verified_secret_index: null,
-      source_ip: null
-    })
-  ).pipe(Effect.map((stored) => stored.id))
+  insertEvent({
+    lease,
+    tenant_id: tenantId,
+    source_id: sourceId,
+    content_type: "application/json",
+    raw_payload: new TextEncoder().encode('{"n":1}'),
+    parsed_payload: { n: 1 },
+    headers: {},
+    event_type: "thing.happened",
+    idempotency_key: null,
+    status: "pending",
+    max_retries: maxRetries,
+    last_error: null,
+    verified: true,
+    verification_error: null,
+    verified_secret_index: null,
+    source_ip: null
+  }).pipe(Effect.map((stored) => stored.id))
 
 const waitUntil = <A, E, R>(read: Effect.Effect<A, E, R>, done: (value: A) => boolean) =>
   eventually(read, done, { every: "25 millis", times: 600, failure: "condition not reached" })

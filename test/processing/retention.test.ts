@@ -10,6 +10,7 @@ import {
   createSource,
   eventsOfTenant,
   freshTenant,
+  insertEvent,
   PlainSourceRepo,
   TestDatabase,
   testConfig
@@ -27,36 +28,34 @@ const withConfig = (retentionDays: Option.Option<number>) =>
 const seed = Effect.gen(function* () {
   const tenant = yield* freshTenant
   const sourceId = yield* createSource(tenant.id, { slug: "s", verifier_config: { type: "none" } })
-  const events = yield* EventRepo
+  const _events = yield* EventRepo
   const sql = yield* PgClient.PgClient
   const insert = (status: "rejected" | "pending", ageDays: number) =>
-    events
-      .insert({
-        tenant_id: tenant.id,
-        source_id: sourceId,
-        content_type: null,
-        raw_payload: new TextEncoder().encode(`${status}-${ageDays}`),
-        parsed_payload: null,
-        headers: {},
-        event_type: null,
-        idempotency_key: null,
-        status,
-        max_retries: 3,
-        last_error: null,
-        verified: status !== "rejected",
-        verification_error: status === "rejected" ? "signature_mismatch: x" : null,
-        verified_secret_index: null,
-        source_ip: null
-      })
-      .pipe(
-        Effect.tap(
-          (stored) =>
-            sql`UPDATE p_eventhook__event SET received_at = now() - make_interval(days => ${ageDays}),
+    insertEvent({
+      tenant_id: tenant.id,
+      source_id: sourceId,
+      content_type: null,
+      raw_payload: new TextEncoder().encode(`${status}-${ageDays}`),
+      parsed_payload: null,
+      headers: {},
+      event_type: null,
+      idempotency_key: null,
+      status,
+      max_retries: 3,
+      last_error: null,
+      verified: status !== "rejected",
+      verification_error: status === "rejected" ? "signature_mismatch: x" : null,
+      verified_secret_index: null,
+      source_ip: null
+    }).pipe(
+      Effect.tap(
+        (stored) =>
+          sql`UPDATE p_eventhook__event SET received_at = now() - make_interval(days => ${ageDays}),
                      status = CASE WHEN status = 'pending' THEN 'delivered' ELSE status END
               WHERE id = ${stored.id}`
-        ),
-        Effect.orDie
-      )
+      ),
+      Effect.orDie
+    )
   yield* insert("rejected", 8)
   yield* insert("rejected", 6)
   yield* insert("pending", 40)

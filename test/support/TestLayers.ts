@@ -1,17 +1,17 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { type Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { type Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { inject } from "vitest"
 import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
-import type { Event } from "../../src/domain/Event.ts"
+import { Event, type NewEvent } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { EventhookRoutes } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
 import { ConfigCache } from "../../src/store/ConfigCache.ts"
 import { poolOptions } from "../../src/store/Database.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
-import { EventRepo } from "../../src/store/EventRepo.ts"
+import { EventRepo, eventColumnsOf } from "../../src/store/EventRepo.ts"
 import { PromiseRepo } from "../../src/store/PromiseRepo.ts"
 import { type NewRoute, RouteRepo } from "../../src/store/RouteRepo.ts"
 import { SecretBox } from "../../src/store/SecretBox.ts"
@@ -101,8 +101,21 @@ export const createRoute = (
     routes.insert({ name: `route-${unique()}`, ...route, tenant_id: tenantId, source_id: sourceId })
   )
 
-export const eventsOfTenant = (tenantId: TenantId) =>
-  Effect.flatMap(EventRepo, (events) => events.listForTenant(tenantId))
+/** A tenant's events, oldest first. */
+export const eventsOfTenant = (tenantId: TenantId): Effect.Effect<ReadonlyArray<Event>, never, PgClient.PgClient> =>
+  Effect.flatMap(PgClient.PgClient, (sql) =>
+    sql`SELECT ${eventColumnsOf(sql)} FROM p_eventhook__event WHERE tenant_id = ${tenantId} ORDER BY received_at, id`.pipe(
+      Effect.flatMap(decodeEvents)
+    )
+  ).pipe(Effect.orDie)
+
+const decodeEvents = Schema.decodeUnknownEffect(Schema.Array(Event))
+
+/** Stores one event as ingest does (a batch of one): a repeat of an accepted key is stored as its duplicate. */
+export const insertEvent = (event: NewEvent) =>
+  Effect.flatMap(EventRepo, (events) => events.insertBatch([event])).pipe(
+    Effect.flatMap(([stored]) => (stored === undefined ? Effect.die("nothing stored") : stored))
+  )
 
 export const actionsOfEvent = (eventId: EventId | string) =>
   Effect.flatMap(EventActionRepo, (actions) => actions.listForEvent(eventId as EventId))
