@@ -27,14 +27,21 @@ export type HmacAlgorithm = typeof HmacAlgorithm.Type
 export const SignatureEncoding = Schema.Literals(["hex", "base64"])
 export type SignatureEncoding = typeof SignatureEncoding.Type
 
-export const HmacVerifierConfig = Schema.Struct({
-  type: Schema.Literal("hmac"),
+/** A config of `type` that takes `secret` and/or `secrets` (at least one), besides its own fields. */
+const withSecrets = <const T extends string, const F extends Schema.Struct.Fields>(type: T, fields: F) =>
+  Schema.Struct({ type: Schema.Literal(type), ...fields, ...secretFields }).check(hasSecret)
+
+const ToleranceSeconds = Schema.Int.check(Schema.isGreaterThan(0))
+const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/, { message: "must be an http(s) URL" }))
+/** A scheme whose signature carries a timestamp, judged within `tolerance_seconds`. */
+const timestamped = { tolerance_seconds: Schema.optionalKey(ToleranceSeconds) }
+
+export const HmacVerifierConfig = withSecrets("hmac", {
   header: HeaderName,
   algorithm: HmacAlgorithm,
   encoding: SignatureEncoding,
-  prefix: Schema.optionalKey(Schema.String),
-  ...secretFields
-}).check(hasSecret)
+  prefix: Schema.optionalKey(Schema.String)
+})
 export type HmacVerifierConfig = typeof HmacVerifierConfig.Type
 
 export const ApiKeyVerifierConfig = Schema.Struct({
@@ -51,39 +58,15 @@ export const BasicAuthVerifierConfig = Schema.Struct({
 })
 export type BasicAuthVerifierConfig = typeof BasicAuthVerifierConfig.Type
 
-export const GithubVerifierConfig = Schema.Struct({
-  type: Schema.Literal("github"),
-  ...secretFields
-}).check(hasSecret)
+export const GithubVerifierConfig = withSecrets("github", {})
 export type GithubVerifierConfig = typeof GithubVerifierConfig.Type
-
-const ToleranceSeconds = Schema.Int.check(Schema.isGreaterThan(0))
-const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/, { message: "must be an http(s) URL" }))
-
-export const StripeVerifierConfig = Schema.Struct({
-  type: Schema.Literal("stripe"),
-  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
-  ...secretFields
-}).check(hasSecret)
+export const StripeVerifierConfig = withSecrets("stripe", timestamped)
 export type StripeVerifierConfig = typeof StripeVerifierConfig.Type
-
-export const StandardWebhooksVerifierConfig = Schema.Struct({
-  type: Schema.Literal("standard_webhooks"),
-  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
-  ...secretFields
-}).check(hasSecret)
+export const StandardWebhooksVerifierConfig = withSecrets("standard_webhooks", timestamped)
 export type StandardWebhooksVerifierConfig = typeof StandardWebhooksVerifierConfig.Type
-
-export const ShopifyVerifierConfig = Schema.Struct({ type: Schema.Literal("shopify"), ...secretFields }).check(
-  hasSecret
-)
+export const ShopifyVerifierConfig = withSecrets("shopify", {})
 export type ShopifyVerifierConfig = typeof ShopifyVerifierConfig.Type
-
-export const SlackVerifierConfig = Schema.Struct({
-  type: Schema.Literal("slack"),
-  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
-  ...secretFields
-}).check(hasSecret)
+export const SlackVerifierConfig = withSecrets("slack", timestamped)
 export type SlackVerifierConfig = typeof SlackVerifierConfig.Type
 
 export const GitlabVerifierConfig = Schema.Struct({
@@ -97,40 +80,16 @@ export const GitlabVerifierConfig = Schema.Struct({
 )
 export type GitlabVerifierConfig = typeof GitlabVerifierConfig.Type
 
-export const LinearVerifierConfig = Schema.Struct({
-  type: Schema.Literal("linear"),
-  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
-  ...secretFields
-}).check(hasSecret)
+export const LinearVerifierConfig = withSecrets("linear", timestamped)
 export type LinearVerifierConfig = typeof LinearVerifierConfig.Type
-
-export const PaddleVerifierConfig = Schema.Struct({
-  type: Schema.Literal("paddle"),
-  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
-  ...secretFields
-}).check(hasSecret)
+export const PaddleVerifierConfig = withSecrets("paddle", timestamped)
 export type PaddleVerifierConfig = typeof PaddleVerifierConfig.Type
-
-export const TwilioVerifierConfig = Schema.Struct({
-  type: Schema.Literal("twilio"),
-  /** The URL configured at Twilio; default: EVENTHOOK_PUBLIC_URL + the request's path and query. */
-  url: Schema.optionalKey(HttpUrl),
-  ...secretFields
-}).check(hasSecret)
+/** `url`: the URL configured at Twilio; default: EVENTHOOK_PUBLIC_URL + the request's path and query. */
+export const TwilioVerifierConfig = withSecrets("twilio", { url: Schema.optionalKey(HttpUrl) })
 export type TwilioVerifierConfig = typeof TwilioVerifierConfig.Type
-
-export const SquareVerifierConfig = Schema.Struct({
-  type: Schema.Literal("square"),
-  notification_url: HttpUrl,
-  ...secretFields
-}).check(hasSecret)
+export const SquareVerifierConfig = withSecrets("square", { notification_url: HttpUrl })
 export type SquareVerifierConfig = typeof SquareVerifierConfig.Type
-
-export const ZoomVerifierConfig = Schema.Struct({
-  type: Schema.Literal("zoom"),
-  tolerance_seconds: Schema.optionalKey(ToleranceSeconds),
-  ...secretFields
-}).check(hasSecret)
+export const ZoomVerifierConfig = withSecrets("zoom", timestamped)
 export type ZoomVerifierConfig = typeof ZoomVerifierConfig.Type
 
 export const NoneVerifierConfig = Schema.Struct({ type: Schema.Literal("none") })
@@ -155,23 +114,8 @@ export const VerifierConfig = Schema.Union([
 ])
 export type VerifierConfig = typeof VerifierConfig.Type
 export type VerifierType = VerifierConfig["type"]
-const knownTypes: Record<VerifierType, true> = {
-  hmac: true,
-  api_key: true,
-  basic_auth: true,
-  github: true,
-  stripe: true,
-  standard_webhooks: true,
-  shopify: true,
-  slack: true,
-  gitlab: true,
-  linear: true,
-  paddle: true,
-  twilio: true,
-  square: true,
-  zoom: true,
-  none: true
-}
+/** Every `type` the union takes, read off its members (so it cannot fall out of step with them). */
+const knownTypes: ReadonlySet<string> = new Set(VerifierConfig.members.map((member) => member.fields.type.literal))
 
 /** Every secret a config accepts, `secret` first. */
 export const candidateSecrets = (config: {
@@ -200,7 +144,7 @@ export const decodeVerifierConfig = (
       : Result.fail(`verifier_type is "${verifierType}" but verifier_config is empty`)
   }
   const type = typeof json === "object" && "type" in json ? json.type : undefined
-  if (typeof type !== "string" || !Object.hasOwn(knownTypes, type)) {
+  if (typeof type !== "string" || !knownTypes.has(type)) {
     return Result.fail(`unknown verifier type ${JSON.stringify(type ?? null)}`)
   }
   // Fail closed: a secret still sealed was encrypted under a key this instance does not have (issue 15).
