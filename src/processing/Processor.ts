@@ -1,4 +1,4 @@
-import { Context, DateTime, Duration, Effect, FiberSet, Layer, Queue, Schedule, Semaphore } from "effect"
+import { Context, DateTime, Duration, Effect, FiberSet, Layer, Queue, Semaphore } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
@@ -10,7 +10,9 @@ import { RouteRepo } from "../store/RouteRepo.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
 import { eventOutcome, type FailedRoute } from "./eventOutcome.ts"
+import { makeLeaseHolder } from "./leaseHolder.ts"
 import { routeTiers } from "./matchRoutes.ts"
+import { sweepForever } from "./sweeper.ts"
 
 // The event table is the queue (DESIGN.md). A new event is stored already leased to this instance and handed to
 // its workers in memory right after the commit, so the normal path neither polls nor claims nor reads back.
@@ -101,20 +103,11 @@ export class Processor extends Context.Service<
         const events = yield* EventQueue
         const routes = yield* RouteRepo
         const actions = yield* EventActionRepo
-        const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: options.leaseSeconds }
+        const leases = yield* makeLeaseHolder(events, options.leaseSeconds)
+        const lease = leases.lease
         const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
         const handedOver = yield* Effect.acquireRelease(Queue.unbounded<EventForProcessing>(), Queue.shutdown)
         const waiting = { events: 0, bytes: 0 }
-        // Whatever this instance still holds when it stops goes back to `pending` for another worker.
-        yield* Effect.addFinalizer(() =>
-          events.releaseAll(lease.holder).pipe(
-            Effect.tap((released) =>
-              released > 0 ? Effect.logInfo(`released ${released} leased events`) : Effect.void
-            ),
-            Effect.catchCause(() => Effect.void)
-          )
-        )
-
         // Action records and finishes of concurrent events are written together (group commit); an event's last
         // tier is recorded with its finish, in one statement. Nobody but the event's own permit waits on a finish,
         // so a small batch lingers for more (README "Fast path"). An instance that dies between an action and its
@@ -188,42 +181,12 @@ export class Processor extends Context.Service<
           yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 
-        // The events this instance has in hand (handed over, leased, in flight) have their leases renewed together,
-        // so slow tiers, and events waiting their turn in memory, never let another instance take them. A crashed
-        // instance stops renewing; so does this one for an event it leased but never got in hand (its request
-        // timed out after the write): that lease runs out and a sweep takes the event.
-        const held = new Set<EventId>()
-        const renewal = Effect.suspend(() =>
-          held.size === 0 ? Effect.void : events.renewLeases([...held], lease)
-        ).pipe(
-          Effect.catchCause((cause) => Effect.logWarning("lease renewal failed", cause)),
-          Effect.repeat(Schedule.spaced(Duration.seconds(options.leaseSeconds / 3)))
-        )
-
-        // Events whose processing stopped because the database went away. This instance still holds them, so it
-        // hands them back as soon as the database answers again, rather than letting their leases run out a minute
-        // later (issue 15); a sweep then takes them at once. A crashed instance's leases still simply expire.
-        const toRelease = new Set<EventId>()
-        const releaser = Effect.suspend(() => {
-          if (toRelease.size === 0) return Effect.void
-          const ids = [...toRelease]
-          return events.release(ids, lease.holder).pipe(
-            Effect.tap((released) => {
-              for (const id of ids) toRelease.delete(id)
-              return Effect.logInfo(`the database answers again: released ${released} events for a sweep`)
-            })
-          )
-        }).pipe(
-          Effect.catchCause(() => Effect.void),
-          Effect.repeat(Schedule.spaced("250 millis"))
-        )
-
         // An event that has started finishes, even while the service stops.
         const guarded = (event: EventForProcessing) =>
           processLeased(event).pipe(
             Effect.catchCause((cause) =>
               causeIsDatabaseUnavailable(cause)
-                ? Effect.sync(() => toRelease.add(event.id)).pipe(
+                ? Effect.sync(() => leases.handBackLater(event.id)).pipe(
                     Effect.andThen(
                       Effect.logWarning("processing stopped: the database is unavailable; released once it answers")
                     )
@@ -242,7 +205,7 @@ export class Processor extends Context.Service<
         const weightOf = (event: EventForProcessing) =>
           Math.min(Math.max(event.body_bytes, 1), options.maxInFlightBytes)
         const release = (event: EventForProcessing) =>
-          Effect.sync(() => held.delete(event.id)).pipe(
+          Effect.sync(() => leases.drop(event.id)).pipe(
             Effect.andThen(Semaphore.release(bytePermits, weightOf(event))),
             Effect.andThen(Semaphore.release(permits, 1))
           )
@@ -250,7 +213,7 @@ export class Processor extends Context.Service<
           Effect.forEach(
             claimed,
             (event) =>
-              Effect.sync(() => held.add(event.id)).pipe(
+              Effect.sync(() => leases.hold(event.id)).pipe(
                 Effect.andThen(Semaphore.take(permits, 1)),
                 Effect.andThen(Semaphore.take(bytePermits, weightOf(event))),
                 Effect.andThen(FiberSet.run(running, Effect.ensuring(guarded(event), release(event))))
@@ -279,29 +242,16 @@ export class Processor extends Context.Service<
           Effect.forever
         )
 
-        const sweepOnce = events
-          .claimDue(lease, { limit: options.sweepBatch, pendingGraceSeconds: options.pendingGraceSeconds })
-          .pipe(
-            Effect.tap(dispatch),
-            Effect.map((due) => due.length)
-          )
-        // Busy: sweep again at once. Idle: back off exponentially up to sweepIdleMax, so an idle instance costs a
-        // query every couple of seconds, not a busy loop.
-        const idleMax = Duration.fromInputUnsafe(options.sweepIdleMax)
-        const idleBackoff = Schedule.exponential(options.sweepIdleMin, 2).pipe(
-          Schedule.modifyDelay((step) => Effect.succeed(Duration.min(step.duration, idleMax)))
-        )
-        const sweeper = sweepOnce.pipe(
-          Effect.catchCause((cause) => Effect.logWarning("sweep failed", cause).pipe(Effect.as(0))),
-          Effect.repeat({ schedule: idleBackoff, while: (found) => found === 0 }),
-          Effect.forever
-        )
-
         for (let i = 0; i < options.workers; i++) yield* Effect.forkScoped(worker)
         yield* Effect.forkScoped(handedOverWorker)
-        yield* Effect.forkScoped(sweeper)
-        yield* Effect.forkScoped(renewal)
-        yield* Effect.forkScoped(releaser)
+        yield* Effect.forkScoped(
+          sweepForever(events, lease, dispatch, {
+            batch: options.sweepBatch,
+            pendingGraceSeconds: options.pendingGraceSeconds,
+            idleMin: options.sweepIdleMin,
+            idleMax: options.sweepIdleMax
+          })
+        )
 
         return Processor.of({
           submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid),
@@ -313,7 +263,7 @@ export class Processor extends Context.Service<
             ),
           handOver: (event) =>
             Effect.suspend(() => {
-              held.add(event.id)
+              leases.hold(event.id)
               waiting.events++
               waiting.bytes += event.body_bytes
               return Queue.offer(handedOver, event)
