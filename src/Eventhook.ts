@@ -24,6 +24,7 @@ import { DatabaseLive } from "./store/Database.ts"
 import { DatabaseHealth } from "./store/DatabaseHealth.ts"
 import { EventActionRepo } from "./store/EventActionRepo.ts"
 import { EventQueue } from "./store/EventQueue.ts"
+import { EventReads } from "./store/EventReads.ts"
 import { EventRepo } from "./store/EventRepo.ts"
 import { RouteRepo } from "./store/RouteRepo.ts"
 import { SecretBox } from "./store/SecretBox.ts"
@@ -45,6 +46,7 @@ const Repositories = Layer.mergeAll(
   RouteRepo.layer,
   EventRepo.layer,
   EventQueue.layer,
+  EventReads.layer,
   EventActionRepo.layer
 ).pipe(Layer.provideMerge(SecretBox.layer))
 

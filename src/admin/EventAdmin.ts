@@ -10,7 +10,7 @@ import type { Tenant } from "../domain/Tenant.ts"
 import { Reverify } from "../ingest/Reverify.ts"
 import { Reprocess } from "../processing/Reprocess.ts"
 import { EventActionRepo } from "../store/EventActionRepo.ts"
-import { EventRepo } from "../store/EventRepo.ts"
+import { EventReads } from "../store/EventReads.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts"
 import { EventListQuery, isUuid, ReprocessRequest, ReverifyRequest, validate } from "./inputs.ts"
@@ -58,7 +58,7 @@ export class EventAdmin extends Context.Service<
     Effect.gen(function* () {
       const tenants = yield* TenantAdmin
       const sources = yield* SourceRepo
-      const events = yield* EventRepo
+      const reads = yield* EventReads
       const actions = yield* EventActionRepo
       const reprocessor = yield* Reprocess
       const reverifier = yield* Reverify
@@ -72,7 +72,7 @@ export class EventAdmin extends Context.Service<
       const dateOf = (text: string | undefined) => (text === undefined ? undefined : new Date(text))
       const find = Effect.fn("EventAdmin.find")(function* (tenantSlug: string, id: string) {
         const tenant = yield* tenants.require(tenantSlug)
-        const event = isUuid(id) ? yield* events.findForTenant(tenant.id, id as EventId) : Option.none()
+        const event = isUuid(id) ? yield* reads.findForTenant(tenant.id, id as EventId) : Option.none()
         if (Option.isNone(event)) return yield* notFound(`event "${id}" not found in tenant "${tenantSlug}"`)
         return event.value
       })
@@ -86,7 +86,7 @@ export class EventAdmin extends Context.Service<
         if (after === null) return yield* invalidRequest("cursor: is not a cursor this API gave for this listing")
         const limit = query.limit ?? DEFAULT_PAGE
         const sourceId = yield* sourceIdOf(tenant, query.source)
-        const found = yield* events.search(tenant.id, {
+        const found = yield* reads.search(tenant.id, {
           ...(sourceId === undefined ? {} : { sourceId }),
           ...(query.status === undefined ? {} : { status: query.status }),
           ...(query.event_type === undefined ? {} : { eventType: query.event_type }),
