@@ -41,19 +41,44 @@ export interface PathInput {
   readonly exactIntegers?: boolean
 }
 
+/** A path as it is looked up: a header's lower-cased name, or the segments of a body path. */
+export type ParsedPath =
+  | { readonly kind: "header"; readonly name: string }
+  | { readonly kind: "body"; readonly segments: ReadonlyArray<string> }
+  | { readonly kind: "none" }
+
+// Paths come from configs (a handful per source and route) and are looked up per event: each is parsed once. The
+// bound only guards against a caller that passes endless distinct paths.
+const parsed = new Map<string, ParsedPath>()
+const MAX_PARSED = 10_000
+
+/** `header.X-Name` → the header `x-name`; `body.a.0.b` → the segments `a`, `0`, `b`; anything else, none. */
+export const parseValuePath = (path: string): ParsedPath => {
+  const known = parsed.get(path)
+  if (known !== undefined) return known
+  const result: ParsedPath = path.startsWith("header.")
+    ? { kind: "header", name: path.slice("header.".length).toLowerCase() }
+    : path.startsWith("body.")
+      ? { kind: "body", segments: path.slice("body.".length).split(".") }
+      : { kind: "none" }
+  if (parsed.size >= MAX_PARSED) parsed.clear()
+  parsed.set(path, result)
+  return result
+}
+
 /** Resolves a `header.`/`body.` path to a string, or `null` when it does not resolve to a string or number. */
 export const resolvePath = (path: string, input: PathInput): string | null => {
-  if (path.startsWith("header.")) return input.headers[path.slice("header.".length).toLowerCase()] ?? null
-  if (path.startsWith("body.")) {
-    return bodyKeyText(input.body, path.slice("body.".length).split("."), input.exactIntegers === true)
-  }
+  const at = parseValuePath(path)
+  if (at.kind === "header") return input.headers[at.name] ?? null
+  if (at.kind === "body") return bodyKeyText(input.body, at.segments, input.exactIntegers === true)
   return null
 }
 
 /** The raw value at a path (any JSON for `body.`), for targets that pass values on. */
 export const resolvePathValue = (path: string, input: PathInput): unknown => {
-  if (path.startsWith("header.")) return input.headers[path.slice("header.".length).toLowerCase()]
-  if (path.startsWith("body.")) return valueAtBodyPath(input.body, path.slice("body.".length).split("."))
+  const at = parseValuePath(path)
+  if (at.kind === "header") return input.headers[at.name]
+  if (at.kind === "body") return valueAtBodyPath(input.body, at.segments)
   return undefined
 }
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import { parseMediaType } from "../../src/domain/mediaType.ts"
-import { resolvePath } from "../../src/domain/resolvePath.ts"
+import { parseValuePath, resolvePath } from "../../src/domain/resolvePath.ts"
 import { MAX_NESTING } from "../../src/domain/storable.ts"
 import { extractEventType } from "../../src/ingest/eventType.ts"
 import { headersForStorage } from "../../src/ingest/headers.ts"
@@ -221,5 +221,14 @@ describe("interpretPayload limits", () => {
       const result = interpretPayload(source, json, new TextEncoder().encode(body))
       assert.isTrue(Result.isSuccess(result), body)
     }
+  })
+})
+
+describe("parseValuePath (CONTRACT §6)", () => {
+  it("parses a path once into what a lookup needs, the same object each time after", () => {
+    assert.deepStrictEqual(parseValuePath("header.X-GitHub-Delivery"), { kind: "header", name: "x-github-delivery" })
+    assert.deepStrictEqual(parseValuePath("body.data.0.id"), { kind: "body", segments: ["data", "0", "id"] })
+    assert.deepStrictEqual(parseValuePath("query.x"), { kind: "none" })
+    assert.strictEqual(parseValuePath("body.data.0.id"), parseValuePath("body.data.0.id"))
   })
 })
