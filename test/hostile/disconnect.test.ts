@@ -3,7 +3,7 @@ import { assert, layer } from "@effect/vitest"
 import { Cause, Effect, Layer, Logger, References } from "effect"
 import { HttpServer } from "effect/http"
 import { rawRequest } from "../support/http.ts"
-import { createSource, eventsOfTenant, freshTenant, TestServer } from "../support/TestLayers.ts"
+import { createSource, eventsOfTenant, eventually, freshTenant, TestServer } from "../support/TestLayers.ts"
 
 // Issue 15, defect 12: a client that goes away mid-body is a normal event on the internet: one line at debug,
 // no ERROR with a stack trace, nothing stored.
@@ -46,8 +46,11 @@ layer(TestServer().pipe(Layer.provide(Capture), Layer.provide(Layer.succeed(Refe
       for (let i = 0; i < 3; i++) yield* abandonMidBody(path)
       // The server is still well, and has logged what happened.
       assert.strictEqual((yield* rawRequest("GET", "/health")).status, 200)
-      yield* Effect.sleep("200 millis")
-      const aborted = lines.filter((line) => line.text.includes("went away"))
+      const aborted = yield* eventually(
+        Effect.sync(() => lines.filter((line) => line.text.includes("went away"))),
+        (found) => found.length >= 3,
+        { every: "50 millis", times: 100, failure: `not logged: ${JSON.stringify(lines)}` }
+      )
       assert.strictEqual(aborted.length, 3, JSON.stringify(lines))
       for (const line of aborted) {
         assert.strictEqual(line.level, "Debug")
