@@ -6,7 +6,7 @@ import { demo, migrate, serve } from "./serviceCommands.ts"
 import { source } from "./sourceCommands.ts"
 import { tenant } from "./tenantCommands.ts"
 
-export { CliPlatform, type OperatorError } from "./shared.ts"
+export { CliPlatform, isOperatorError } from "./shared.ts"
 
 export const eventhookCli = Command.make("eventhook").pipe(
   Command.withDescription("Eventhook: webhook ingestion and routing — operator commands"),

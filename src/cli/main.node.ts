@@ -5,7 +5,7 @@ import { Console, Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { gracefulTeardown } from "../Eventhook.ts"
 import { NodeEventhookServer } from "../server.node.ts"
-import { CliPlatform, eventhookCli, type OperatorError } from "./commands.ts"
+import { CliPlatform, eventhookCli, isOperatorError } from "./commands.ts"
 
 const demoScript = fileURLToPath(new URL("../../scripts/demo.ts", import.meta.url))
 
@@ -25,14 +25,7 @@ const NodeCliPlatform = Layer.succeed(
   })
 )
 
-/** An operator error (`{error, message}`) is one line on stderr and exit code 1, not a stack trace. */
-const isOperatorError = (error: unknown): error is OperatorError =>
-  typeof error === "object" &&
-  error !== null &&
-  "error" in error &&
-  "message" in error &&
-  typeof error.message === "string"
-
+// An operator error is one line on stderr and exit code 1, not a stack trace.
 const program = Command.run(eventhookCli, { version: "0.1.0" }).pipe(
   Effect.catchIf(isOperatorError, (error) =>
     Console.error(`error: ${error.message}`).pipe(

@@ -1,10 +1,11 @@
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { TenantAdmin } from "../admin/TenantAdmin.ts"
+import { invalidRequest } from "../domain/operatorErrors.ts"
 import { SecretBox } from "../store/SecretBox.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { json } from "./output.ts"
-import { jsonFlag, type OperatorError, operate } from "./shared.ts"
+import { jsonFlag, operate } from "./shared.ts"
 
 // `eventhook secrets …`: secrets at rest (README "Secrets at rest").
 
@@ -23,10 +24,7 @@ const secretsReencrypt = Command.make(
       Effect.gen(function* () {
         const box = yield* SecretBox
         if (box.currentKeyId === null)
-          return yield* Effect.fail<OperatorError>({
-            error: "invalid_request",
-            message: "EVENTHOOK_SECRET_KEY is not set: there is no key to encrypt under"
-          })
+          return yield* invalidRequest("EVENTHOOK_SECRET_KEY is not set: there is no key to encrypt under")
         const tenantId = Option.isSome(tenant) ? (yield* (yield* TenantAdmin).require(tenant.value)).id : undefined
         const report = yield* (yield* SourceRepo).resealAll(tenantId === undefined ? {} : { tenantId })
         if (asJson)

@@ -1,6 +1,7 @@
 import { Config, Context, Effect, Layer, Logger, Option, References } from "effect"
 import { Flag } from "effect/cli"
 import { AppConfig } from "../config/AppConfig.ts"
+import { ConflictResponse, InvalidRequestResponse, invalidRequest, NotFoundResponse } from "../domain/operatorErrors.ts"
 import { EventhookOperatorTools } from "../Eventhook.ts"
 import { DatabaseToolLive } from "../store/Database.ts"
 
@@ -10,10 +11,10 @@ import { DatabaseToolLive } from "../store/Database.ts"
 // validate and answer alike.
 
 /** An operator error: printed as `error: <message>`, and the process exits 1. */
-export interface OperatorError {
-  readonly error: string
-  readonly message: string
-}
+export type OperatorError = InvalidRequestResponse | NotFoundResponse | ConflictResponse
+
+export const isOperatorError = (error: unknown): error is OperatorError =>
+  error instanceof InvalidRequestResponse || error instanceof NotFoundResponse || error instanceof ConflictResponse
 
 /** What the CLI needs of its platform: serving, the demo, and raw bytes to stdout. */
 export class CliPlatform extends Context.Service<
@@ -69,6 +70,6 @@ export const parseJson = (flag: string, text: Option.Option<string>) =>
     onSome: (value) =>
       Effect.try({
         try: () => Option.some<unknown>(JSON.parse(value)),
-        catch: () => ({ error: "invalid_request", message: `--${flag}: is not valid JSON` }) satisfies OperatorError
+        catch: () => invalidRequest(`--${flag}: is not valid JSON`)
       })
   })
