@@ -13,7 +13,7 @@ import { EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventReads } from "../store/EventReads.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts"
-import { EventListQuery, isUuid, ReprocessRequest, ReverifyRequest, validate } from "./inputs.ts"
+import { type EventListQuery, isUuid, type ReprocessRequest, type ReverifyRequest } from "./inputs.ts"
 import { TenantAdmin } from "./TenantAdmin.ts"
 import { type EventDetailView, type EventSummaryView, eventDetailView, eventSummaryView } from "./views.ts"
 
@@ -39,7 +39,7 @@ export class EventAdmin extends Context.Service<
   EventAdmin,
   {
     /** Newest first; `query` is `EventListQuery` (source, status, event_type, since, until, limit, cursor). */
-    readonly list: (tenant: string, query: unknown) => Effect.Effect<EventPage, AdminError>
+    readonly list: (tenant: string, query: EventListQuery) => Effect.Effect<EventPage, AdminError>
     readonly get: (tenant: string, id: string) => Effect.Effect<EventDetailView, NotFoundResponse>
     /** The body exactly as received, with its content type. */
     readonly payload: (
@@ -48,9 +48,9 @@ export class EventAdmin extends Context.Service<
     ) => Effect.Effect<{ readonly contentType: string | null; readonly body: Uint8Array }, NotFoundResponse>
     readonly reprocess: (
       tenant: string,
-      input: unknown
+      input: ReprocessRequest
     ) => Effect.Effect<{ readonly reprocessed: number; readonly event_ids: ReadonlyArray<string> }, AdminError>
-    readonly reverify: (tenant: string, input: unknown) => Effect.Effect<ReverifyResult, AdminError>
+    readonly reverify: (tenant: string, input: ReverifyRequest) => Effect.Effect<ReverifyResult, AdminError>
   }
 >()("eventhook/admin/EventAdmin") {
   static readonly layer = Layer.effect(
@@ -77,9 +77,8 @@ export class EventAdmin extends Context.Service<
         return event.value
       })
 
-      const list = Effect.fn("EventAdmin.list")(function* (tenantSlug: string, input: unknown) {
+      const list = Effect.fn("EventAdmin.list")(function* (tenantSlug: string, query: EventListQuery) {
         const tenant = yield* tenants.require(tenantSlug)
-        const query = yield* validate(EventListQuery)(input)
         const { cursor: given, limit: _limit, ...filter } = query
         const scope = { tenantId: tenant.id, filter }
         const after = given === undefined ? undefined : decodeCursor(scope, given)
@@ -108,9 +107,8 @@ export class EventAdmin extends Context.Service<
         return eventDetailView(event, sourceSlug, yield* actions.listForEvent(event.id))
       })
 
-      const reprocess = Effect.fn("EventAdmin.reprocess")(function* (tenantSlug: string, input: unknown) {
+      const reprocess = Effect.fn("EventAdmin.reprocess")(function* (tenantSlug: string, request: ReprocessRequest) {
         const tenant = yield* tenants.require(tenantSlug)
-        const request = yield* validate(ReprocessRequest)(input)
         if ((request.event_ids === undefined) === (request.filter === undefined))
           return yield* invalidRequest("event_ids: give `event_ids` or `filter` (with `limit`), one of them")
         if (request.filter !== undefined && request.limit === undefined)
@@ -132,9 +130,8 @@ export class EventAdmin extends Context.Service<
         return { reprocessed: reset.length, event_ids: reset }
       })
 
-      const reverify = Effect.fn("EventAdmin.reverify")(function* (tenantSlug: string, input: unknown) {
+      const reverify = Effect.fn("EventAdmin.reverify")(function* (tenantSlug: string, request: ReverifyRequest) {
         const tenant = yield* tenants.require(tenantSlug)
-        const request = yield* validate(ReverifyRequest)(input)
         if ((request.event_ids === undefined) === (request.source === undefined))
           return yield* invalidRequest("event_ids: give `event_ids` or `source` (with `limit`), one of them")
         if (request.source !== undefined && request.limit === undefined)

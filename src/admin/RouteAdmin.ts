@@ -10,7 +10,7 @@ import { decodeTargetConfig } from "../domain/TargetConfig.ts"
 import type { Tenant } from "../domain/Tenant.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
-import { fieldFirst, isUuid, RouteCreate, RouteUpdate, validate } from "./inputs.ts"
+import { fieldFirst, isUuid, type RouteCreate, type RouteUpdate } from "./inputs.ts"
 import { TenantAdmin } from "./TenantAdmin.ts"
 import { type RouteView, routeView } from "./views.ts"
 
@@ -22,9 +22,9 @@ export class RouteAdmin extends Context.Service<
   {
     /** The tenant's routes, of one source when `source` is given, in the order they run. */
     readonly list: (tenant: string, source?: string) => Effect.Effect<ReadonlyArray<RouteView>, NotFoundResponse>
-    readonly create: (tenant: string, input: unknown) => Effect.Effect<RouteView, AdminError>
+    readonly create: (tenant: string, input: RouteCreate) => Effect.Effect<RouteView, AdminError>
     readonly get: (tenant: string, id: string) => Effect.Effect<RouteView, NotFoundResponse>
-    readonly update: (tenant: string, id: string, input: unknown) => Effect.Effect<RouteView, AdminError>
+    readonly update: (tenant: string, id: string, input: RouteUpdate) => Effect.Effect<RouteView, AdminError>
     readonly remove: (tenant: string, id: string) => Effect.Effect<void, NotFoundResponse>
   }
 >()("eventhook/admin/RouteAdmin") {
@@ -55,9 +55,8 @@ export class RouteAdmin extends Context.Service<
       const reload = (tenant: Tenant, id: RouteId) =>
         Effect.map(routes.findById(tenant.id, id), (route) => routeView(Option.getOrThrow(route)))
 
-      const create = Effect.fn("RouteAdmin.create")(function* (tenantSlug: string, input: unknown) {
+      const create = Effect.fn("RouteAdmin.create")(function* (tenantSlug: string, route: RouteCreate) {
         const tenant = yield* tenants.require(tenantSlug)
-        const route = yield* validate(RouteCreate)(input)
         const source = yield* sourceOf(tenant, route.source)
         yield* checkTarget(route.target_type, route.target_config)
         const id = yield* routes.insert({
@@ -74,9 +73,8 @@ export class RouteAdmin extends Context.Service<
         return yield* reload(tenant, id)
       })
 
-      const update = Effect.fn("RouteAdmin.update")(function* (tenantSlug: string, id: string, input: unknown) {
+      const update = Effect.fn("RouteAdmin.update")(function* (tenantSlug: string, id: string, changes: RouteUpdate) {
         const { tenant, route } = yield* find(tenantSlug, id)
-        const changes = yield* validate(RouteUpdate)(input)
         if (changes.target_type !== undefined || changes.target_config !== undefined)
           yield* checkTarget(changes.target_type ?? route.target_type, changes.target_config ?? route.target_config)
         yield* routes.update(route.id, changes)

@@ -17,7 +17,7 @@ import { routeMatches } from "../processing/matchRoutes.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { decodeSignature } from "../verify/hmac.ts"
-import { fieldFirst, RotateSecret, SourceCreate, SourceTest, SourceUpdate, validate } from "./inputs.ts"
+import { fieldFirst, type RotateSecret, type SourceCreate, type SourceTest, type SourceUpdate } from "./inputs.ts"
 import { providerNamed } from "./providers.ts"
 import { TenantAdmin } from "./TenantAdmin.ts"
 import { keepOmittedSecrets, rotateSecret } from "./verifierSecrets.ts"
@@ -43,17 +43,17 @@ export class SourceAdmin extends Context.Service<
   SourceAdmin,
   {
     readonly list: (tenant: string) => Effect.Effect<ReadonlyArray<SourceView>, NotFoundResponse>
-    readonly create: (tenant: string, input: unknown) => Effect.Effect<SourceView, AdminError | ConflictResponse>
+    readonly create: (tenant: string, input: SourceCreate) => Effect.Effect<SourceView, AdminError | ConflictResponse>
     readonly get: (tenant: string, slug: string) => Effect.Effect<SourceView, NotFoundResponse>
-    readonly update: (tenant: string, slug: string, input: unknown) => Effect.Effect<SourceView, AdminError>
+    readonly update: (tenant: string, slug: string, input: SourceUpdate) => Effect.Effect<SourceView, AdminError>
     /** Refuses (409) while the source has events, unless `deleteEvents`: they would go with it. */
     readonly remove: (
       tenant: string,
       slug: string,
       options: { readonly deleteEvents: boolean }
     ) => Effect.Effect<void, NotFoundResponse | ConflictResponse>
-    readonly rotateSecret: (tenant: string, slug: string, input: unknown) => Effect.Effect<SourceView, AdminError>
-    readonly test: (tenant: string, slug: string, input: unknown) => Effect.Effect<SourceTestReport, AdminError>
+    readonly rotateSecret: (tenant: string, slug: string, input: RotateSecret) => Effect.Effect<SourceView, AdminError>
+    readonly test: (tenant: string, slug: string, input: SourceTest) => Effect.Effect<SourceTestReport, AdminError>
   }
 >()("eventhook/admin/SourceAdmin") {
   static readonly layer = Layer.effect(
@@ -95,9 +95,8 @@ export class SourceAdmin extends Context.Service<
           : Effect.succeed(verifierConfig)
       }
 
-      const create = Effect.fn("SourceAdmin.create")(function* (tenantSlug: string, input: unknown) {
+      const create = Effect.fn("SourceAdmin.create")(function* (tenantSlug: string, source: SourceCreate) {
         const tenant = yield* tenants.require(tenantSlug)
-        const source = yield* validate(SourceCreate)(input)
         if (source.provider === undefined && source.secret !== undefined)
           return yield* invalidRequest("secret: is taken with `provider`; otherwise put it in verifier_config")
         if (source.provider === undefined && source.verifier_config === undefined)
@@ -134,9 +133,12 @@ export class SourceAdmin extends Context.Service<
         return yield* reload(tenant, source.slug)
       })
 
-      const update = Effect.fn("SourceAdmin.update")(function* (tenantSlug: string, slug: string, input: unknown) {
+      const update = Effect.fn("SourceAdmin.update")(function* (
+        tenantSlug: string,
+        slug: string,
+        changes: SourceUpdate
+      ) {
         const { tenant, source } = yield* find(tenantSlug, slug)
-        const changes = yield* validate(SourceUpdate)(input)
         const verifierConfig =
           changes.verifier_config === undefined
             ? undefined
@@ -168,10 +170,9 @@ export class SourceAdmin extends Context.Service<
       const rotate = Effect.fn("SourceAdmin.rotateSecret")(function* (
         tenantSlug: string,
         slug: string,
-        input: unknown
+        request: RotateSecret
       ) {
         const { tenant, source } = yield* find(tenantSlug, slug)
-        const request = yield* validate(RotateSecret)(input)
         const rotated = rotateSecret(source.verifier_config, request.secret, request.keep_previous)
         if (Result.isFailure(rotated)) return yield* invalidRequest(`secret: ${rotated.failure}`)
         yield* checkVerifier(rotated.success)
@@ -180,9 +181,8 @@ export class SourceAdmin extends Context.Service<
         return yield* reload(tenant, source.slug)
       })
 
-      const test = Effect.fn("SourceAdmin.test")(function* (tenantSlug: string, slug: string, input: unknown) {
+      const test = Effect.fn("SourceAdmin.test")(function* (tenantSlug: string, slug: string, sample: SourceTest) {
         const { tenant, source } = yield* find(tenantSlug, slug)
-        const sample = yield* validate(SourceTest)(input)
         if (sample.body !== undefined && sample.body_base64 !== undefined)
           return yield* invalidRequest("body: give `body` or `body_base64`, not both")
         const body =

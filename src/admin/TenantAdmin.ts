@@ -8,14 +8,14 @@ import {
 } from "../domain/operatorErrors.ts"
 import type { Tenant } from "../domain/Tenant.ts"
 import { TenantRepo } from "../store/TenantRepo.ts"
-import { TenantCreate, validate } from "./inputs.ts"
+import type { TenantCreate } from "./inputs.ts"
 import { type TenantView, tenantView } from "./views.ts"
 
 /** Tenants as operators manage them (issue 6). */
 export class TenantAdmin extends Context.Service<
   TenantAdmin,
   {
-    readonly create: (input: unknown) => Effect.Effect<TenantView, InvalidRequestResponse | ConflictResponse>
+    readonly create: (input: TenantCreate) => Effect.Effect<TenantView, InvalidRequestResponse | ConflictResponse>
     readonly list: Effect.Effect<ReadonlyArray<TenantView>>
     /** The tenant with this slug, or a 404 naming it. */
     readonly require: (slug: string) => Effect.Effect<Tenant, NotFoundResponse>
@@ -25,8 +25,7 @@ export class TenantAdmin extends Context.Service<
     TenantAdmin,
     Effect.gen(function* () {
       const tenants = yield* TenantRepo
-      const create = Effect.fn("TenantAdmin.create")(function* (input: unknown) {
-        const tenant = yield* validate(TenantCreate)(input)
+      const create = Effect.fn("TenantAdmin.create")(function* (tenant: TenantCreate) {
         yield* tenants
           .insert({ slug: tenant.slug, name: tenant.name ?? tenant.slug })
           .pipe(Effect.catchTag("SlugTaken", () => Effect.fail(conflict(`tenant "${tenant.slug}" already exists`))))

@@ -51,7 +51,22 @@ export const EventTypeFilter = Schema.Array(EventTypeName).check(
 
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
-export const TenantCreate = Schema.Struct({ slug: Slug, name: Schema.optionalKey(Name) })
+const fieldName = (path: ReadonlyArray<string | number>): string =>
+  path
+    .map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`))
+    .join("")
+    .replace(/^\./, "") || "body"
+
+/**
+ * Text PostgreSQL cannot store (U+0000, a lone surrogate), in any field, key or value of an operator's input, is
+ * refused naming the field (issue 15): it never reaches the database.
+ */
+const storable = Schema.makeFilter((input: object) => {
+  const found = firstUnstorable(input)
+  return found === null ? undefined : `${fieldName(found.path)}: ${found.problem}`
+})
+
+export const TenantCreate = Schema.Struct({ slug: Slug, name: Schema.optionalKey(Name) }).check(storable)
 export type TenantCreate = typeof TenantCreate.Type
 
 const sourceSettings = {
@@ -80,7 +95,7 @@ export const SourceCreate = Schema.Struct({
   verifier_config: Schema.optionalKey(JsonObject).annotate({
     description: "CONTRACT §5, tagged by `type`; with `provider`, extra fields of that provider's verifier"
   })
-})
+}).check(storable)
 export type SourceCreate = typeof SourceCreate.Type
 
 export const SourceUpdate = Schema.Struct({
@@ -88,7 +103,7 @@ export const SourceUpdate = Schema.Struct({
   verifier_config: Schema.optionalKey(JsonObject).annotate({
     description: "replaces the verifier; secret fields left out are kept when the type does not change"
   })
-})
+}).check(storable)
 export type SourceUpdate = typeof SourceUpdate.Type
 
 export const RotateSecret = Schema.Struct({
@@ -96,7 +111,7 @@ export const RotateSecret = Schema.Struct({
   keep_previous: Schema.optionalKey(Schema.Boolean).annotate({
     description: "keep the current secret(s) valid too, for a gap-free rotation (default true)"
   })
-})
+}).check(storable)
 export type RotateSecret = typeof RotateSecret.Type
 
 export const SourceTest = Schema.Struct({
@@ -106,7 +121,7 @@ export const SourceTest = Schema.Struct({
   body: Schema.optionalKey(Schema.String).annotate({ description: "the request body as text" }),
   body_base64: Schema.optionalKey(Schema.String).annotate({ description: "or the exact body bytes, base64" }),
   url: Schema.optionalKey(Schema.String).annotate({ description: "the URL the provider called (URL-signing schemes)" })
-})
+}).check(storable)
 export type SourceTest = typeof SourceTest.Type
 
 const routeSettings = {
@@ -121,14 +136,14 @@ export const RouteCreate = Schema.Struct({
   ...routeSettings,
   target_type: TargetType,
   target_config: JsonObject.annotate({ description: "CONTRACT §6, the shape `target_type` says" })
-})
+}).check(storable)
 export type RouteCreate = typeof RouteCreate.Type
 
 export const RouteUpdate = Schema.Struct({
   ...routeSettings,
   target_type: Schema.optionalKey(TargetType),
   target_config: Schema.optionalKey(JsonObject)
-})
+}).check(storable)
 export type RouteUpdate = typeof RouteUpdate.Type
 
 const Limit = (maximum: number) =>
@@ -163,7 +178,7 @@ export const EventListQuery = Schema.Struct({
     Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
   ),
   cursor: Schema.optionalKey(Schema.String).annotate({ description: "`next_cursor` of the previous page" })
-})
+}).check(storable)
 export type EventListQuery = typeof EventListQuery.Type
 
 export const ReprocessRequest = Schema.Struct({
@@ -172,7 +187,7 @@ export const ReprocessRequest = Schema.Struct({
     Schema.Struct({ ...EventFilter.fields, status: Schema.optionalKey(Schema.Literals(["failed", "unrouted"])) })
   ),
   limit: Schema.optionalKey(Limit(10_000)).annotate({ description: "required with `filter`" })
-})
+}).check(storable)
 export type ReprocessRequest = typeof ReprocessRequest.Type
 
 export const ReverifyRequest = Schema.Struct({
@@ -181,7 +196,7 @@ export const ReverifyRequest = Schema.Struct({
   since: Schema.optionalKey(Timestamp),
   until: Schema.optionalKey(Timestamp),
   limit: Schema.optionalKey(Limit(10_000)).annotate({ description: "required with `source`" })
-})
+}).check(storable)
 export type ReverifyRequest = typeof ReverifyRequest.Type
 
 const formatIssue = SchemaIssue.makeFormatterDefault()
@@ -203,22 +218,10 @@ export const fieldFirst = (formatted: string, parent?: string): string => {
 /** A schema issue in words, field first. */
 export const describeIssue = (issue: SchemaIssue.Issue): string => fieldFirst(formatIssue(issue))
 
-const fieldName = (path: ReadonlyArray<string | number>): string =>
-  path
-    .map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`))
-    .join("")
-    .replace(/^\./, "") || "body"
-
-/**
- * Decodes operator input; a failure is a 400 whose message names the field. Text PostgreSQL cannot store (U+0000,
- * a lone surrogate) is refused first, in any field, name or value, so it never reaches the database (issue 15).
- */
+/** Decodes operator input (the CLI's; the admin API's is decoded by HttpApi): a 400 naming the field. */
 export const validate =
   <S extends Schema.Decoder<unknown>>(schema: S) =>
-  (input: unknown): Effect.Effect<S["Type"], ReturnType<typeof invalidRequest>> => {
-    const unstorable = firstUnstorable(input)
-    if (unstorable !== null) return Effect.fail(invalidRequest(`${fieldName(unstorable.path)}: ${unstorable.problem}`))
-    return Schema.decodeUnknownEffect(schema)(input, { onExcessProperty: "error" }).pipe(
+  (input: unknown): Effect.Effect<S["Type"], ReturnType<typeof invalidRequest>> =>
+    Schema.decodeUnknownEffect(schema)(input, { onExcessProperty: "error" }).pipe(
       Effect.mapError((error) => invalidRequest(describeIssue(error.issue)))
     )
-  }

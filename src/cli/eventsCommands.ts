@@ -1,6 +1,7 @@
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { EventAdmin } from "../admin/EventAdmin.ts"
+import { EventListQuery, ReprocessRequest, ReverifyRequest, validate } from "../admin/inputs.ts"
 import { details, json, table } from "./output.ts"
 import { CliPlatform, given, jsonFlag, operate, optionalInt, optionalString, tenantFlag } from "./shared.ts"
 
@@ -30,15 +31,17 @@ const eventsList = Command.make(
       Effect.gen(function* () {
         const page = yield* (yield* EventAdmin).list(
           flags.tenant,
-          given({
-            source: flags.source,
-            status: flags.status,
-            event_type: flags.eventType,
-            since: flags.since,
-            until: flags.until,
-            limit: Option.map(flags.limit, String),
-            cursor: flags.cursor
-          })
+          yield* validate(EventListQuery)(
+            given({
+              source: flags.source,
+              status: flags.status,
+              event_type: flags.eventType,
+              since: flags.since,
+              until: flags.until,
+              limit: Option.map(flags.limit, String),
+              cursor: flags.cursor
+            })
+          )
         )
         yield* Console.log(
           flags.json
@@ -116,9 +119,11 @@ const eventsReprocess = Command.make(
         })
         const result = yield* (yield* EventAdmin).reprocess(
           flags.tenant,
-          flags.ids.length > 0
-            ? { event_ids: flags.ids, ...given({ limit: flags.limit }) }
-            : { filter, ...given({ limit: flags.limit }) }
+          yield* validate(ReprocessRequest)(
+            flags.ids.length > 0
+              ? { event_ids: flags.ids, ...given({ limit: flags.limit }) }
+              : { filter, ...given({ limit: flags.limit }) }
+          )
         )
         yield* Console.log(
           flags.json ? json(result) : `${result.reprocessed} event(s) back to pending; the service processes them`
@@ -143,9 +148,11 @@ const eventsReverify = Command.make(
       Effect.gen(function* () {
         const result = yield* (yield* EventAdmin).reverify(
           flags.tenant,
-          flags.ids.length > 0
-            ? { event_ids: flags.ids }
-            : given({ source: flags.source, since: flags.since, until: flags.until, limit: flags.limit })
+          yield* validate(ReverifyRequest)(
+            flags.ids.length > 0
+              ? { event_ids: flags.ids }
+              : given({ source: flags.source, since: flags.since, until: flags.until, limit: flags.limit })
+          )
         )
         yield* Console.log(
           flags.json

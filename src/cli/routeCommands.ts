@@ -1,5 +1,6 @@
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { RouteCreate, RouteUpdate, validate } from "../admin/inputs.ts"
 import { RouteAdmin } from "../admin/RouteAdmin.ts"
 import { details, json, table } from "./output.ts"
 import { given, jsonFlag, list, operate, optionalInt, optionalString, parseJson, tenantFlag } from "./shared.ts"
@@ -29,16 +30,19 @@ const routeCreate = Command.make(
     operate(
       Effect.gen(function* () {
         const targetConfig = Option.getOrElse(yield* parseJson("target-config", flags.targetConfig), () => ({}))
-        const route = yield* (yield* RouteAdmin).create(flags.tenant, {
-          source: flags.source,
-          target_type: flags.target,
-          target_config: {
-            ...(targetConfig as object),
-            ...given({ workflow_kind: flags.workflowKind, task_kind: flags.taskKind, queue: flags.queue })
-          },
-          ...given({ name: flags.name, priority: flags.priority, filter_event_types: list(flags.eventTypes) }),
-          ...(flags.disabled ? { is_enabled: false } : {})
-        })
+        const route = yield* (yield* RouteAdmin).create(
+          flags.tenant,
+          yield* validate(RouteCreate)({
+            source: flags.source,
+            target_type: flags.target,
+            target_config: {
+              ...(targetConfig as object),
+              ...given({ workflow_kind: flags.workflowKind, task_kind: flags.taskKind, queue: flags.queue })
+            },
+            ...given({ name: flags.name, priority: flags.priority, filter_event_types: list(flags.eventTypes) }),
+            ...(flags.disabled ? { is_enabled: false } : {})
+          })
+        )
         yield* Console.log(flags.json ? json(route) : `route ${route.id} created on source ${route.source}`)
       })
     )
@@ -80,7 +84,11 @@ const routeToggle = (name: "enable" | "disable", enabled: boolean) =>
   Command.make(name, { tenant: tenantFlag, id: routeId, json: jsonFlag }, ({ tenant, id, json: asJson }) =>
     operate(
       Effect.gen(function* () {
-        const route = yield* (yield* RouteAdmin).update(tenant, id, { is_enabled: enabled })
+        const route = yield* (yield* RouteAdmin).update(
+          tenant,
+          id,
+          yield* validate(RouteUpdate)({ is_enabled: enabled })
+        )
         yield* Console.log(asJson ? json(route) : `route ${id} ${name}d`)
       })
     )

@@ -1,5 +1,6 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { RotateSecret, SourceCreate, SourceUpdate, validate } from "../admin/inputs.ts"
 import { providers } from "../admin/providers.ts"
 import { SourceAdmin } from "../admin/SourceAdmin.ts"
 import { details, json, table } from "./output.ts"
@@ -46,21 +47,24 @@ const sourceCreate = Command.make(
       Effect.gen(function* () {
         const verifierConfig = yield* parseJson("verifier-config", flags.verifierConfig)
         const eventTypeConfig = yield* parseJson("event-type-config", flags.eventTypeConfig)
-        const source = yield* (yield* SourceAdmin).create(flags.tenant, {
-          slug: flags.slug,
-          ...given({
-            provider: flags.provider,
-            secret: flags.secret,
-            verifier_config: verifierConfig,
-            name: flags.name,
-            description: flags.description,
-            idempotency_key_paths: list(flags.idempotencyKeyPaths),
-            event_type_config: eventTypeConfig,
-            rate_limit_per_second: flags.rateLimitPerSecond,
-            rate_limit_burst: flags.rateLimitBurst
-          }),
-          ...(flags.disabled ? { is_enabled: false } : {})
-        })
+        const source = yield* (yield* SourceAdmin).create(
+          flags.tenant,
+          yield* validate(SourceCreate)({
+            slug: flags.slug,
+            ...given({
+              provider: flags.provider,
+              secret: flags.secret,
+              verifier_config: verifierConfig,
+              name: flags.name,
+              description: flags.description,
+              idempotency_key_paths: list(flags.idempotencyKeyPaths),
+              event_type_config: eventTypeConfig,
+              rate_limit_per_second: flags.rateLimitPerSecond,
+              rate_limit_burst: flags.rateLimitBurst
+            }),
+            ...(flags.disabled ? { is_enabled: false } : {})
+          })
+        )
         yield* flags.json
           ? Console.log(json(source))
           : Console.log(`source ${source.slug} created\ningest URL: ${source.ingest_url}`)
@@ -103,7 +107,11 @@ const sourceToggle = (name: "enable" | "disable", enabled: boolean) =>
   Command.make(name, { tenant: tenantFlag, slug: sourceSlug, json: jsonFlag }, ({ tenant, slug, json: asJson }) =>
     operate(
       Effect.gen(function* () {
-        const source = yield* (yield* SourceAdmin).update(tenant, slug, { is_enabled: enabled })
+        const source = yield* (yield* SourceAdmin).update(
+          tenant,
+          slug,
+          yield* validate(SourceUpdate)({ is_enabled: enabled })
+        )
         yield* asJson ? Console.log(json(source)) : Console.log(`source ${slug} ${name}d`)
       })
     )
@@ -124,10 +132,14 @@ const sourceRotate = Command.make(
   ({ tenant, slug, secret, dropPrevious, json: asJson }) =>
     operate(
       Effect.gen(function* () {
-        const source = yield* (yield* SourceAdmin).rotateSecret(tenant, slug, {
-          secret,
-          keep_previous: !dropPrevious
-        })
+        const source = yield* (yield* SourceAdmin).rotateSecret(
+          tenant,
+          slug,
+          yield* validate(RotateSecret)({
+            secret,
+            keep_previous: !dropPrevious
+          })
+        )
         const count = (source.verifier_config as { readonly secrets_configured?: number } | null)?.secrets_configured
         yield* asJson
           ? Console.log(json(source))

@@ -1,5 +1,6 @@
 import { Console, Effect } from "effect"
 import { Argument, Command } from "effect/cli"
+import { TenantCreate, validate } from "../admin/inputs.ts"
 import { TenantAdmin } from "../admin/TenantAdmin.ts"
 import { json, table } from "./output.ts"
 import { given, jsonFlag, operate, optionalString } from "./shared.ts"
@@ -12,7 +13,7 @@ const tenantCreate = Command.make(
   ({ slug, name, json: asJson }) =>
     operate(
       Effect.gen(function* () {
-        const tenant = yield* (yield* TenantAdmin).create({ slug, ...given({ name }) })
+        const tenant = yield* (yield* TenantAdmin).create(yield* validate(TenantCreate)({ slug, ...given({ name }) }))
         yield* Console.log(asJson ? json(tenant) : `tenant ${tenant.slug} created (${tenant.id})`)
       })
     )

@@ -31,8 +31,8 @@ import {
 } from "./ApiErrors.ts"
 
 // The admin API (issue 6): every endpoint needs `Authorization: Bearer $EVENTHOOK_ADMIN_TOKEN`; with no token
-// configured the API is off. Request bodies are described here for OpenAPI and checked again, strictly, by the
-// admin services, which the CLI shares.
+// configured the API is off. Request bodies and queries are decoded here, once and strictly (EventhookApi's parse
+// options), and the admin services take them typed; the CLI decodes its input with the same schemas (`validate`).
 
 /** Bearer auth against EVENTHOOK_ADMIN_TOKEN (AdminAuthLive in AdminHandlers.ts). */
 export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("eventhook/http/AdminAuth", {

@@ -1,5 +1,5 @@
 import { Effect, Layer, Option, Redacted } from "effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { EventAdmin } from "../admin/EventAdmin.ts"
 import { describeIssue } from "../admin/inputs.ts"
@@ -12,7 +12,6 @@ import { equalStrings } from "../verify/constantTime.ts"
 import { AdminAuth, AdminSchemaErrors } from "./AdminApi.ts"
 import { EventhookApi } from "./Api.ts"
 import { AdminDisabledResponse, invalidRequest, UnauthorizedResponse } from "./ApiErrors.ts"
-import { failWithDefectResponse } from "./errorResponses.ts"
 
 /** Bearer token against EVENTHOOK_ADMIN_TOKEN, in constant time; no token configured: the API is off. */
 export const AdminAuthLive = Layer.effect(
@@ -47,17 +46,6 @@ export const AdminSchemaErrorsLive = HttpApiMiddleware.layerSchemaErrorTransform
   Effect.fail(invalidRequest(describeIssue(error.cause.issue)))
 )
 
-/** The request body as sent: the services check it strictly, excess fields included. */
-const rawJson = (request: HttpServerRequest.HttpServerRequest) =>
-  request.json.pipe(Effect.catch(() => Effect.fail(invalidRequest("the body is not valid JSON"))))
-
-const rawQuery = (request: HttpServerRequest.HttpServerRequest) =>
-  Object.fromEntries(new URL(request.url, "http://localhost").searchParams)
-
-/** Surprises from below answer 503 when the database is down, else 500, never with internals. */
-const guarded = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchDefect(effect, failWithDefectResponse("admin API"))
-
 const deleted = { deleted: true } as const
 
 export const AdminTenantsHandlers = HttpApiBuilder.group(
@@ -65,9 +53,7 @@ export const AdminTenantsHandlers = HttpApiBuilder.group(
   "tenants",
   Effect.fn(function* (handlers) {
     const tenants = yield* TenantAdmin
-    return handlers
-      .handle("list", () => guarded(tenants.list))
-      .handle("create", ({ request }) => guarded(Effect.flatMap(rawJson(request), tenants.create)))
+    return handlers.handle("list", () => tenants.list).handle("create", ({ payload }) => tenants.create(payload))
   })
 )
 
@@ -78,36 +64,20 @@ export const AdminSourcesHandlers = HttpApiBuilder.group(
     const sources = yield* SourceAdmin
     const tenants = yield* TenantAdmin
     return handlers
-      .handle("providers", ({ params }) => guarded(Effect.as(tenants.require(params.tenant_slug), providers)))
-      .handle("list", ({ params }) => guarded(sources.list(params.tenant_slug)))
-      .handle("create", ({ params, request }) =>
-        guarded(Effect.flatMap(rawJson(request), (input) => sources.create(params.tenant_slug, input)))
-      )
-      .handle("get", ({ params }) => guarded(sources.get(params.tenant_slug, params.source_slug)))
-      .handle("update", ({ params, request }) =>
-        guarded(
-          Effect.flatMap(rawJson(request), (input) => sources.update(params.tenant_slug, params.source_slug, input))
-        )
-      )
+      .handle("providers", ({ params }) => Effect.as(tenants.require(params.tenant_slug), providers))
+      .handle("list", ({ params }) => sources.list(params.tenant_slug))
+      .handle("create", ({ params, payload }) => sources.create(params.tenant_slug, payload))
+      .handle("get", ({ params }) => sources.get(params.tenant_slug, params.source_slug))
+      .handle("update", ({ params, payload }) => sources.update(params.tenant_slug, params.source_slug, payload))
       .handle("delete", ({ params, query }) =>
-        guarded(
-          sources
-            .remove(params.tenant_slug, params.source_slug, { deleteEvents: query.delete_events === "true" })
-            .pipe(Effect.as(deleted))
-        )
+        sources
+          .remove(params.tenant_slug, params.source_slug, { deleteEvents: query.delete_events === "true" })
+          .pipe(Effect.as(deleted))
       )
-      .handle("rotateSecret", ({ params, request }) =>
-        guarded(
-          Effect.flatMap(rawJson(request), (input) =>
-            sources.rotateSecret(params.tenant_slug, params.source_slug, input)
-          )
-        )
+      .handle("rotateSecret", ({ params, payload }) =>
+        sources.rotateSecret(params.tenant_slug, params.source_slug, payload)
       )
-      .handle("test", ({ params, request }) =>
-        guarded(
-          Effect.flatMap(rawJson(request), (input) => sources.test(params.tenant_slug, params.source_slug, input))
-        )
-      )
+      .handle("test", ({ params, payload }) => sources.test(params.tenant_slug, params.source_slug, payload))
   })
 )
 
@@ -117,17 +87,11 @@ export const AdminRoutesHandlers = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const routes = yield* RouteAdmin
     return handlers
-      .handle("list", ({ params, query }) => guarded(routes.list(params.tenant_slug, query.source)))
-      .handle("create", ({ params, request }) =>
-        guarded(Effect.flatMap(rawJson(request), (input) => routes.create(params.tenant_slug, input)))
-      )
-      .handle("get", ({ params }) => guarded(routes.get(params.tenant_slug, params.route_id)))
-      .handle("update", ({ params, request }) =>
-        guarded(Effect.flatMap(rawJson(request), (input) => routes.update(params.tenant_slug, params.route_id, input)))
-      )
-      .handle("delete", ({ params }) =>
-        guarded(routes.remove(params.tenant_slug, params.route_id).pipe(Effect.as(deleted)))
-      )
+      .handle("list", ({ params, query }) => routes.list(params.tenant_slug, query.source))
+      .handle("create", ({ params, payload }) => routes.create(params.tenant_slug, payload))
+      .handle("get", ({ params }) => routes.get(params.tenant_slug, params.route_id))
+      .handle("update", ({ params, payload }) => routes.update(params.tenant_slug, params.route_id, payload))
+      .handle("delete", ({ params }) => routes.remove(params.tenant_slug, params.route_id).pipe(Effect.as(deleted)))
   })
 )
 
@@ -137,25 +101,19 @@ export const AdminEventsHandlers = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const events = yield* EventAdmin
     return handlers
-      .handle("list", ({ params, request }) => guarded(events.list(params.tenant_slug, rawQuery(request))))
-      .handle("get", ({ params }) => guarded(events.get(params.tenant_slug, params.event_id)))
+      .handle("list", ({ params, query }) => events.list(params.tenant_slug, query))
+      .handle("get", ({ params }) => events.get(params.tenant_slug, params.event_id))
       .handle("payload", ({ params }) =>
-        guarded(
-          events
-            .payload(params.tenant_slug, params.event_id)
-            .pipe(
-              Effect.map(({ contentType, body }) =>
-                HttpServerResponse.uint8Array(body, { contentType: contentType ?? "application/octet-stream" })
-              )
+        events
+          .payload(params.tenant_slug, params.event_id)
+          .pipe(
+            Effect.map(({ contentType, body }) =>
+              HttpServerResponse.uint8Array(body, { contentType: contentType ?? "application/octet-stream" })
             )
-        )
+          )
       )
-      .handle("reprocess", ({ params, request }) =>
-        guarded(Effect.flatMap(rawJson(request), (input) => events.reprocess(params.tenant_slug, input)))
-      )
-      .handle("reverify", ({ params, request }) =>
-        guarded(Effect.flatMap(rawJson(request), (input) => events.reverify(params.tenant_slug, input)))
-      )
+      .handle("reprocess", ({ params, payload }) => events.reprocess(params.tenant_slug, payload))
+      .handle("reverify", ({ params, payload }) => events.reverify(params.tenant_slug, payload))
   })
 )
 

@@ -56,6 +56,10 @@ export class HealthGroup extends HttpApiGroup.make("health").add(
   })
 ) {}
 
+/**
+ * Request bodies and query strings are decoded once, here, strictly: a field the schema does not name is a 400, as
+ * the CLI's `validate` does. Headers and path parameters keep Schema's defaults (transport headers are not ours).
+ */
 export class EventhookApi extends HttpApi.make("eventhook")
   .add(IngestGroup)
   .add(HealthGroup)
@@ -63,6 +67,8 @@ export class EventhookApi extends HttpApi.make("eventhook")
   .add(AdminSourcesGroup)
   .add(AdminRoutesGroup)
   .add(AdminEventsGroup)
+  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
+  .annotate(HttpApi.QueryParseOptions, { onExcessProperty: "error" })
   .annotateMerge(
     OpenApi.annotations({
       title: "Eventhook",

@@ -6,7 +6,7 @@ import { PayloadTooLarge } from "../domain/errors.ts"
 import { Ingest } from "../ingest/Ingest.ts"
 import { normalizeSourceIp } from "../ingest/sourceIp.ts"
 import { EventhookApi } from "./Api.ts"
-import { failWithDefectResponse, ingestErrorResponse } from "./errorResponses.ts"
+import { ingestErrorResponse } from "./errorResponses.ts"
 
 /** Why reading the body failed: over the limit, or the client stopped sending (reset, closed, timed out). */
 const bodyFailure = (error: unknown): "BodyTooLarge" | "Incomplete" | null =>
@@ -109,8 +109,8 @@ export const IngestHandlers = HttpApiBuilder.group(
               )
             )
           ),
-          Effect.mapError(ingestErrorResponse),
-          Effect.catchDefect(failWithDefectResponse("ingest"))
+          // A defect (the database away, say) is answered by ContractErrors, for every route alike.
+          Effect.mapError(ingestErrorResponse)
         ),
       // A request that has started is answered, even while the server shuts down.
       { uninterruptible: true }

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { isDatabaseUnavailable } from "../store/unavailable.ts"
 import { isIngestTarget } from "./Api.ts"
 
 // CONTRACT §3 and §8: every error on every path answers `{"error", "message"}` JSON, including what the router
@@ -54,11 +55,20 @@ const contractShape = (response: HttpServerResponse.HttpServerResponse) => {
   return response.status === 503 ? HttpServerResponse.setHeader(shaped, "retry-after", RETRY_AFTER_SECONDS) : shaped
 }
 
-/** For every route, Eventhook's and a host's alike. */
+/**
+ * For every route, Eventhook's and a host's alike. A surprise from below (a defect) is answered here, in one place:
+ * 503 when the database is not available right now (CONTRACT §3), else 500 with the defect logged; neither answer
+ * carries internals.
+ */
 export const ContractErrors = HttpRouter.middleware(
   (effect) =>
     effect.pipe(
       Effect.catchIf(isRouteNotFound, () => noRoute),
+      Effect.catchDefect((defect) =>
+        isDatabaseUnavailable(defect)
+          ? Effect.as(Effect.logWarning("answered 503: the database is unavailable"), jsonError(503))
+          : Effect.as(Effect.logError("request failed", defect), jsonError(500))
+      ),
       Effect.map(contractShape)
     ),
   { global: true }

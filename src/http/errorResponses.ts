@@ -1,13 +1,10 @@
-import { Effect, Match } from "effect"
+import { Match } from "effect"
 import type { IngestError } from "../domain/errors.ts"
-import { isDatabaseUnavailable } from "../store/unavailable.ts"
 import {
-  InternalResponse,
   InvalidPayloadResponse,
   NotFoundResponse,
   PayloadTooLargeResponse,
   RateLimitedResponse,
-  UnavailableResponse,
   VerificationFailedResponse
 } from "./ApiErrors.ts"
 
@@ -31,22 +28,3 @@ export const ingestErrorResponse = Match.type<IngestError>().pipe(
       })
   })
 )
-
-/** Answers a defect as `defectResponse` says, logging it: a warning for 503, the defect itself for 500. */
-export const failWithDefectResponse = (surface: string) => (defect: unknown) => {
-  const response = defectResponse(defect)
-  const log =
-    response.error === "unavailable"
-      ? Effect.logWarning(`${surface} answered 503: the database is unavailable`)
-      : Effect.logError(`${surface} failed`, defect)
-  return Effect.andThen(log, Effect.fail(response))
-}
-
-/**
- * A surprise from below: 503 when the database cannot be reached (a provider will retry), else 500. Neither
- * carries internals.
- */
-export const defectResponse = (defect: unknown): UnavailableResponse | InternalResponse =>
-  isDatabaseUnavailable(defect)
-    ? new UnavailableResponse({ error: "unavailable", message: "the database is unavailable, retry later" })
-    : new InternalResponse({ error: "internal", message: "internal error" })
