@@ -3,7 +3,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { RouteCreate, RouteUpdate, validate } from "../admin/inputs.ts"
 import { RouteAdmin } from "../admin/RouteAdmin.ts"
 import { details, json, table } from "./output.ts"
-import { given, jsonFlag, list, operate, optionalInt, optionalString, parseJson, tenantFlag } from "./shared.ts"
+import { given, jsonFlag, list, operate, optionalInt, optionalJson, optionalString, tenantFlag } from "./shared.ts"
 
 // `eventhook route …`
 
@@ -16,7 +16,7 @@ const routeCreate = Command.make(
     tenant: tenantFlag,
     source: Flag.String("source").pipe(Flag.withDescription("the source's slug")),
     target: Flag.Literals("target", ["workflow", "task", "promise"]).pipe(Flag.withDescription("target_type")),
-    targetConfig: optionalString("target-config", "target_config JSON (CONTRACT §6)"),
+    targetConfig: optionalJson("target-config", "target_config (CONTRACT §6)"),
     workflowKind: optionalString("workflow-kind", "shorthand: target_config.workflow_kind"),
     taskKind: optionalString("task-kind", "shorthand: target_config.task_kind"),
     queue: optionalString("queue", "shorthand: target_config.queue"),
@@ -29,7 +29,7 @@ const routeCreate = Command.make(
   (flags) =>
     operate(
       Effect.gen(function* () {
-        const targetConfig = Option.getOrElse(yield* parseJson("target-config", flags.targetConfig), () => ({}))
+        const targetConfig = Option.getOrElse(flags.targetConfig, () => ({}))
         const route = yield* (yield* RouteAdmin).create(
           flags.tenant,
           yield* validate(RouteCreate)({

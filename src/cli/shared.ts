@@ -1,7 +1,7 @@
-import { Config, Context, Effect, Layer, Logger, Option, References } from "effect"
+import { Config, Context, Effect, Layer, Logger, Option, References, Schema } from "effect"
 import { Flag } from "effect/cli"
 import { AppConfig } from "../config/AppConfig.ts"
-import { ConflictResponse, InvalidRequestResponse, invalidRequest, NotFoundResponse } from "../domain/operatorErrors.ts"
+import { ConflictResponse, InvalidRequestResponse, NotFoundResponse } from "../domain/operatorErrors.ts"
 import { EventhookOperatorTools } from "../Eventhook.ts"
 import { DatabaseToolLive } from "../store/Database.ts"
 
@@ -64,12 +64,10 @@ export const list = (text: Option.Option<string>) =>
       .map((item) => item.trim())
       .filter((item) => item !== "")
   )
-export const parseJson = (flag: string, text: Option.Option<string>) =>
-  Option.match(text, {
-    onNone: () => Effect.succeed(Option.none<unknown>()),
-    onSome: (value) =>
-      Effect.try({
-        try: () => Option.some<unknown>(JSON.parse(value)),
-        catch: () => invalidRequest(`--${flag}: is not valid JSON`)
-      })
-  })
+/** An optional flag that takes JSON, decoded by the flag itself (a value that is not JSON is a flag error). */
+export const optionalJson = (name: string, description: string) =>
+  Flag.String(name).pipe(
+    Flag.withSchema(Schema.fromJsonString(Schema.Unknown)),
+    Flag.withDescription(`${description} (JSON)`),
+    Flag.optional
+  )

@@ -4,7 +4,7 @@ import { RotateSecret, SourceCreate, SourceUpdate, validate } from "../admin/inp
 import { providers } from "../admin/providers.ts"
 import { SourceAdmin } from "../admin/SourceAdmin.ts"
 import { details, json, table } from "./output.ts"
-import { given, jsonFlag, list, operate, optionalInt, optionalString, parseJson, tenantFlag } from "./shared.ts"
+import { given, jsonFlag, list, operate, optionalInt, optionalJson, optionalString, tenantFlag } from "./shared.ts"
 
 // `eventhook source …`
 
@@ -23,17 +23,14 @@ const sourceCreate = Command.make(
       providers.map((provider) => provider.name)
     ).pipe(Flag.withDescription("preset: fills the verifier (see `eventhook source providers`)"), Flag.optional),
     secret: optionalString("secret", "the provider's signing secret (with --provider)"),
-    verifierConfig: optionalString(
-      "verifier-config",
-      "verifier_config JSON (CONTRACT §5); with --provider, extra fields"
-    ),
+    verifierConfig: optionalJson("verifier-config", "verifier_config (CONTRACT §5); with --provider, extra fields"),
     name: optionalString("name", "display name (default: the slug)"),
     description: optionalString("description", "free text"),
     idempotencyKeyPaths: optionalString(
       "idempotency-key-paths",
       "comma-separated dedupe paths (default: the provider's delivery id)"
     ),
-    eventTypeConfig: optionalString("event-type-config", 'JSON, e.g. {"header":"x-type"} or {"path":"body.kind"}'),
+    eventTypeConfig: optionalJson("event-type-config", 'e.g. {"header":"x-type"} or {"path":"body.kind"}'),
     rateLimitPerSecond: Flag.Finite("rate-limit-per-second").pipe(
       Flag.withDescription("override of EVENTHOOK_RATE_LIMIT_PER_SECOND"),
       Flag.optional
@@ -45,8 +42,6 @@ const sourceCreate = Command.make(
   (flags) =>
     operate(
       Effect.gen(function* () {
-        const verifierConfig = yield* parseJson("verifier-config", flags.verifierConfig)
-        const eventTypeConfig = yield* parseJson("event-type-config", flags.eventTypeConfig)
         const source = yield* (yield* SourceAdmin).create(
           flags.tenant,
           yield* validate(SourceCreate)({
@@ -54,11 +49,11 @@ const sourceCreate = Command.make(
             ...given({
               provider: flags.provider,
               secret: flags.secret,
-              verifier_config: verifierConfig,
+              verifier_config: flags.verifierConfig,
               name: flags.name,
               description: flags.description,
               idempotency_key_paths: list(flags.idempotencyKeyPaths),
-              event_type_config: eventTypeConfig,
+              event_type_config: flags.eventTypeConfig,
               rate_limit_per_second: flags.rateLimitPerSecond,
               rate_limit_burst: flags.rateLimitBurst
             }),
