@@ -1,10 +1,12 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Exit, Layer, Predicate, Schema } from "effect"
 import { Event, type Interpreted, type NewEvent, type StoredEvent } from "../domain/Event.ts"
-import type { EventId, SourceId, TenantId } from "../domain/ids.ts"
+import { EventId, type SourceId, type TenantId } from "../domain/ids.ts"
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 
-const InsertedRow = Schema.Struct({ id: Schema.String, duplicate_of: Schema.NullOr(Schema.String) })
+const InsertedRow = Schema.Struct({ id: EventId, duplicate_of: Schema.NullOr(EventId) })
+const EventIdRows = Schema.Array(Schema.Struct({ id: EventId }))
+const decodeEventIdRows = Schema.decodeUnknownEffect(EventIdRows)
 
 export type RejectedSelection =
   /** Only the given tenant's, when `tenantId` is set (the admin surfaces). */
@@ -125,23 +127,23 @@ export class EventRepo extends Context.Service<
       const insert = Effect.fnUntraced(function* (event: NewEvent) {
         for (;;) {
           const [accepted] = yield* insertAccepted(event)
-          if (accepted !== undefined) return { _tag: "Stored", id: accepted.id as EventId } satisfies StoredEvent
+          if (accepted !== undefined) return { _tag: "Stored", id: accepted.id } satisfies StoredEvent
           const [duplicate] = yield* insertDuplicate(event)
           if (duplicate !== undefined && duplicate.duplicate_of !== null) {
             return {
               _tag: "Duplicate",
-              id: duplicate.id as EventId,
-              duplicateOf: duplicate.duplicate_of as EventId
+              id: duplicate.id,
+              duplicateOf: duplicate.duplicate_of
             } satisfies StoredEvent
           }
         }
       }, Effect.orDie)
 
-      const IdOnly = Schema.Array(Schema.Struct({ id: Schema.String }))
       // Hot path: untraced (README "Fast path").
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
         // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
-        const ids = batch.map(() => crypto.randomUUID())
+        // Ids are made here so each request knows its row without reading the batch back.
+        const ids = batch.map(() => EventId.make(crypto.randomUUID()))
         const inserted = yield* sql`
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
             headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
@@ -163,14 +165,12 @@ export class EventRepo extends Context.Service<
               source_ip, locked_by, lease_seconds)
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
-          RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(IdOnly)))
+          RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
         const accepted = new Set(inserted.map((row) => row.id))
         const results: Array<Exit.Exit<StoredEvent>> = []
         for (const [index, event] of batch.entries()) {
           const id = ids[index]!
-          results.push(
-            accepted.has(id) ? Exit.succeed({ _tag: "Stored", id: id as EventId }) : yield* Effect.exit(insert(event))
-          )
+          results.push(accepted.has(id) ? Exit.succeed({ _tag: "Stored", id }) : yield* Effect.exit(insert(event)))
         }
         return results
       }, Effect.orDie)
@@ -264,11 +264,14 @@ export class EventRepo extends Context.Service<
                     ])}
                     ORDER BY received_at LIMIT ${selection.limit}
                     FOR UPDATE SKIP LOCKED`
-          return sql<{ readonly id: string }>`
+          return sql`
             UPDATE p_eventhook__event
             SET status = 'pending', retry_count = 0, next_retry_at = NULL, processed_at = NULL
             WHERE id IN (${chosen})
-            RETURNING id::text AS id`.pipe(Effect.map((rows) => rows.map((row) => row.id as EventId)))
+            RETURNING id::text AS id`.pipe(
+            Effect.flatMap(decodeEventIdRows),
+            Effect.map((rows) => rows.map((row) => row.id))
+          )
         },
         Effect.orDie
       )

@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, type Option, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
-import type { RouteId, SourceId, TenantId } from "../domain/ids.ts"
+import { RouteId, type SourceId, type TenantId } from "../domain/ids.ts"
 import { Route, RouteRecord } from "../domain/Route.ts"
 import { ConfigCache } from "./ConfigCache.ts"
 
@@ -26,7 +26,7 @@ export interface RouteChanges {
   readonly filter_event_types?: ReadonlyArray<string> | null
 }
 
-const IdRow = Schema.Struct({ id: Schema.String })
+const IdRow = Schema.Struct({ id: RouteId })
 
 export class RouteRepo extends Context.Service<
   RouteRepo,
@@ -67,7 +67,7 @@ export class RouteRepo extends Context.Service<
                   ${route.filter_event_types ?? null})
           RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))), Effect.orDie)
         yield* cache.invalidate
-        return rows[0]!.id as RouteId
+        return rows[0]!.id
       })
       const recordColumns =
         sql.literal(`r.id::text AS id, r.source_id::text AS source_id, r.tenant_id::text AS tenant_id,

@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import { SlugTaken } from "../domain/errors.ts"
-import type { SourceId, TenantId } from "../domain/ids.ts"
+import { SourceId, type TenantId } from "../domain/ids.ts"
 import { Source, SourceRecord } from "../domain/Source.ts"
 import { isSecretEnvelope, sealedKeyIds, secretValues } from "../domain/secretFields.ts"
 import { isStorableText } from "../domain/storable.ts"
@@ -42,7 +42,7 @@ export interface ResealReport {
 }
 
 const IngestKey = Schema.Struct({ tenantSlug: Schema.String, sourceSlug: Schema.String })
-const IdRow = Schema.Struct({ id: Schema.String })
+const IdRow = Schema.Struct({ id: SourceId })
 
 export class SourceRepo extends Context.Service<
   SourceRepo,
@@ -128,7 +128,7 @@ export class SourceRepo extends Context.Service<
         Effect.catchTag("SqlError", Effect.die)
       )
       yield* cache.invalidate
-      return rows[0]!.id as SourceId
+      return rows[0]!.id
     })
 
     const findByIdQuery = SqlSchema.findOneOption({
@@ -214,7 +214,7 @@ export class SourceRepo extends Context.Service<
       for (const row of rows) {
         const open = yield* box.open(row.verifier_config)
         const keyIds = sealedKeyIds(open)
-        if (keyIds.length > 0) report.unknownKey.push({ id: row.id as SourceId, keyIds })
+        if (keyIds.length > 0) report.unknownKey.push({ id: SourceId.make(row.id), keyIds })
         else if (box.currentKeyId === null || !needsResealing(row.verifier_config)) report.unchanged++
         else {
           // Only if nobody changed the config meanwhile (a later write seals it anyway).
