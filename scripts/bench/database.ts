@@ -1,0 +1,247 @@
+import { randomUUID } from "node:crypto"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Exit, Redacted, Scope } from "effect"
+import type { SqlClient } from "effect/sql"
+import { runMigrations } from "../../src/store/Database.ts"
+import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
+import type { LoadResult } from "./load.ts"
+import { cpuMeter } from "./processes.ts"
+import { SECONDS, SECRET, WARMUP_SECONDS } from "./settings.ts"
+import { latencySummary, round } from "./statistics.ts"
+import { githubHeaders, payloadOf } from "./webhook.ts"
+
+// The database: prepared, seeded, and read back for the ledger.
+
+export const withSql = <A>(
+  url: string,
+  maxConnections: number,
+  use: (sql: PgClient.PgClient) => Effect.Effect<A, unknown, SqlClient.SqlClient>
+) =>
+  Effect.runPromise(
+    Effect.flatMap(PgClient.PgClient, use).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections })),
+      Effect.scoped
+    )
+  )
+
+export const prepareDatabase = async () => {
+  const given = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
+  const scope = Scope.makeUnsafe()
+  const serverUrl =
+    given ??
+    Redacted.value(
+      (
+        await Effect.runPromise(
+          Scope.provide(embeddedPostgres(join(tmpdir(), `eventhook-bench-${randomUUID()}`)), scope)
+        )
+      ).url
+    )
+  const name = `eventhook_bench_${randomUUID().replaceAll("-", "").slice(0, 12)}`
+  await withSql(serverUrl, 1, (sql) => sql.unsafe(`CREATE DATABASE ${name}`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  await withSql(url.toString(), 1, () => runMigrations)
+  const info = await withSql(url.toString(), 1, (sql) =>
+    sql<{ version: string; synchronous_commit: string }>`
+      SELECT version(), current_setting('synchronous_commit') AS synchronous_commit`.pipe(
+      Effect.map((rows) => rows[0]!)
+    )
+  )
+  return {
+    url: url.toString(),
+    description: `${given === undefined ? "embedded" : "given server"}; ${info.version.split(" on ")[0]}; synchronous_commit=${info.synchronous_commit}`,
+    drop: async () => {
+      await withSql(serverUrl, 1, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }
+}
+
+/** A tenant, a GitHub source and a workflow route of their own for one run, so its ledger is its own. */
+export const createRunSource = (url: string, run: string) =>
+  withSql(url, 1, (sql) =>
+    Effect.gen(function* () {
+      const [tenant] = yield* sql<{ id: string }>`
+        INSERT INTO tenant (slug, name) VALUES (${run}, ${run}) ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
+        RETURNING id::text AS id`
+      const [source] = yield* sql<{ id: string }>`
+        INSERT INTO p_eventhook__source (tenant_id, name, slug, verifier_type, verifier_config)
+        VALUES (${tenant!.id}, 'GitHub', 'github', 'github', ${sql.json({ type: "github", secret: SECRET })})
+        RETURNING id::text AS id`
+      yield* sql`INSERT INTO p_eventhook__route (source_id, tenant_id, name, target_type, target_config)
+                 VALUES (${source!.id}, ${tenant!.id}, 'to workflow', 'workflow',
+                         ${sql.json({ workflow_kind: "bench-issue" })})`
+      return { tenantId: tenant!.id, sourceId: source!.id, path: `/api/tenants/${run}/eventhook/in/github` }
+    })
+  )
+
+export interface Ledger {
+  readonly acked: number
+  readonly non200: number
+  readonly rows: number
+  readonly delivered: number
+  readonly workflows: number
+  readonly balanced: boolean
+  readonly problem: string | null
+}
+
+/** Every 200 has exactly one row; every row is delivered and started one workflow (waits for processing). */
+export const ledgerOf = async (url: string, run: { tenantId: string; sourceId: string }, result: LoadResult) => {
+  const ackedIds = result.shots
+    .filter((shot) => shot.status === 200)
+    .map((shot) => (JSON.parse(shot.body) as { event_id: string }).event_id)
+  const non200 = result.shots.length - ackedIds.length
+  const distinct = new Set(ackedIds).size
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const counts = await withSql(url, 1, (sql) =>
+      sql<{ rows: string; delivered: string; workflows: string; matched: string }>`
+        SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId})::text AS rows,
+               (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::text AS delivered,
+               (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::text AS workflows,
+               (SELECT count(*) FROM p_eventhook__event WHERE id::text = ANY(${ackedIds}))::text AS matched`.pipe(
+        Effect.map((rows) => rows[0]!)
+      )
+    )
+    const [rows, delivered, workflows, matched] = [counts.rows, counts.delivered, counts.workflows, counts.matched].map(
+      Number
+    ) as [number, number, number, number]
+    const settled = delivered === rows && workflows === rows
+    if (settled || Date.now() > deadline) {
+      const problem =
+        distinct !== ackedIds.length
+          ? "an event id was acked twice"
+          : matched !== ackedIds.length
+            ? `${ackedIds.length - matched} acked events have no row`
+            : rows !== ackedIds.length
+              ? `${rows} rows for ${ackedIds.length} acks`
+              : !settled
+                ? `not processed after 120 s: ${delivered} delivered, ${workflows} workflows of ${rows}`
+                : null
+      return {
+        acked: ackedIds.length,
+        non200,
+        rows,
+        delivered,
+        workflows,
+        balanced: problem === null,
+        problem
+      } satisfies Ledger
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** Events of the run finished as `delivered` within its measured window, per second: does processing keep pace? */
+export const deliveredPerSecond = (url: string, sourceId: string, window: { fromEpochMs: number; toEpochMs: number }) =>
+  withSql(url, 1, (sql) =>
+    sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM p_eventhook__event
+      WHERE source_id = ${sourceId} AND status = 'delivered'
+        AND processed_at >= to_timestamp(${window.fromEpochMs / 1000})
+        AND processed_at < to_timestamp(${window.toEpochMs / 1000})`.pipe(
+      Effect.map((rows) => round(rows[0]!.n / ((window.toEpochMs - window.fromEpochMs) / 1000)))
+    )
+  )
+
+/** Send → workflow row: `created_at` of the workflow minus the scheduled send time carried in the payload. */
+export const endToEndLatencies = (url: string, tenantId: string) =>
+  withSql(url, 1, (sql) =>
+    sql<{ latency_ms: number }>`
+      SELECT extract(epoch FROM created_at) * 1000 - (input ->> 'sent_at_ms')::float8 AS latency_ms
+      FROM workflow_execution WHERE tenant_id = ${tenantId}`.pipe(
+      Effect.map((rows) => rows.map((row) => Number(row.latency_ms)))
+    )
+  )
+
+/** The durable-write ceiling: concurrent single-row INSERTs of an event row, one transaction each. */
+export const insertCeiling = (url: string, concurrency: number) =>
+  withSql(url, concurrency, (sql) =>
+    Effect.gen(function* () {
+      yield* sql`CREATE TABLE bench_event_ceiling (LIKE p_eventhook__event INCLUDING ALL)`
+      const body = payloadOf(Date.now())
+      const parsed = JSON.parse(body.toString("utf8"))
+      const headers = githubHeaders(body)
+      const tenantId = randomUUID()
+      const sourceId = randomUUID()
+      const latencies: Array<number> = []
+      let count = 0
+      const start = performance.now()
+      const measureFrom = start + WARMUP_SECONDS * 1000
+      const end = measureFrom + SECONDS * 1000
+      const meter = cpuMeter(null)
+      const metering = setTimeout(meter.start, WARMUP_SECONDS * 1000)
+      const worker = Effect.gen(function* () {
+        while (performance.now() < end) {
+          const sent = performance.now()
+          yield* sql`
+            INSERT INTO bench_event_ceiling (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
+              event_type, idempotency_key, status, max_retries, verified, source_ip)
+            VALUES (${tenantId}, ${sourceId}, 'application/json', ${body}, ${sql.json(parsed)}, ${sql.json(headers)},
+              'issues', ${randomUUID()}, 'pending', 3, true, '127.0.0.1'::inet)`
+          if (sent >= measureFrom) {
+            count++
+            latencies.push(performance.now() - sent)
+          }
+        }
+      })
+      yield* Effect.all(
+        Array.from({ length: concurrency }, () => worker),
+        { concurrency: "unbounded" }
+      )
+      clearTimeout(metering)
+      const cpu = meter.perRequest(count)
+      yield* sql`DROP TABLE bench_event_ceiling`
+      return { per_second: round(count / SECONDS), ...latencySummary(latencies), cpu }
+    })
+  )
+
+/**
+ * Every measured run starts from a vacuumed and flushed database: a run does not pay for the dead rows or the dirty
+ * pages an earlier one left behind (the ceiling's table is dropped after each of its runs).
+ */
+export const settle = (url: string) =>
+  withSql(url, 1, (sql) => sql`VACUUM (ANALYZE)`.pipe(Effect.andThen(sql`CHECKPOINT`)))
+
+/**
+ * Crash recovery: a queue as a crashed instance leaves it, half its events leased to the dead instance (the lease
+ * has run out) and half never leased (handed off to the sweeper), all older than the sweeper's grace. Written
+ * straight into the table, then timed until the running service has delivered every one of them.
+ */
+export const recovery = (url: string, run: { tenantId: string; sourceId: string }, count: number) =>
+  withSql(url, 1, (sql) =>
+    Effect.gen(function* () {
+      const body = payloadOf(Date.now())
+      const headers = githubHeaders(body)
+      yield* sql`
+        INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
+          event_type, idempotency_key, status, max_retries, verified, source_ip, received_at, locked_by, locked_until)
+        SELECT ${run.tenantId}, ${run.sourceId}, 'application/json', ${body}, ${sql.json(JSON.parse(body.toString("utf8")))},
+          ${sql.json(headers)}, 'issues', 'recovery-' || i, CASE WHEN i % 2 = 0 THEN 'processing' ELSE 'pending' END,
+          3, true, '127.0.0.1'::inet, now() - interval '1 minute',
+          CASE WHEN i % 2 = 0 THEN 'eventhook-crashed' END, CASE WHEN i % 2 = 0 THEN now() - interval '1 second' END
+        FROM generate_series(1, ${count}) AS i`
+      const [queued] = yield* sql<{ at: Date }>`SELECT now() AS at`
+      // Each poll counts the whole run, so it polls seldom; the drain is timed by the rows' own timestamps.
+      const poll = sql<{ delivered: number; workflows: number; seconds: number }>`
+        SELECT (SELECT count(*) FROM p_eventhook__event WHERE source_id = ${run.sourceId} AND status = 'delivered')::int AS delivered,
+               (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::int AS workflows,
+               (SELECT extract(epoch FROM max(processed_at) - ${queued!.at}) FROM p_eventhook__event
+                WHERE source_id = ${run.sourceId})::float8 AS seconds`
+      const deadline = Date.now() + 300_000
+      let drained = (yield* poll)[0]!
+      while (!(drained.delivered === count && drained.workflows === count) && Date.now() <= deadline) {
+        yield* Effect.sleep("500 millis")
+        drained = (yield* poll)[0]!
+      }
+      return {
+        queued: count,
+        delivered: drained.delivered,
+        workflows: drained.workflows,
+        seconds_to_drain: round(drained.seconds, 2),
+        per_second: round(count / drained.seconds)
+      }
+    })
+  )

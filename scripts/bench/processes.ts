@@ -1,0 +1,163 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
+import { round } from "./statistics.ts"
+
+// Processes: the service and the bare server as children, their CPU time and memory.
+
+/** The repository (this file is scripts/bench/processes.ts). */
+export const repoRoot = new URL("../../", import.meta.url)
+
+export const waitForLine = (child: ChildProcess, pattern: RegExp) =>
+  new Promise<RegExpExecArray>((resolve, reject) => {
+    let output = ""
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8")
+      const match = pattern.exec(output)
+      if (match !== null) resolve(match)
+    })
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before it was ready:\n${output}`)))
+  })
+
+/** Peak resident memory (VmHWM) of a process, in MB; Linux only. */
+export const peakRssMb = (pid: number) => {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kb === undefined ? null : round(Number(kb) / 1024)
+  } catch {
+    return null
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+export const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** CPU time (user + system, with reaped children) of a process, in ms; Linux only, null elsewhere. */
+export const cpuMsOf = (pid: number): number | null => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
+    return (ticks * 1000) / ticksPerSecond
+  } catch {
+    return null
+  }
+}
+
+/** All PostgreSQL processes of the machine (postmaster, backends, background workers), in ms. */
+export const postgresCpuMs = (): number | null => {
+  try {
+    let total = 0
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue
+      let comm: string
+      try {
+        comm = readFileSync(`/proc/${entry}/comm`, "utf8").trim()
+      } catch {
+        continue
+      }
+      if (comm === "postgres") total += cpuMsOf(Number(entry)) ?? 0
+    }
+    return total
+  } catch {
+    return null
+  }
+}
+
+export interface CpuPerRequest {
+  readonly service_ms: number | null
+  readonly postgres_ms: number | null
+  readonly load_generator_ms: number
+}
+
+/**
+ * Where the cores went during a run, per request: the service (or the bare server), PostgreSQL, and this
+ * process (the load generator; for the insert ceiling, the client doing the inserts).
+ */
+export const cpuMeter = (servicePid: number | null) => {
+  const read = () => ({
+    service: servicePid === null ? null : cpuMsOf(servicePid),
+    postgres: postgresCpuMs(),
+    self: process.cpuUsage()
+  })
+  let from: ReturnType<typeof read> | null = null
+  return {
+    start: () => {
+      from = read()
+    },
+    perRequest: (requests: number): CpuPerRequest => {
+      const to = read()
+      const start = from ?? to
+      const per = (a: number | null, b: number | null) =>
+        a === null || b === null || requests === 0 ? null : round((b - a) / requests, 3)
+      const self = process.cpuUsage(start.self)
+      return {
+        service_ms: per(start.service, to.service),
+        postgres_ms: per(start.postgres, to.postgres),
+        load_generator_ms: round((self.user + self.system) / 1000 / Math.max(requests, 1), 3)
+      }
+    }
+  }
+}
+
+export const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+export const BARE_SERVER = `
+  const { createServer } = require("node:http")
+  const server = createServer((req, res) => {
+    req.on("data", () => {})
+    req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end('{"ok":true}') })
+  })
+  server.listen(0, "127.0.0.1", () => console.log("bare listening on " + server.address().port))
+  process.on("SIGTERM", () => server.close(() => process.exit(0)))
+`
+
+export const startBareServer = async () => {
+  const child = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
+  const match = await waitForLine(child, /bare listening on (\d+)/)
+  return { child, port: Number(match[1]) }
+}
+
+export const packageScripts = (
+  JSON.parse(readFileSync(new URL("package.json", repoRoot), "utf8")) as {
+    scripts: { build: string; start: string }
+  }
+).scripts
+
+export const nodeArgsOf = (script: string) => {
+  const [node, ...args] = script.split(/\s+/)
+  if (node !== "node") throw new Error(`unexpected script: ${script}`)
+  return args
+}
+
+/** The service as `npm start` runs it: built first (`prestart`), then the same Node flags and entry point. */
+export const startCommand = () => nodeArgsOf(packageScripts.start)
+export const build = () =>
+  execFileSync(process.execPath, nodeArgsOf(packageScripts.build), { cwd: repoRoot, stdio: "ignore" })
+
+export const startEventhook = async (databaseUrl: string) => {
+  const child = spawn(process.execPath, startCommand(), {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "error",
+      EVENTHOOK_RATE_LIMIT_PER_SECOND: "1000000",
+      EVENTHOOK_RATE_LIMIT_BURST: "1000000"
+    }
+  })
+  const match = await waitForLine(child, /eventhook listening on http:\/\/127\.0\.0\.1:(\d+)/)
+  return { child, port: Number(match[1]) }
+}
