@@ -33,7 +33,7 @@ const rawJsonResponse = (status: number, body: object, headers: ReadonlyArray<st
 }
 
 /** The raw HTTP/1.1 answer to a request Node could not parse, by the parser's error code. */
-export const clientErrorAnswer = (code: string | undefined): string => {
+const clientErrorAnswer = (code: string | undefined): string => {
   const [status, error, message] = answers[code ?? ""] ?? [400, "invalid_request", "the request is not valid HTTP"]
   return rawJsonResponse(status, { error, message })
 }

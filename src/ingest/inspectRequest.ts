@@ -2,7 +2,7 @@ import { Result } from "effect"
 import type { Interpreted } from "../domain/Event.ts"
 import type { Source } from "../domain/Source.ts"
 import { type HandshakeAnswer, handshakeAnswer } from "../verify/handshake.ts"
-import { verifierConfigOf, verifyWith } from "../verify/registry.ts"
+import { verifierConfigOf, verifyRequest } from "../verify/registry.ts"
 import type { RawRequest, VerificationFailed } from "../verify/types.ts"
 import { interpretPayload } from "./interpretPayload.ts"
 
@@ -30,8 +30,7 @@ export const inspectRequest = (
   request: RawRequest,
   nowSeconds: number
 ): Inspection => {
-  const config = verifierConfigOf(source)
-  const verified = Result.flatMap(config, (verifier) => verifyWith(verifier, request, nowSeconds))
+  const verified = verifyRequest(source, request, nowSeconds)
   if (Result.isFailure(verified)) return { _tag: "Rejected", failure: verified.failure }
   const secretIndex = verified.success.secretIndex
   const interpreted = interpretPayload(source, request.headers, request.body)
@@ -40,8 +39,10 @@ export const inspectRequest = (
     _tag: "Accepted",
     secretIndex,
     interpreted: interpreted.success,
-    handshake: Result.isSuccess(config)
-      ? handshakeAnswer(config.success, verified.success, interpreted.success.parsed_payload)
-      : null
+    // The config decoded, or the request could not have verified (it is decoded once per source: memoized).
+    handshake: Result.match(verifierConfigOf(source), {
+      onSuccess: (config) => handshakeAnswer(config, verified.success, interpreted.success.parsed_payload),
+      onFailure: () => null
+    })
   }
 }

@@ -17,23 +17,16 @@ const TRANSIENT_CODES = ["25006", "40001", "40P01", "55P03"]
 const sqlStateOf = (cause: unknown): string | undefined =>
   Predicate.hasProperty(cause, "code") && typeof cause.code === "string" ? cause.code : undefined
 
-export const isTransientSqlState = (code: string): boolean =>
+const isTransientSqlState = (code: string): boolean =>
   TRANSIENT_CLASSES.includes(code.slice(0, 2)) || TRANSIENT_CODES.includes(code)
 
 /** Whether a failure from the database layer means "not available right now" rather than a fault of ours. */
 export const isDatabaseUnavailable = (error: unknown): boolean => {
   if (Predicate.isTagged(error, "DatabaseBusy") || Predicate.isTagged(error, "BatchNotCommitted")) return true
   if (!SqlError.isSqlError(error)) return false
-  const reason = error.reason
-  if (
-    Predicate.isTagged(reason, "ConnectionError") ||
-    Predicate.isTagged(reason, "DeadlockError") ||
-    Predicate.isTagged(reason, "SerializationError") ||
-    Predicate.isTagged(reason, "LockTimeoutError") ||
-    Predicate.isTagged(reason, "StatementTimeoutError")
-  )
-    return true
-  const code = sqlStateOf(reason.cause)
+  // A connection lost without a server's word carries no SQLSTATE; everything else is judged by its code.
+  if (Predicate.isTagged(error.reason, "ConnectionError")) return true
+  const code = sqlStateOf(error.reason.cause)
   return code !== undefined && isTransientSqlState(code)
 }
 
