@@ -2,10 +2,18 @@ import { randomUUID } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Redacted, References, Scope } from "effect"
 import type { SqlClient } from "effect/sql"
+import { RouteAdmin } from "../../src/admin/RouteAdmin.ts"
+import { SourceAdmin } from "../../src/admin/SourceAdmin.ts"
+import { TenantAdmin } from "../../src/admin/TenantAdmin.ts"
+import { AppConfig } from "../../src/config/AppConfig.ts"
+import type { NewEvent } from "../../src/domain/Event.ts"
+import type { SourceId, TenantId } from "../../src/domain/ids.ts"
+import { EventhookOperatorTools } from "../../src/Eventhook.ts"
 import { runMigrations } from "../../src/store/Database.ts"
 import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
+import { EventRepo } from "../../src/store/EventRepo.ts"
 import type { LoadResult } from "./load.ts"
 import { cpuMeter } from "./processes.ts"
 import { SECONDS, SECRET, WARMUP_SECONDS } from "./settings.ts"
@@ -59,21 +67,50 @@ export const prepareDatabase = async () => {
   }
 }
 
+/**
+ * Runs `use` with the operator services the CLI runs (issue 16: fixtures made by the code that makes them for
+ * users, so a migration cannot silently break them), against the bench's database.
+ */
+const withOperatorTools = <A, E>(
+  url: string,
+  use: Effect.Effect<A, E, TenantAdmin | SourceAdmin | RouteAdmin | EventRepo>
+) =>
+  Effect.runPromise(
+    use.pipe(
+      Effect.provide(
+        EventhookOperatorTools.pipe(
+          Layer.provideMerge(EventRepo.layer),
+          Layer.provideMerge(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 })),
+          Layer.provide(AppConfig.layer),
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord({ ...process.env, DATABASE_URL: url })))
+        )
+      ),
+      Effect.provideService(References.MinimumLogLevel, "Warn")
+    )
+  )
+
 /** A tenant, a GitHub source and a workflow route of their own for one run, so its ledger is its own. */
 export const createRunSource = (url: string, run: string) =>
-  withSql(url, 1, (sql) =>
+  withOperatorTools(
+    url,
     Effect.gen(function* () {
-      const [tenant] = yield* sql<{ id: string }>`
-        INSERT INTO tenant (slug, name) VALUES (${run}, ${run}) ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
-        RETURNING id::text AS id`
-      const [source] = yield* sql<{ id: string }>`
-        INSERT INTO p_eventhook__source (tenant_id, name, slug, verifier_type, verifier_config)
-        VALUES (${tenant!.id}, 'GitHub', 'github', 'github', ${sql.json({ type: "github", secret: SECRET })})
-        RETURNING id::text AS id`
-      yield* sql`INSERT INTO p_eventhook__route (source_id, tenant_id, name, target_type, target_config)
-                 VALUES (${source!.id}, ${tenant!.id}, 'to workflow', 'workflow',
-                         ${sql.json({ workflow_kind: "bench-issue" })})`
-      return { tenantId: tenant!.id, sourceId: source!.id, path: `/api/tenants/${run}/eventhook/in/github` }
+      const tenant = yield* (yield* TenantAdmin).create({ slug: run, name: run })
+      const source = yield* (yield* SourceAdmin).create(run, {
+        slug: "github",
+        name: "GitHub",
+        verifier_config: { type: "github", secret: SECRET }
+      })
+      yield* (yield* RouteAdmin).create(run, {
+        source: "github",
+        name: "to workflow",
+        target_type: "workflow",
+        target_config: { workflow_kind: "bench-issue" }
+      })
+      return {
+        tenantId: tenant.id,
+        sourceId: source.id,
+        path: new URL(source.ingest_url).pathname
+      }
     })
   )
 
@@ -207,22 +244,52 @@ export const settle = (url: string) =>
 
 /**
  * Crash recovery: a queue as a crashed instance leaves it, half its events leased to the dead instance (the lease
- * has run out) and half never leased (handed off to the sweeper), all older than the sweeper's grace. Written
- * straight into the table, then timed until the running service has delivered every one of them.
+ * has run out) and half never leased (handed off to the sweeper), all older than the sweeper's grace. The events
+ * are stored by ingest's own statement (EventRepo.insertBatch); then the clock is moved on (received a minute ago,
+ * the dead instance's leases run out), and the running service is timed until it has delivered every one of them.
  */
-export const recovery = (url: string, run: { tenantId: string; sourceId: string }, count: number) =>
-  withSql(url, 1, (sql) =>
+export const recovery = async (url: string, run: { tenantId: string; sourceId: string }, count: number) => {
+  const body = payloadOf(Date.now())
+  const parsed = JSON.parse(body.toString("utf8"))
+  const headers = githubHeaders(body)
+  const crashed = { holder: "eventhook-crashed", seconds: 60 }
+  await withOperatorTools(
+    url,
     Effect.gen(function* () {
-      const body = payloadOf(Date.now())
-      const headers = githubHeaders(body)
+      const events = yield* EventRepo
+      for (let from = 0; from < count; from += 1_000) {
+        const batch = Array.from({ length: Math.min(1_000, count - from) }, (_, offset): NewEvent => {
+          const i = from + offset
+          return {
+            tenant_id: run.tenantId as TenantId,
+            source_id: run.sourceId as SourceId,
+            content_type: "application/json",
+            raw_payload: body,
+            parsed_payload: parsed,
+            headers,
+            event_type: "issues",
+            idempotency_key: `recovery-${i}`,
+            status: "pending",
+            max_retries: 3,
+            last_error: null,
+            verified: true,
+            verification_error: null,
+            verified_secret_index: 0,
+            source_ip: "127.0.0.1",
+            lease: i % 2 === 0 ? crashed : null
+          }
+        })
+        yield* events.insertBatch(batch)
+      }
+    })
+  )
+  return withSql(url, 1, (sql) =>
+    Effect.gen(function* () {
       yield* sql`
-        INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
-          event_type, idempotency_key, status, max_retries, verified, source_ip, received_at, locked_by, locked_until)
-        SELECT ${run.tenantId}, ${run.sourceId}, 'application/json', ${body}, ${sql.json(JSON.parse(body.toString("utf8")))},
-          ${sql.json(headers)}, 'issues', 'recovery-' || i, CASE WHEN i % 2 = 0 THEN 'processing' ELSE 'pending' END,
-          3, true, '127.0.0.1'::inet, now() - interval '1 minute',
-          CASE WHEN i % 2 = 0 THEN 'eventhook-crashed' END, CASE WHEN i % 2 = 0 THEN now() - interval '1 second' END
-        FROM generate_series(1, ${count}) AS i`
+        UPDATE p_eventhook__event
+        SET received_at = now() - interval '1 minute',
+            locked_until = CASE WHEN locked_by IS NOT NULL THEN now() - interval '1 second' END
+        WHERE source_id = ${run.sourceId}`
       const [queued] = yield* sql<{ at: Date }>`SELECT now() AS at`
       // Each poll counts the whole run, so it polls seldom; the drain is timed by the rows' own timestamps.
       const poll = sql<{ delivered: number; workflows: number; seconds: number }>`
@@ -245,3 +312,4 @@ export const recovery = (url: string, run: { tenantId: string; sourceId: string 
       }
     })
   )
+}

@@ -10,9 +10,9 @@ import { RouteRepo } from "../store/RouteRepo.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
 import { eventOutcome, type FailedRoute } from "./eventOutcome.ts"
-import { makeLeaseHolder } from "./leaseHolder.ts"
+import { LeaseHolder } from "./leaseHolder.ts"
 import { routeTiers } from "./matchRoutes.ts"
-import { sweepForever } from "./sweeper.ts"
+import { Sweeper } from "./sweeper.ts"
 
 // The event table is the queue (DESIGN.md). A new event is stored already leased to this instance and handed to
 // its workers in memory right after the commit, so the normal path neither polls nor claims nor reads back.
@@ -103,7 +103,8 @@ export class Processor extends Context.Service<
         const events = yield* EventQueue
         const routes = yield* RouteRepo
         const actions = yield* EventActionRepo
-        const leases = yield* makeLeaseHolder(events, options.leaseSeconds)
+        const leases = yield* LeaseHolder
+        const sweeper = yield* Sweeper
         const lease = leases.lease
         const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
         const handedOver = yield* Effect.acquireRelease(Queue.unbounded<EventForProcessing>(), Queue.shutdown)
@@ -244,14 +245,7 @@ export class Processor extends Context.Service<
 
         for (let i = 0; i < options.workers; i++) yield* Effect.forkScoped(worker)
         yield* Effect.forkScoped(handedOverWorker)
-        yield* Effect.forkScoped(
-          sweepForever(events, lease, dispatch, {
-            batch: options.sweepBatch,
-            pendingGraceSeconds: options.pendingGraceSeconds,
-            idleMin: options.sweepIdleMin,
-            idleMax: options.sweepIdleMax
-          })
-        )
+        yield* Effect.forkScoped(sweeper.sweepForever(dispatch))
 
         return Processor.of({
           submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid),
@@ -270,6 +264,15 @@ export class Processor extends Context.Service<
             }).pipe(Effect.asVoid)
         })
       })
+    ).pipe(
+      Layer.provide(
+        Sweeper.layer({
+          batch: options.sweepBatch,
+          pendingGraceSeconds: options.pendingGraceSeconds,
+          idleMin: options.sweepIdleMin,
+          idleMax: options.sweepIdleMax
+        }).pipe(Layer.provideMerge(LeaseHolder.layer(options.leaseSeconds)))
+      )
     )
 
   static readonly layer = Processor.layerWith(defaultProcessorOptions)

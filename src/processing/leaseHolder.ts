@@ -1,17 +1,6 @@
-import { Duration, Effect, Schedule, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import type { EventId } from "../domain/ids.ts"
-import type { EventQueue, Lease } from "../store/EventQueue.ts"
-
-/** What an instance does with the leases it holds: renew those in hand, hand back what it cannot finish. */
-export interface LeaseHolder {
-  readonly lease: Lease
-  /** The event is in this instance's hands (waiting in memory, or being processed): its lease is renewed. */
-  readonly hold: (id: EventId) => void
-  /** The event is no longer in hand (finished, or left to its lease). */
-  readonly drop: (id: EventId) => void
-  /** Processing stopped because the database went away: hand the event back as soon as it answers again. */
-  readonly handBackLater: (id: EventId) => void
-}
+import { EventQueue, type Lease } from "../store/EventQueue.ts"
 
 /**
  * The lease bookkeeping of one instance, with its two background loops and its finalizer:
@@ -21,51 +10,69 @@ export interface LeaseHolder {
  *   as it answers again, rather than a minute later when their leases would run out (issue 15);
  * - whatever is still held when the instance stops goes back to `pending` for another worker.
  */
-export const makeLeaseHolder = (
-  queue: EventQueue["Service"],
-  leaseSeconds: number
-): Effect.Effect<LeaseHolder, never, Scope.Scope> =>
-  Effect.gen(function* () {
-    const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: leaseSeconds }
-    const held = new Set<EventId>()
-    const toHandBack = new Set<EventId>()
+export class LeaseHolder extends Context.Service<
+  LeaseHolder,
+  {
+    readonly lease: Lease
+    /** The event is in this instance's hands (waiting in memory, or being processed): its lease is renewed. */
+    readonly hold: (id: EventId) => void
+    /** The event is no longer in hand (finished, or left to its lease). */
+    readonly drop: (id: EventId) => void
+    /** Processing stopped because the database went away: hand the event back as soon as it answers again. */
+    readonly handBackLater: (id: EventId) => void
+  }
+>()("eventhook/processing/LeaseHolder") {
+  static readonly layer = (leaseSeconds: number) =>
+    Layer.effect(
+      LeaseHolder,
+      Effect.gen(function* () {
+        const queue = yield* EventQueue
+        const lease: Lease = { holder: `eventhook-${crypto.randomUUID()}`, seconds: leaseSeconds }
+        const held = new Set<EventId>()
+        const toHandBack = new Set<EventId>()
 
-    yield* Effect.addFinalizer(() =>
-      queue.releaseAll(lease.holder).pipe(
-        Effect.tap((released) => (released > 0 ? Effect.logInfo(`released ${released} leased events`) : Effect.void)),
-        Effect.catchCause(() => Effect.void)
-      )
-    )
-    const renewal = Effect.suspend(() => (held.size === 0 ? Effect.void : queue.renewLeases([...held], lease))).pipe(
-      Effect.catchCause((cause) => Effect.logWarning("lease renewal failed", cause)),
-      Effect.repeat(Schedule.spaced(Duration.seconds(leaseSeconds / 3)))
-    )
-    const handBack = Effect.suspend(() => {
-      if (toHandBack.size === 0) return Effect.void
-      const ids = [...toHandBack]
-      return queue.release(ids, lease.holder).pipe(
-        Effect.tap((released) => {
-          for (const id of ids) toHandBack.delete(id)
-          return Effect.logInfo(`the database answers again: released ${released} events for a sweep`)
+        yield* Effect.addFinalizer(() =>
+          queue.releaseAll(lease.holder).pipe(
+            Effect.tap((released) =>
+              released > 0 ? Effect.logInfo(`released ${released} leased events`) : Effect.void
+            ),
+            Effect.catchCause(() => Effect.void)
+          )
+        )
+        const renewal = Effect.suspend(() =>
+          held.size === 0 ? Effect.void : queue.renewLeases([...held], lease)
+        ).pipe(
+          Effect.catchCause((cause) => Effect.logWarning("lease renewal failed", cause)),
+          Effect.repeat(Schedule.spaced(Duration.seconds(leaseSeconds / 3)))
+        )
+        const handBack = Effect.suspend(() => {
+          if (toHandBack.size === 0) return Effect.void
+          const ids = [...toHandBack]
+          return queue.release(ids, lease.holder).pipe(
+            Effect.tap((released) => {
+              for (const id of ids) toHandBack.delete(id)
+              return Effect.logInfo(`the database answers again: released ${released} events for a sweep`)
+            })
+          )
+        }).pipe(
+          Effect.catchCause(() => Effect.void),
+          Effect.repeat(Schedule.spaced("250 millis"))
+        )
+        yield* Effect.forkScoped(renewal)
+        yield* Effect.forkScoped(handBack)
+
+        return LeaseHolder.of({
+          lease,
+          hold: (id) => {
+            held.add(id)
+          },
+          drop: (id) => {
+            held.delete(id)
+          },
+          handBackLater: (id) => {
+            toHandBack.add(id)
+          }
         })
-      )
-    }).pipe(
-      Effect.catchCause(() => Effect.void),
-      Effect.repeat(Schedule.spaced("250 millis"))
+      })
     )
-    yield* Effect.forkScoped(renewal)
-    yield* Effect.forkScoped(handBack)
-
-    return {
-      lease,
-      hold: (id) => {
-        held.add(id)
-      },
-      drop: (id) => {
-        held.delete(id)
-      },
-      handBackLater: (id) => {
-        toHandBack.add(id)
-      }
-    }
-  })
+}
