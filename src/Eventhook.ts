@@ -30,12 +30,14 @@ import { RouteRepo } from "./store/RouteRepo.ts"
 import { SecretBox } from "./store/SecretBox.ts"
 import { SourceRepo } from "./store/SourceRepo.ts"
 import { TenantRepo } from "./store/TenantRepo.ts"
+import { HttpSender } from "./targets/HttpSender.ts"
 
 export { EventhookApi } from "./http/Api.ts"
 export { serverLimits } from "./http/serverLimits.ts"
 export { Reverify } from "./ingest/Reverify.ts"
 export { Reprocess } from "./processing/Reprocess.ts"
 export { Retention } from "./processing/Retention.ts"
+export { HttpSender } from "./targets/HttpSender.ts"
 export { PromiseResolver } from "./targets/PromiseResolver.ts"
 export { TaskLauncher } from "./targets/TaskLauncher.ts"
 export { TargetFailed, WorkflowLauncher } from "./targets/WorkflowLauncher.ts"
@@ -50,14 +52,20 @@ const Repositories = Layer.mergeAll(
   EventActionRepo.layer
 ).pipe(Layer.provideMerge(SecretBox.layer))
 
-/** Ingest, processing, re-verify, reprocess and retention. Needs a PgClient, AppConfig and the host's targets. */
+/**
+ * Ingest, processing, re-verify, reprocess and retention. Needs a PgClient, AppConfig and the host's targets (the
+ * `http` target's sender is Eventhook's own).
+ */
 export const EventhookCore = Layer.mergeAll(
   Ingest.layer.pipe(Layer.provide(EventWriter.layer)),
   Reverify.layer,
   Reprocess.layer,
   Retention.background.pipe(Layer.provideMerge(Retention.layer)),
   DatabaseHealth.layer
-).pipe(Layer.provideMerge(Processor.layer), Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer)))
+).pipe(
+  Layer.provideMerge(Processor.layer),
+  Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer, HttpSender.layer))
+)
 
 /** The operator services behind the admin API and the CLI (issue 6). */
 export const EventhookAdmin = Layer.mergeAll(SourceAdmin.layer, RouteAdmin.layer, EventAdmin.layer).pipe(

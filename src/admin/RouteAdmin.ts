@@ -1,4 +1,6 @@
 import { Context, Effect, Layer, Option, Result } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { checkDestinationUrl } from "../domain/destinationRules.ts"
 import type { RouteId } from "../domain/ids.ts"
 import {
   type InvalidRequestResponse,
@@ -12,6 +14,7 @@ import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { fieldFirst, isUuid, type RouteCreate, type RouteUpdate } from "./inputs.ts"
 import { TenantAdmin } from "./TenantAdmin.ts"
+import { keepWriteOnly } from "./targetSecrets.ts"
 import { type RouteView, routeView } from "./views.ts"
 
 type AdminError = InvalidRequestResponse | NotFoundResponse
@@ -34,6 +37,7 @@ export class RouteAdmin extends Context.Service<
       const tenants = yield* TenantAdmin
       const sources = yield* SourceRepo
       const routes = yield* RouteRepo
+      const { destinationRules } = yield* AppConfig
 
       const sourceOf = Effect.fn("RouteAdmin.sourceOf")(function* (tenant: Tenant, slug: string) {
         const source = yield* sources.findBySlug(tenant.id, slug)
@@ -48,9 +52,12 @@ export class RouteAdmin extends Context.Service<
       })
       const checkTarget = (targetType: string, targetConfig: unknown) => {
         const decoded = decodeTargetConfig(targetType, targetConfig)
-        return Result.isFailure(decoded)
-          ? Effect.fail(invalidRequest(fieldFirst(decoded.failure, "target_config")))
-          : Effect.void
+        if (Result.isFailure(decoded)) return Effect.fail(invalidRequest(fieldFirst(decoded.failure, "target_config")))
+        if (decoded.success.type !== "http") return Effect.void
+        // Issue 17: a destination the rules refuse is refused when the route is written, as far as can be told
+        // without DNS; the address is judged again when sending.
+        const url = checkDestinationUrl(decoded.success.config.url, destinationRules)
+        return Result.isFailure(url) ? Effect.fail(invalidRequest(`target_config.url ${url.failure}`)) : Effect.void
       }
       const reload = (tenant: Tenant, id: RouteId) =>
         Effect.map(routes.findById(tenant.id, id), (route) => routeView(Option.getOrThrow(route)))
@@ -75,9 +82,17 @@ export class RouteAdmin extends Context.Service<
 
       const update = Effect.fn("RouteAdmin.update")(function* (tenantSlug: string, id: string, changes: RouteUpdate) {
         const { tenant, route } = yield* find(tenantSlug, id)
+        const targetType = changes.target_type ?? route.target_type
+        const stored =
+          changes.target_config === undefined
+            ? changes
+            : {
+                ...changes,
+                target_config: keepWriteOnly(route, { target_type: targetType, target_config: changes.target_config })
+              }
         if (changes.target_type !== undefined || changes.target_config !== undefined)
-          yield* checkTarget(changes.target_type ?? route.target_type, changes.target_config ?? route.target_config)
-        yield* routes.update(route.id, changes)
+          yield* checkTarget(targetType, stored.target_config ?? route.target_config)
+        yield* routes.update(route.id, stored)
         yield* Effect.logInfo("route updated").pipe(Effect.annotateLogs({ route_id: route.id }))
         return yield* reload(tenant, route.id)
       })

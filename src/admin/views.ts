@@ -5,6 +5,7 @@ import type { RouteRecord } from "../domain/Route.ts"
 import type { SourceRecord } from "../domain/Source.ts"
 import { SECRET_FIELDS } from "../domain/secretFields.ts"
 import type { TenantRecord } from "../domain/Tenant.ts"
+import { visibleTargetConfig } from "./targetSecrets.ts"
 
 // What the admin API and the CLI's --json print: snake_case JSON like the ingest endpoint, timestamps in
 // ISO 8601, and never a secret (issue 6: secrets are write-only).
@@ -94,7 +95,7 @@ export const routeView = (route: RouteRecord): RouteView => ({
   priority: route.priority,
   is_enabled: route.is_enabled,
   target_type: route.target_type,
-  target_config: route.target_config,
+  target_config: visibleTargetConfig(route.target_type, route.target_config),
   filter_event_types: route.filter_event_types,
   created_at: route.created_at.toISOString(),
   updated_at: route.updated_at.toISOString()
@@ -151,6 +152,9 @@ export const ActionView = Schema.Struct({
   task_execution_id: Schema.NullOr(Schema.String),
   promise_id: Schema.NullOr(Schema.String),
   error_message: Schema.NullOr(Schema.String),
+  response_status: Schema.NullOr(Schema.Int),
+  response_ms: Schema.NullOr(Schema.Int),
+  response_body: Schema.NullOr(Schema.String),
   started_at: Schema.NullOr(Timestamp),
   completed_at: Schema.NullOr(Timestamp)
 })
@@ -164,6 +168,9 @@ const actionView = (action: EventAction): ActionView => ({
   task_execution_id: action.task_execution_id,
   promise_id: action.promise_id,
   error_message: action.error_message,
+  response_status: action.response_status,
+  response_ms: action.response_ms,
+  response_body: action.response_body,
   started_at: iso(action.started_at),
   completed_at: iso(action.completed_at)
 })

@@ -80,6 +80,8 @@ const eventsShow = Command.make(
               "workflow_execution_id",
               "task_execution_id",
               "promise_id",
+              "response_status",
+              "response_ms",
               "error_message"
             ])
           ].join("\n")

@@ -1,4 +1,5 @@
-import { Config, Context, Effect, Layer, type LogLevel, type Option, type Redacted, Schema } from "effect"
+import { Config, Context, Effect, Layer, type LogLevel, Option, type Redacted, Result, Schema } from "effect"
+import { type DestinationRules, parseDestinationRules } from "../domain/destinationRules.ts"
 
 // Every environment variable of CONTRACT §2, with its default. A value that does not decode stops start-up
 // with a ConfigError that names the variable.
@@ -20,6 +21,17 @@ const SecretKey = Schema.String.check(
     return bytes === 32 ? undefined : "must be 32 bytes, base64 (openssl rand -base64 32)"
   })
 )
+// A comma-separated list of CIDRs, addresses and host names (domain/destinationRules.ts says how they apply).
+const entriesOf = (text: string) => text.split(",").filter((entry) => entry.trim() !== "")
+const DestinationList = (side: "allow" | "deny") =>
+  Schema.String.check(
+    Schema.makeFilter((text: string) => {
+      const parsed = parseDestinationRules(
+        side === "allow" ? { allow: entriesOf(text), deny: [] } : { allow: null, deny: entriesOf(text) }
+      )
+      return Result.isFailure(parsed) ? parsed.failure.replace(/^[A-Z_]+: /, "") : undefined
+    })
+  )
 const LogLevelName = Schema.Literals(["debug", "info", "warn", "error"])
 
 const logLevels: Record<typeof LogLevelName.Type, LogLevel.LogLevel> = {
@@ -56,6 +68,16 @@ export const appConfig = Config.all({
   secretKey: Config.schema(Schema.RedactedFromValue(SecretKey), "EVENTHOOK_SECRET_KEY").pipe(Config.option),
   secretKeyPrevious: Config.schema(Schema.RedactedFromValue(SecretKey), "EVENTHOOK_SECRET_KEY_PREVIOUS").pipe(
     Config.option
+  ),
+  destinationRules: Config.all({
+    allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
+    deny: Config.schema(DestinationList("deny"), "EVENTHOOK_DESTINATION_DENY").pipe(Config.withDefault(""))
+  }).pipe(
+    Config.map(({ allow, deny }) =>
+      Result.getOrThrow(
+        parseDestinationRules({ allow: Option.isSome(allow) ? entriesOf(allow.value) : null, deny: entriesOf(deny) })
+      )
+    )
   )
 })
 
@@ -78,6 +100,8 @@ export interface AppConfigShape {
   /** Encrypts secrets at rest (AES-256-GCM), base64 of 32 bytes; the previous key still opens what it sealed. */
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
   readonly secretKeyPrevious: Option.Option<Redacted.Redacted<string>>
+  /** Where `http` targets may send (EVENTHOOK_DESTINATION_ALLOW / _DENY). */
+  readonly destinationRules: DestinationRules
 }
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("eventhook/config/AppConfig") {

@@ -52,6 +52,9 @@ export const EventForProcessing = Schema.Struct({
   id: EventId,
   tenant_id: TenantId,
   source_id: SourceId,
+  /** The exact bytes received, and their media type: what an `http` target forwards. */
+  content_type: Schema.NullOr(Schema.String),
+  raw_payload: Schema.Uint8Array,
   parsed_payload: Schema.Unknown,
   headers: Schema.Record(Schema.String, Schema.String),
   event_type: Schema.NullOr(Schema.String),
@@ -72,6 +75,8 @@ export const newEventForProcessing = (id: EventId, event: NewEvent): EventForPro
   id,
   tenant_id: event.tenant_id,
   source_id: event.source_id,
+  content_type: event.content_type,
+  raw_payload: event.raw_payload,
   parsed_payload: event.parsed_payload,
   headers: event.headers,
   event_type: event.event_type,

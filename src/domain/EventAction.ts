@@ -15,6 +15,10 @@ export const EventAction = Schema.Struct({
   task_execution_id: Schema.NullOr(Schema.String),
   promise_id: Schema.NullOr(Schema.String),
   error_message: Schema.NullOr(Schema.String),
+  /** An `http` target's answer: its status, how long it took, the first 1 KiB of its body. */
+  response_status: Schema.NullOr(Schema.Int),
+  response_ms: Schema.NullOr(Schema.Int),
+  response_body: Schema.NullOr(Schema.String),
   started_at: Schema.NullOr(Schema.Date),
   completed_at: Schema.NullOr(Schema.Date)
 })

@@ -3,7 +3,7 @@ import { ValuePath } from "./ValuePath.ts"
 
 // CONTRACT §6: the JSON of `target_config`; the column `target_type` says which shape it has.
 
-export const TargetType = Schema.Literals(["workflow", "task", "promise"])
+export const TargetType = Schema.Literals(["workflow", "task", "promise", "http"])
 export type TargetType = typeof TargetType.Type
 
 const Queue = Schema.NonEmptyString
@@ -26,15 +26,86 @@ export const PromiseTargetConfig = Schema.Struct({
   error_path: Schema.optionalKey(ValuePath)
 })
 
+const HeaderName = Schema.String.check(
+  Schema.isPattern(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: "must be an HTTP header name" })
+)
+/** Headers a sender sets itself, or that never leave (issue 17): refused in `headers` and `forward_headers`. */
+export const UNSENDABLE_HEADERS = [
+  "authorization",
+  "cookie",
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "proxy-authorization",
+  "proxy-connection"
+]
+const refuseUnsendable = (field: string) =>
+  Schema.makeFilter((names: ReadonlyArray<string>) => {
+    const refused = names.find((name) => UNSENDABLE_HEADERS.includes(name.toLowerCase()))
+    return refused === undefined ? undefined : `${field} must not name ${refused.toLowerCase()}`
+  })
+const WhsecSecret = Schema.String.check(
+  Schema.isPattern(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: "must be whsec_<base64>" })
+)
+
+export const HttpSigning = Schema.Struct({
+  type: Schema.Literal("standard_webhooks"),
+  secret: Schema.optionalKey(WhsecSecret),
+  secrets: Schema.optionalKey(Schema.Array(WhsecSecret))
+}).check(
+  Schema.makeFilter((signing: { readonly secret?: string; readonly secrets?: ReadonlyArray<string> }) =>
+    signing.secret !== undefined || (signing.secrets?.length ?? 0) > 0
+      ? undefined
+      : "needs `secret` or a non-empty `secrets`"
+  )
+)
+export type HttpSigning = typeof HttpSigning.Type
+
+export const HTTP_TIMEOUT_DEFAULT_MS = 10_000
+export const HTTP_TIMEOUT_MAX_MS = 60_000
+
+export const HttpTargetConfig = Schema.Struct({
+  url: Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/i, { message: "must be an http(s) URL" })),
+  method: Schema.optionalKey(Schema.Literals(["POST", "PUT", "PATCH"])),
+  headers: Schema.optionalKey(
+    Schema.Record(HeaderName, Schema.String).check(
+      Schema.makeFilter((headers: Readonly<Record<string, string>>) => {
+        const names = Object.keys(headers)
+        const refused = names.find((name) => UNSENDABLE_HEADERS.includes(name.toLowerCase()))
+        return refused === undefined ? undefined : `headers must not set ${refused.toLowerCase()}`
+      })
+    )
+  ),
+  timeout_ms: Schema.optionalKey(
+    Schema.Int.check(
+      Schema.isBetween(
+        { minimum: 100, maximum: HTTP_TIMEOUT_MAX_MS },
+        { message: `must be an integer between 100 and ${HTTP_TIMEOUT_MAX_MS}` }
+      )
+    )
+  ),
+  body: Schema.optionalKey(Schema.Literals(["raw", "parsed"])),
+  forward_headers: Schema.optionalKey(Schema.Array(HeaderName).check(refuseUnsendable("forward_headers"))),
+  signing: Schema.optionalKey(HttpSigning)
+})
+export type HttpTargetConfig = typeof HttpTargetConfig.Type
+
 export type TargetConfig =
   | { readonly type: "workflow"; readonly config: typeof WorkflowTargetConfig.Type }
   | { readonly type: "task"; readonly config: typeof TaskTargetConfig.Type }
   | { readonly type: "promise"; readonly config: typeof PromiseTargetConfig.Type }
+  | { readonly type: "http"; readonly config: HttpTargetConfig }
 
 const decoders = {
   workflow: Schema.decodeUnknownResult(WorkflowTargetConfig),
   task: Schema.decodeUnknownResult(TaskTargetConfig),
-  promise: Schema.decodeUnknownResult(PromiseTargetConfig)
+  promise: Schema.decodeUnknownResult(PromiseTargetConfig),
+  http: Schema.decodeUnknownResult(HttpTargetConfig)
 }
 const decodeType = Schema.decodeUnknownResult(TargetType)
 const formatIssue = SchemaIssue.makeFormatterDefault()
@@ -58,6 +129,11 @@ export const decodeTargetConfig = (targetType: string, json: unknown): Result.Re
     case "promise":
       return Result.mapBoth(decoders.promise(json, options), {
         onSuccess: (config) => ({ type: "promise", config }),
+        onFailure: (error) => formatIssue(error.issue)
+      })
+    case "http":
+      return Result.mapBoth(decoders.http(json, options), {
+        onSuccess: (config) => ({ type: "http", config }),
         onFailure: (error) => formatIssue(error.issue)
       })
   }

@@ -20,9 +20,33 @@ function keepLargeInteger(this: unknown, key: string, value: unknown, context?: 
   return value
 }
 
+/** Values parsed from a text with a long digit run: only these may hold rounded integers. */
+const mayHoldLargeIntegers = new WeakSet<object>()
+
 /** `JSON.parse`, remembering the exact digits of the integers it rounds (see `exactIntegerText`). */
-export const parseJsonKeepingLargeIntegers = (text: string): unknown =>
-  LONG_DIGIT_RUN.test(text) ? JSON.parse(text, keepLargeInteger) : JSON.parse(text)
+export const parseJsonKeepingLargeIntegers = (text: string): unknown => {
+  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text)
+  const value: unknown = JSON.parse(text, keepLargeInteger)
+  if (typeof value === "object" && value !== null) mayHoldLargeIntegers.add(value)
+  return value
+}
+
+// JSON.rawJSON (ES2025; Node ≥ 21, Deno 2) writes text as a JSON value as it is; TypeScript's ES2024 lib lacks it.
+const rawJSON = (JSON as unknown as { readonly rawJSON: (text: string) => unknown }).rawJSON
+
+function writeExactDigits(this: unknown, key: string, value: unknown) {
+  const digits = typeof value === "number" ? exactIntegerText(this, key) : undefined
+  return digits === undefined ? value : rawJSON(digits)
+}
+
+/**
+ * `JSON.stringify` that writes the integers `parseJsonKeepingLargeIntegers` rounded with their exact digits, so a
+ * payload stored, forwarded or handed to a target keeps ids above 2^53 as they were received.
+ */
+export const stringifyKeepingLargeIntegers = (value: unknown): string | undefined =>
+  typeof value === "object" && value !== null && mayHoldLargeIntegers.has(value)
+    ? JSON.stringify(value, writeExactDigits)
+    : JSON.stringify(value)
 
 /** The exact digits of the integer at `holder[key]` when parsing rounded it; otherwise undefined. */
 export const exactIntegerText = (holder: unknown, key: string): string | undefined =>

@@ -8,7 +8,7 @@ import { EventQueue, type Lease } from "../store/EventQueue.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
-import { type ActionOutcome, executeRoute } from "../targets/executeRoute.ts"
+import { type ActionOutcome, actionTimeoutMs, executeRoute, failedOutcome } from "../targets/executeRoute.ts"
 import { eventOutcome, type FailedRoute } from "./eventOutcome.ts"
 import { LeaseHolder } from "./leaseHolder.ts"
 import { routeTiers } from "./matchRoutes.ts"
@@ -71,14 +71,8 @@ export const defaultProcessorOptions: ProcessorOptions = {
   writeLinger: { millis: 5, whileFewerThan: 16 }
 }
 
-const timedOut = (timeout: Duration.Input): ActionOutcome => ({
-  status: "failed",
-  workflow_execution_id: null,
-  task_execution_id: null,
-  promise_id: null,
-  error_message: `the target did not answer within ${Duration.format(Duration.fromInputUnsafe(timeout))}`,
-  retryable: true
-})
+const timedOut = (timeoutMs: number): ActionOutcome =>
+  failedOutcome(`the target did not answer within ${Duration.format(Duration.millis(timeoutMs))}`, true)
 
 export class Processor extends Context.Service<
   Processor,
@@ -124,6 +118,7 @@ export class Processor extends Context.Service<
                 batch.map(() => undefined)
               )
           })
+        const actionTimeoutDefaultMs = Duration.toMillis(Duration.fromInputUnsafe(options.actionTimeout))
         const recordAction = yield* writtenTogether(actions.recordMany)
         const finish = yield* writtenTogether(events.finishMany)
 
@@ -131,11 +126,9 @@ export class Processor extends Context.Service<
         const runRoute = Effect.fnUntraced(function* (route: Route, event: EventForProcessing) {
           const startedAt = yield* DateTime.now
           // A target that hangs must not hold the event (or a shutdown) forever: it fails, retryably.
+          const timeoutMs = actionTimeoutMs(route, actionTimeoutDefaultMs)
           const outcome = yield* executeRoute(route, event).pipe(
-            Effect.timeoutOrElse({
-              duration: options.actionTimeout,
-              orElse: () => Effect.succeed(timedOut(options.actionTimeout))
-            })
+            Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.succeed(timedOut(timeoutMs)) })
           )
           const action: CompletedAction = {
             event_id: event.id,
@@ -171,7 +164,8 @@ export class Processor extends Context.Service<
                 failed.push({
                   routeId: pending[position]!.id,
                   error: `${outcome.error_message}`,
-                  retryable: outcome.retryable
+                  retryable: outcome.retryable,
+                  retryAfterSeconds: outcome.retry_after_seconds
                 })
           }
           const outcome = eventOutcome(failed, {

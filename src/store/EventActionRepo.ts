@@ -4,7 +4,7 @@ import { SqlSchema } from "effect/sql"
 import { type ActionStatus, EventAction } from "../domain/EventAction.ts"
 import type { EventId, RouteId } from "../domain/ids.ts"
 import type { TargetType } from "../domain/TargetConfig.ts"
-import { textArray, timestamptzArray, uuidArray } from "./columnArrays.ts"
+import { int4Array, textArray, timestamptzArray, uuidArray } from "./columnArrays.ts"
 
 export interface CompletedAction {
   readonly event_id: EventId
@@ -15,6 +15,9 @@ export interface CompletedAction {
   readonly task_execution_id: string | null
   readonly promise_id: string | null
   readonly error_message: string | null
+  readonly response_status: number | null
+  readonly response_ms: number | null
+  readonly response_body: string | null
   readonly started_at: DateTime.Utc
   readonly completed_at: DateTime.Utc
 }
@@ -22,11 +25,14 @@ export interface CompletedAction {
 /** The INSERT of finished actions, as a statement or fragment (EventRepo.finishMany writes it in a CTE). */
 export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) =>
   sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
-        task_execution_id, promise_id, error_message, started_at, completed_at)
+        task_execution_id, promise_id, error_message, response_status, response_ms, response_body, started_at,
+        completed_at)
       SELECT * FROM unnest(${uuidArray(actions.map((a) => a.event_id))}, ${uuidArray(actions.map((a) => a.route_id))},
         ${textArray(actions.map((a) => a.target_type))}, ${textArray(actions.map((a) => a.status))},
         ${textArray(actions.map((a) => a.workflow_execution_id))}, ${textArray(actions.map((a) => a.task_execution_id))},
         ${textArray(actions.map((a) => a.promise_id))}, ${textArray(actions.map((a) => a.error_message))},
+        ${int4Array(actions.map((a) => a.response_status))}, ${int4Array(actions.map((a) => a.response_ms))},
+        ${textArray(actions.map((a) => a.response_body))},
         ${timestamptzArray(actions.map((a) => DateTime.toDateUtc(a.started_at)))},
         ${timestamptzArray(actions.map((a) => DateTime.toDateUtc(a.completed_at)))})`
 
@@ -51,7 +57,8 @@ export class EventActionRepo extends Context.Service<
         Result: EventAction,
         execute: (eventId) => sql`
           SELECT id::text AS id, event_id::text AS event_id, route_id::text AS route_id, target_type, status,
-                 workflow_execution_id, task_execution_id, promise_id, error_message, started_at, completed_at
+                 workflow_execution_id, task_execution_id, promise_id, error_message, response_status, response_ms,
+                 response_body, started_at, completed_at
           FROM p_eventhook__event_action WHERE event_id = ${eventId} ORDER BY started_at, id`
       })
       const listForEvent = Effect.fn("EventActionRepo.listForEvent")((eventId: EventId) =>

@@ -4,42 +4,56 @@ import type { EventForProcessing } from "../domain/Event.ts"
 import type { ActionStatus } from "../domain/EventAction.ts"
 import type { Route } from "../domain/Route.ts"
 import { resolvePath, resolvePathValue } from "../domain/resolvePath.ts"
-import { decodeTargetConfig } from "../domain/TargetConfig.ts"
+import { decodeTargetConfig, HTTP_TIMEOUT_DEFAULT_MS, type HttpTargetConfig } from "../domain/TargetConfig.ts"
+import { HttpSender } from "./HttpSender.ts"
+import { deliveryOutcome, deliveryRequestOf } from "./httpDelivery.ts"
 import { PromiseResolver } from "./PromiseResolver.ts"
 import type { TargetFailed } from "./TargetFailed.ts"
 import { TaskLauncher } from "./TaskLauncher.ts"
 import { WorkflowLauncher } from "./WorkflowLauncher.ts"
 
-export interface ActionOutcome {
+export interface ActionOutcome extends LinkedIds {
   readonly status: Exclude<ActionStatus, "pending">
-  readonly workflow_execution_id: string | null
-  readonly task_execution_id: string | null
-  readonly promise_id: string | null
   readonly error_message: string | null
   /** For a failure: whether a later retry may succeed. */
   readonly retryable: boolean
+  /** For a retryable failure: not before this many seconds (a destination's `Retry-After`). */
+  readonly retry_after_seconds: number | null
 }
 
 interface LinkedIds {
   readonly workflow_execution_id: string | null
   readonly task_execution_id: string | null
   readonly promise_id: string | null
+  readonly response_status: number | null
+  readonly response_ms: number | null
+  readonly response_body: string | null
 }
-const none: LinkedIds = { workflow_execution_id: null, task_execution_id: null, promise_id: null }
+const none: LinkedIds = {
+  workflow_execution_id: null,
+  task_execution_id: null,
+  promise_id: null,
+  response_status: null,
+  response_ms: null,
+  response_body: null
+}
 
-const failed = (message: string, retryable: boolean): ActionOutcome => ({
+export const failedOutcome = (message: string, retryable: boolean): ActionOutcome => ({
   status: "failed",
   ...none,
   error_message: message,
-  retryable
+  retryable,
+  retry_after_seconds: null
 })
+const failed = failedOutcome
 const fromTargetFailure = (error: TargetFailed) => Effect.succeed(failed(error.message, error.retryable))
 const succeeded = (ids: Partial<LinkedIds>): ActionOutcome => ({
   status: "success",
   ...none,
   ...ids,
   error_message: null,
-  retryable: false
+  retryable: false,
+  retry_after_seconds: null
 })
 
 const DEFAULT_REJECTION = "Rejected via webhook"
@@ -72,6 +86,37 @@ const launchOnce = (
     input: event.parsed_payload,
     idempotencyKey: actionIdempotencyKey(route, event, target.idempotency_key_path)
   })
+
+/** An `http` target: the event sent to the destination, the answer recorded on the action. */
+const deliver = (route: Route, event: EventForProcessing, config: HttpTargetConfig) =>
+  Effect.gen(function* () {
+    const sender = yield* HttpSender
+    const request = deliveryRequestOf(
+      config,
+      {
+        eventId: event.id,
+        routeId: route.id,
+        contentType: event.content_type,
+        rawPayload: event.raw_payload,
+        parsedPayload: event.parsed_payload,
+        headers: event.headers
+      },
+      Math.floor(Date.now() / 1000)
+    )
+    const outcome = deliveryOutcome(yield* sender.send(request), Date.now())
+    return { ...none, ...outcome } satisfies ActionOutcome
+  })
+
+/**
+ * The longest a route's action may take before the processor gives up on it: an `http` target's own timeout
+ * and its wait for a slot, else the processor's bound for every target.
+ */
+export const actionTimeoutMs = (route: Route, fallbackMs: number): number => {
+  const target = targetOf(route)
+  return Result.isSuccess(target) && target.success.type === "http"
+    ? Math.max(fallbackMs, (target.success.config.timeout_ms ?? HTTP_TIMEOUT_DEFAULT_MS) + 5_000)
+    : fallbackMs
+}
 
 // A cached route is the same (immutable) object for every event, so its target config is decoded once.
 const targetOf = memoize((route: Route) => decodeTargetConfig(route.target_type, route.target_config))
@@ -122,5 +167,7 @@ export const executeRoute = Effect.fnUntraced(function* (route: Route, event: Ev
           Effect.catchTag("TargetFailed", fromTargetFailure)
         )
     }
+    case "http":
+      return yield* deliver(route, event, target.success.config)
   }
 })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
 import { appConfig } from "../../src/config/AppConfig.ts"
+import { checkDestinationAddress } from "../../src/domain/destinationRules.ts"
 
 const load = (env: Record<string, string>) => appConfig.parse(ConfigProvider.fromEnv({ env }))
 
@@ -25,6 +26,26 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.isTrue(Option.isNone(config.adminToken))
       assert.isTrue(Option.isNone(config.secretKey))
       assert.isTrue(Option.isNone(config.secretKeyPrevious))
+    })
+  )
+
+  it.effect("destination rules: a bad entry stops start-up naming the variable; good ones apply", () =>
+    Effect.gen(function* () {
+      for (const [name, value] of [
+        ["EVENTHOOK_DESTINATION_DENY", "10.0.0.0/33"],
+        ["EVENTHOOK_DESTINATION_ALLOW", "not a host!"]
+      ] as const) {
+        const failed = yield* Effect.flip(load({ [name]: value }))
+        assert.include(String(failed), name)
+      }
+      const config = yield* load({
+        EVENTHOOK_DESTINATION_DENY: "10.0.0.0/8, internal.example",
+        EVENTHOOK_DESTINATION_ALLOW: "hooks.example.com,192.168.0.0/16"
+      })
+      assert.isNotNull(checkDestinationAddress("x.example", "10.1.2.3", config.destinationRules))
+      assert.isNull(checkDestinationAddress("hooks.example.com", "203.0.113.9", config.destinationRules))
+      assert.isNotNull(checkDestinationAddress("other.example", "203.0.113.9", config.destinationRules))
+      assert.isNull(checkDestinationAddress("other.example", "192.168.1.1", config.destinationRules))
     })
   )
 

@@ -11,6 +11,7 @@ import { EventQueue } from "../../src/store/EventQueue.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
 import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
+import { HttpSender } from "../../src/targets/HttpSender.ts"
 import type { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
 import type { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
 import { TargetFailed, WorkflowLauncher } from "../../src/targets/WorkflowLauncher.ts"
@@ -40,7 +41,8 @@ const Repos = Layer.mergeAll(
   RouteRepo.layer,
   EventRepo.layer,
   EventQueue.layer,
-  EventActionRepo.layer
+  EventActionRepo.layer,
+  HttpSender.layer
 )
 const Config = (maxRetriesBase: { retryBaseSeconds: number }) =>
   Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig(maxRetriesBase))))
@@ -267,6 +269,8 @@ describe("new events handed over in memory", () => {
     id,
     tenant_id: tenantId,
     source_id: sourceId,
+    content_type: "application/json",
+    raw_payload: new TextEncoder().encode(`{"n":1}`),
     parsed_payload: { n: 1 },
     headers: {},
     event_type: "thing.happened",

@@ -31,6 +31,30 @@ describe("eventOutcome", () => {
       [{ routeId: "r1", error: "503", retryable: true }],
       { baseSeconds: 10, retriesDone: 3, maxRetries: 3 },
       { status: "failed", lastError: "route r1: 503", retryInSeconds: null }
+    ],
+    [
+      "a Retry-After longer than the backoff: retried when asked",
+      [{ routeId: "r1", error: "429", retryable: true, retryAfterSeconds: 120 }],
+      retry,
+      { status: "failed", lastError: "route r1: 429", retryInSeconds: 120 }
+    ],
+    [
+      "a Retry-After shorter than the backoff: the backoff holds",
+      [{ routeId: "r1", error: "503", retryable: true, retryAfterSeconds: 2 }],
+      retry,
+      { status: "failed", lastError: "route r1: 503", retryInSeconds: 10 }
+    ],
+    [
+      "a Retry-After beyond the cap: the cap (an hour)",
+      [{ routeId: "r1", error: "503", retryable: true, retryAfterSeconds: 86_400 }],
+      retry,
+      { status: "failed", lastError: "route r1: 503", retryInSeconds: 3600 }
+    ],
+    [
+      "a Retry-After with retries used up: failed for good",
+      [{ routeId: "r1", error: "503", retryable: true, retryAfterSeconds: 5 }],
+      { baseSeconds: 10, retriesDone: 3, maxRetries: 3 },
+      { status: "failed", lastError: "route r1: 503", retryInSeconds: null }
     ]
   ]
   for (const [name, failed, attempt, expected] of cases)

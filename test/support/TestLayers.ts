@@ -4,6 +4,7 @@ import { type Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from
 import { HttpRouter } from "effect/http"
 import { inject } from "vitest"
 import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
+import { defaultDestinationRules } from "../../src/domain/destinationRules.ts"
 import { Event, type NewEvent } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { EventhookRoutes } from "../../src/Eventhook.ts"
@@ -37,6 +38,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   adminToken: Option.none(),
   secretKey: Option.none(),
   secretKeyPrevious: Option.none(),
+  destinationRules: defaultDestinationRules,
   ...overrides
 })
 
