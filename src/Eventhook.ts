@@ -3,6 +3,7 @@ import { Cause, Console, Effect, Exit, Layer, References, Runtime } from "effect
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { EventAdmin } from "./admin/EventAdmin.ts"
+import { EventStream } from "./admin/EventStream.ts"
 import { RouteAdmin } from "./admin/RouteAdmin.ts"
 import { SourceAdmin } from "./admin/SourceAdmin.ts"
 import { TenantAdmin } from "./admin/TenantAdmin.ts"
@@ -68,9 +69,12 @@ export const EventhookCore = Layer.mergeAll(
 )
 
 /** The operator services behind the admin API and the CLI (issue 6). */
-export const EventhookAdmin = Layer.mergeAll(SourceAdmin.layer, RouteAdmin.layer, EventAdmin.layer).pipe(
-  Layer.provideMerge(TenantAdmin.layer)
-)
+export const EventhookAdmin = Layer.mergeAll(
+  SourceAdmin.layer,
+  RouteAdmin.layer,
+  EventAdmin.layer,
+  EventStream.layer
+).pipe(Layer.provideMerge(TenantAdmin.layer))
 
 /**
  * What the CLI runs against the database: the operator services, with a processor that hands changed events to

@@ -181,6 +181,16 @@ export const EventListQuery = Schema.Struct({
 }).check(storable)
 export type EventListQuery = typeof EventListQuery.Type
 
+/** `GET …/events/stream` query (issue 17). */
+export const EventStreamQuery = Schema.Struct({
+  source: Schema.optionalKey(Slug).annotate({ description: "only this source's events" }),
+  event_types: Schema.optionalKey(Schema.String).annotate({ description: "only these event types, comma-separated" }),
+  replay: Schema.optionalKey(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 1000 }))
+  ).annotate({ description: "send the last N stored events first (0–1000)" })
+}).check(storable)
+export type EventStreamQuery = typeof EventStreamQuery.Type
+
 export const ReprocessRequest = Schema.Struct({
   event_ids: Schema.optionalKey(Schema.Array(Uuid).check(Schema.isMaxLength(10_000))),
   filter: Schema.optionalKey(

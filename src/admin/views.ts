@@ -5,6 +5,7 @@ import type { RouteRecord } from "../domain/Route.ts"
 import type { SourceRecord } from "../domain/Source.ts"
 import { SECRET_FIELDS } from "../domain/secretFields.ts"
 import type { TenantRecord } from "../domain/Tenant.ts"
+import type { StreamedEvent } from "../store/EventReads.ts"
 import { visibleTargetConfig } from "./targetSecrets.ts"
 
 // What the admin API and the CLI's --json print: snake_case JSON like the ingest endpoint, timestamps in
@@ -173,6 +174,33 @@ const actionView = (action: EventAction): ActionView => ({
   response_body: action.response_body,
   started_at: iso(action.started_at),
   completed_at: iso(action.completed_at)
+})
+
+/** One event of the event stream (`data:` of an SSE `event`): with the exact bytes, base64. */
+export const StreamedEventView = Schema.Struct({
+  id: Schema.String,
+  source: Schema.String,
+  event_type: Schema.NullOr(Schema.String),
+  status: Schema.String,
+  is_duplicate: Schema.Boolean,
+  verified: Schema.Boolean,
+  received_at: Timestamp,
+  content_type: Schema.NullOr(Schema.String),
+  headers: Schema.Record(Schema.String, Schema.String),
+  body_base64: Schema.String
+})
+export type StreamedEventView = typeof StreamedEventView.Type
+export const streamedEventView = (event: StreamedEvent): StreamedEventView => ({
+  id: event.id,
+  source: event.source_slug,
+  event_type: event.event_type,
+  status: event.status,
+  is_duplicate: event.is_duplicate,
+  verified: event.verified,
+  received_at: event.received_at.toISOString(),
+  content_type: event.content_type,
+  headers: event.headers,
+  body_base64: Buffer.from(event.raw_payload).toString("base64")
 })
 
 export const EventDetailView = Schema.Struct({

@@ -9,6 +9,7 @@ import {
 } from "effect/http-api"
 import {
   EventListQuery,
+  EventStreamQuery,
   ReprocessRequest,
   ReverifyRequest,
   RotateSecret,
@@ -195,6 +196,22 @@ export class AdminEventsGroup extends HttpApiGroup.make("events")
       params: tenantParam,
       query: EventListQuery,
       success: EventPage,
+      error: errors
+    }),
+    HttpApiEndpoint.get("stream", `${TENANT}/events/stream`, {
+      params: tenantParam,
+      query: EventStreamQuery,
+      headers: Schema.Struct({
+        "last-event-id": Schema.optionalKey(Schema.String).annotate({
+          description: "resume after this event (the SSE id last received); events may repeat: dedupe by id"
+        })
+      }),
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/event-stream" })).annotate({
+        description:
+          "Server-Sent Events, never ending: one `event: event` per stored event, its id as the SSE `id`, `data:` " +
+          "the event as JSON (id, source, event_type, status, is_duplicate, verified, received_at, content_type, " +
+          "headers, body_base64 — the exact bytes received); a `: keep-alive` comment every 15 s"
+      }),
       error: errors
     }),
     HttpApiEndpoint.get("get", `${TENANT}/events/:event_id`, {

@@ -1,12 +1,14 @@
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { EventAdmin } from "../admin/EventAdmin.ts"
+import { EventStream } from "../admin/EventStream.ts"
 import { describeIssue } from "../admin/inputs.ts"
 import { providers } from "../admin/providers.ts"
 import { RouteAdmin } from "../admin/RouteAdmin.ts"
 import { SourceAdmin } from "../admin/SourceAdmin.ts"
 import { TenantAdmin } from "../admin/TenantAdmin.ts"
+import type { StreamedEventView } from "../admin/views.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { equalStrings } from "../verify/constantTime.ts"
 import { AdminAuth, AdminSchemaErrors } from "./AdminApi.ts"
@@ -100,8 +102,12 @@ export const AdminEventsHandlers = HttpApiBuilder.group(
   "events",
   Effect.fn(function* (handlers) {
     const events = yield* EventAdmin
+    const stream = yield* EventStream
     return handlers
       .handle("list", ({ params, query }) => events.list(params.tenant_slug, query))
+      .handle("stream", ({ params, query, headers }) =>
+        stream.open(params.tenant_slug, query, headers["last-event-id"]).pipe(Effect.map(serverSentEvents))
+      )
       .handle("get", ({ params }) => events.get(params.tenant_slug, params.event_id))
       .handle("payload", ({ params }) =>
         events
@@ -116,6 +122,22 @@ export const AdminEventsHandlers = HttpApiBuilder.group(
       .handle("reverify", ({ params, payload }) => events.reverify(params.tenant_slug, payload))
   })
 )
+
+const encoder = new TextEncoder()
+const KEEP_ALIVE = encoder.encode(": keep-alive\n\n")
+
+/** The stream as Server-Sent Events, with a comment every 15 s so proxies keep an idle connection open. */
+const serverSentEvents = (events: Stream.Stream<StreamedEventView>) =>
+  HttpServerResponse.stream(
+    Stream.merge(
+      events.pipe(
+        Stream.map((event) => encoder.encode(`id: ${event.id}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`))
+      ),
+      Stream.tick("15 seconds").pipe(Stream.map(() => KEEP_ALIVE)),
+      { haltStrategy: "left" }
+    ),
+    { contentType: "text/event-stream", headers: { "cache-control": "no-cache", "x-accel-buffering": "no" } }
+  )
 
 export const AdminHandlers = Layer.mergeAll(
   AdminTenantsHandlers,

@@ -1,8 +1,29 @@
 import { PgClient } from "@effect/sql-pg"
-import { Array as Arr, Context, Effect, Layer, type Option, Schema } from "effect"
+import { Array as Arr, Context, Effect, Layer, Option, Schema } from "effect"
 import { Event, type EventSearch, EventSummary } from "../domain/Event.ts"
-import type { EventId, TenantId } from "../domain/ids.ts"
+import { EventId, type SourceId, type TenantId } from "../domain/ids.ts"
+import { textArray, uuidArray } from "./columnArrays.ts"
 import { eventColumnsOf } from "./EventRepo.ts"
+
+/** A stored event as the event stream sends it (issue 17): with its exact bytes and headers. */
+export const StreamedEvent = Schema.Struct({
+  id: EventId,
+  source_slug: Schema.String,
+  event_type: Schema.NullOr(Schema.String),
+  status: Schema.String,
+  is_duplicate: Schema.Boolean,
+  verified: Schema.Boolean,
+  received_at: Schema.Date,
+  content_type: Schema.NullOr(Schema.String),
+  headers: Schema.Record(Schema.String, Schema.String),
+  raw_payload: Schema.Uint8Array
+})
+export type StreamedEvent = typeof StreamedEvent.Type
+
+export interface StreamFilter {
+  readonly sourceId?: SourceId
+  readonly eventTypes?: ReadonlyArray<string>
+}
 
 /** Events as operators read them (admin API, CLI): always within one tenant. */
 export class EventReads extends Context.Service<
@@ -12,6 +33,24 @@ export class EventReads extends Context.Service<
     readonly search: (tenantId: TenantId, search: EventSearch) => Effect.Effect<ReadonlyArray<EventSummary>>
     /** One event of the tenant, with its payload and headers. */
     readonly findForTenant: (tenantId: TenantId, id: EventId) => Effect.Effect<Option.Option<Event>>
+    /**
+     * The stream's page: events received at or after `from`, oldest first, but those in `skip` (already sent).
+     */
+    readonly streamPage: (
+      tenantId: TenantId,
+      filter: StreamFilter,
+      page: { readonly from: Date; readonly skip: ReadonlyArray<EventId>; readonly limit: number }
+    ) => Effect.Effect<ReadonlyArray<StreamedEvent>>
+    /** The last `count` events, oldest first (the stream's replay). */
+    readonly latest: (
+      tenantId: TenantId,
+      filter: StreamFilter,
+      count: number
+    ) => Effect.Effect<ReadonlyArray<StreamedEvent>>
+    /** When an event of the tenant was received (where a resumed stream goes on from). */
+    readonly receivedAt: (tenantId: TenantId, id: EventId) => Effect.Effect<Option.Option<Date>>
+    /** The database's clock: where a new stream starts. */
+    readonly now: Effect.Effect<Date>
   }
 >()("eventhook/store/EventReads") {
   static readonly layer = Layer.effect(
@@ -57,7 +96,54 @@ export class EventReads extends Context.Service<
         Effect.orDie
       )
 
-      return EventReads.of({ search, findForTenant })
+      const decodeStreamed = Schema.decodeUnknownEffect(Schema.Array(StreamedEvent))
+      const streamColumns = sql.literal(`e.id::text AS id, s.slug AS source_slug, e.event_type, e.status,
+        e.is_duplicate, e.verified, e.received_at, e.content_type, e.headers, e.raw_payload`)
+      const filtered = (tenantId: TenantId, filter: StreamFilter) => [
+        sql`e.tenant_id = ${tenantId}`,
+        ...(filter.sourceId === undefined ? [] : [sql`e.source_id = ${filter.sourceId}`]),
+        ...(filter.eventTypes === undefined || filter.eventTypes.length === 0
+          ? []
+          : [sql`e.event_type = ANY(${textArray(filter.eventTypes)})`])
+      ]
+      const streamPage = Effect.fn("EventReads.streamPage")(
+        (
+          tenantId: TenantId,
+          filter: StreamFilter,
+          page: { readonly from: Date; readonly skip: ReadonlyArray<EventId>; readonly limit: number }
+        ) =>
+          sql`SELECT ${streamColumns} FROM p_eventhook__event e JOIN p_eventhook__source s ON s.id = e.source_id
+              WHERE ${sql.and([
+                ...filtered(tenantId, filter),
+                sql`e.received_at >= ${page.from}`,
+                ...(page.skip.length === 0 ? [] : [sql`NOT (e.id = ANY(${uuidArray(page.skip)}))`])
+              ])}
+              ORDER BY e.received_at, e.id LIMIT ${page.limit}`.pipe(Effect.flatMap(decodeStreamed)),
+        Effect.orDie
+      )
+      const latest = Effect.fn("EventReads.latest")(
+        (tenantId: TenantId, filter: StreamFilter, count: number) =>
+          sql`SELECT * FROM (
+                SELECT ${streamColumns} FROM p_eventhook__event e JOIN p_eventhook__source s ON s.id = e.source_id
+                WHERE ${sql.and(filtered(tenantId, filter))}
+                ORDER BY e.received_at DESC, e.id DESC LIMIT ${count}) newest
+              ORDER BY received_at, id`.pipe(Effect.flatMap(decodeStreamed)),
+        Effect.orDie
+      )
+      const receivedAt = Effect.fn("EventReads.receivedAt")(
+        (tenantId: TenantId, id: EventId) =>
+          sql<{ received_at: Date }>`SELECT received_at FROM p_eventhook__event
+                                     WHERE tenant_id = ${tenantId} AND id = ${id}`.pipe(
+            Effect.map((rows) => Option.map(Arr.head(rows), (row) => row.received_at))
+          ),
+        Effect.orDie
+      )
+      const now = sql<{ now: Date }>`SELECT now() AS now`.pipe(
+        Effect.map((rows) => rows[0]!.now),
+        Effect.orDie
+      )
+
+      return EventReads.of({ search, findForTenant, streamPage, latest, receivedAt, now })
     })
   )
 }
