@@ -3,7 +3,7 @@ import { Cause, Console, Effect, Exit, Layer, References, Runtime } from "effect
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { EventAdmin } from "./admin/EventAdmin.ts"
-import { EventStream } from "./admin/EventStream.ts"
+import { EventStream, fireStopSignalOnStop, stopSignalLayer } from "./admin/EventStream.ts"
 import { RouteAdmin } from "./admin/RouteAdmin.ts"
 import { SourceAdmin } from "./admin/SourceAdmin.ts"
 import { TenantAdmin } from "./admin/TenantAdmin.ts"
@@ -136,7 +136,9 @@ const LogLevelLive = Layer.unwrap(
 export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServices, E, R>(
   httpServer: (listen: { readonly host: string; readonly port: number }) => Layer.Layer<A, E, R>
 ) =>
-  HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+  // The stop signal fires before the server closes, so open event streams end at once (EventStream.ts).
+  fireStopSignalOnStop.pipe(
+    Layer.provideMerge(HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true })),
     Layer.merge(ListeningLine),
     Layer.provide(PgHost),
     Layer.provideMerge(
@@ -145,6 +147,7 @@ export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServ
     // Provided last, so it is built first: no request arrives before the database is ready (EFFECT4.md).
     Layer.provideMerge(DatabaseLive),
     Layer.provide(LogLevelLive),
+    Layer.provide(stopSignalLayer),
     Layer.provide(AppConfig.layer)
   )
 

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Option, Schedule, Stream } from "effect"
+import { Context, Deferred, Effect, Layer, Option, Schedule, Stream } from "effect"
 import type { EventId } from "../domain/ids.ts"
 import type { InvalidRequestResponse, NotFoundResponse } from "../domain/operatorErrors.ts"
 import { notFound } from "../domain/operatorErrors.ts"
@@ -21,6 +21,25 @@ const PAGE = 500
 
 type AdminError = InvalidRequestResponse | NotFoundResponse
 
+/**
+ * Completed when the service begins to stop (null: nobody stops it, as in a host that composes the routes itself).
+ * An open stream never ends on its own, so a server waiting for it would hold a shutdown for its whole grace
+ * period: streams end at once instead, and clients resume with Last-Event-ID.
+ */
+export const StopSignal = Context.Reference<Deferred.Deferred<void> | null>("eventhook/admin/StopSignal", {
+  defaultValue: () => null
+})
+
+/** A stop signal for the layers above this one. */
+export const stopSignalLayer = Layer.effect(StopSignal, Deferred.make<void>())
+
+/** Built after the server, so released before it when the service stops: fires the stop signal. */
+export const fireStopSignalOnStop = Layer.effectDiscard(
+  Effect.flatMap(StopSignal, (signal) =>
+    signal === null ? Effect.void : Effect.addFinalizer(() => Deferred.succeed(signal, undefined))
+  )
+)
+
 export class EventStream extends Context.Service<
   EventStream,
   {
@@ -38,6 +57,7 @@ export class EventStream extends Context.Service<
       const tenants = yield* TenantAdmin
       const sources = yield* SourceRepo
       const reads = yield* EventReads
+      const stopSignal = yield* StopSignal
 
       const open = Effect.fn("EventStream.open")(function* (
         tenantSlug: string,
@@ -106,7 +126,11 @@ export class EventStream extends Context.Service<
         const live = Stream.fromEffectSchedule(readNew, Schedule.spaced(POLL_MILLIS)).pipe(
           Stream.flatMap((events) => Stream.fromIterable(events))
         )
-        return Stream.fromIterable(replayed).pipe(Stream.concat(live), Stream.map(streamedEventView))
+        return Stream.fromIterable(replayed).pipe(
+          Stream.concat(live),
+          Stream.map(streamedEventView),
+          Stream.interruptWhen(stopSignal === null ? Effect.never : Deferred.await(stopSignal))
+        )
       })
 
       return EventStream.of({ open })

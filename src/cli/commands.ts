@@ -1,5 +1,6 @@
 import { Command } from "effect/cli"
 import { events } from "./eventsCommands.ts"
+import { listen } from "./listenCommand.ts"
 import { route } from "./routeCommands.ts"
 import { secrets } from "./secretsCommands.ts"
 import { demo, migrate, serve } from "./serviceCommands.ts"
@@ -10,5 +11,5 @@ export { CliPlatform, isOperatorError } from "./shared.ts"
 
 export const eventhookCli = Command.make("eventhook").pipe(
   Command.withDescription("Eventhook: webhook ingestion and routing — operator commands"),
-  Command.withSubcommands([serve, migrate, demo, tenant, source, route, events, secrets])
+  Command.withSubcommands([serve, migrate, demo, tenant, source, route, events, secrets, listen])
 )
