@@ -7,9 +7,11 @@ import {
   type Ledger,
   ledgerOf,
   prepareDatabase,
+  type RunTarget,
   recovery,
   settle
 } from "./bench/database.ts"
+import { type Destination, startDestination } from "./bench/destination.ts"
 import { type LoadResult, offerRate, saturate } from "./bench/load.ts"
 import { build, peakRssMb, repoRoot, startBareServer, startEventhook, stop } from "./bench/processes.ts"
 import {
@@ -23,6 +25,9 @@ import {
 } from "./bench/settings.ts"
 import { latencySummary, medianBy, round, spread } from "./bench/statistics.ts"
 import { payloadOf } from "./bench/webhook.ts"
+
+/** The http runs' signing secret: Eventhook signs what it sends, so each delivery carries its webhook-id. */
+const SIGNING_SECRET = `whsec_${Buffer.from("eventhook-bench-signing-secret!!").toString("base64")}`
 
 /** One run's figures, keyed as they appear in the JSON. */
 type RunFigures = { readonly per_second: number } & Record<string, unknown>
@@ -125,12 +130,24 @@ const main = async () => {
       cpu: unknown
       webhook_to_workflow: ReturnType<typeof latencySummary>
     }> = []
-    /** One open-loop run at `rate` from a source of its own, with its ledger. */
-    const offeredRun = async (name: string, rate: number) => {
-      const run = await createRunSource(database.url, name.replaceAll("_", "-"))
+    const httpRuns: Array<{
+      ack: ReturnType<typeof latencySummary>
+      cpu: unknown
+      webhook_to_destination: ReturnType<typeof latencySummary>
+    }> = []
+    /** One open-loop run at `rate` from a source of its own, with its ledger (at the destination when given). */
+    const offeredRun = async (name: string, rate: number, destination?: Destination) => {
+      const target: RunTarget | undefined =
+        destination === undefined
+          ? undefined
+          : {
+              target_type: "http",
+              target_config: { url: destination.url, signing: { type: "standard_webhooks", secret: SIGNING_SECRET } }
+            }
+      const run = await createRunSource(database.url, name.replaceAll("_", "-"), target)
       await settle(database.url)
       const result = await offerRate(service.port, run.path, rate, (due) => payloadOf(due), service.child.pid!)
-      ledgers[name] = await ledgerOf(database.url, run, result)
+      ledgers[name] = await ledgerOf(database.url, run, result, destination)
       return { run, result }
     }
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
@@ -147,6 +164,14 @@ const main = async () => {
         cpu: e2e.result.cpu,
         webhook_to_workflow: latencySummary(await endToEndLatencies(database.url, e2e.run.tenantId))
       })
+      const destination = await startDestination()
+      const toHttp = await offeredRun(`http_end_to_end_${END_TO_END_RATE}_run${repeat}`, END_TO_END_RATE, destination)
+      httpRuns.push({
+        ack: latenciesOf(toHttp.result),
+        cpu: toHttp.result.cpu,
+        webhook_to_destination: latencySummary([...destination.received.values()].map((delivery) => delivery.latencyMs))
+      })
+      await destination.close()
     }
     figures.eventhook_constant_rate = {
       offered_per_second: CONSTANT_RATE,
@@ -159,6 +184,12 @@ const main = async () => {
       ...medianBy(e2eRuns, (run) => run.webhook_to_workflow.p99_ms),
       webhook_to_workflow_p99_spread: spread(e2eRuns.map((run) => run.webhook_to_workflow.p99_ms)),
       runs: e2eRuns
+    }
+    figures.eventhook_http_end_to_end = {
+      offered_per_second: END_TO_END_RATE,
+      ...medianBy(httpRuns, (run) => run.webhook_to_destination.p99_ms),
+      webhook_to_destination_p99_spread: spread(httpRuns.map((run) => run.webhook_to_destination.p99_ms)),
+      runs: httpRuns
     }
     const recoveryRun = await createRunSource(database.url, "recovery")
     await settle(database.url)
@@ -256,6 +287,15 @@ const printTable = (report: any) => {
     `p99.9 ${e.webhook_to_workflow.p999_ms} ms`,
     cpuOf(e.cpu)
   ])
+  const h = f.eventhook_http_end_to_end
+  rows.push([
+    `eventhook ${h.offered_per_second}/s webhook→http destination`,
+    "",
+    h.webhook_to_destination.p50_ms,
+    `${h.webhook_to_destination.p99_ms}${range(h.webhook_to_destination_p99_spread)}`,
+    `p99.9 ${h.webhook_to_destination.p999_ms} ms`,
+    cpuOf(h.cpu)
+  ])
   const r = f.eventhook_recovery
   rows.push([
     `eventhook recovery: ${r.queued} queued events`,
@@ -271,7 +311,7 @@ const printTable = (report: any) => {
   console.log(`\npeak RSS of the service: ${f.eventhook_peak_rss_mb} MB`)
   for (const [name, ledger] of Object.entries(report.ledgers as Record<string, Ledger>))
     console.log(
-      `ledger ${name}: ${ledger.acked} ${name === "recovery" ? "queued" : "acked"}, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.workflows} workflows — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
+      `ledger ${name}: ${ledger.acked} ${name === "recovery" ? "queued" : "acked"}, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.repeats === undefined ? `${ledger.workflows} workflows` : `${ledger.workflows} received at the destination (${ledger.repeats} repeats)`} — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
     )
 }
 

@@ -14,6 +14,7 @@ import { EventhookOperatorTools } from "../../src/Eventhook.ts"
 import { runMigrations } from "../../src/store/Database.ts"
 import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
+import type { Destination } from "./destination.ts"
 import type { LoadResult } from "./load.ts"
 import { cpuMeter } from "./processes.ts"
 import { SECONDS, SECRET, WARMUP_SECONDS } from "./settings.ts"
@@ -89,8 +90,14 @@ const withOperatorTools = <A, E>(
     )
   )
 
-/** A tenant, a GitHub source and a workflow route of their own for one run, so its ledger is its own. */
-export const createRunSource = (url: string, run: string) =>
+/** The route of a run: a workflow (the default), or an http target to the bench's destination. */
+export type RunTarget =
+  | { readonly target_type: "workflow"; readonly target_config: Record<string, unknown> }
+  | { readonly target_type: "http"; readonly target_config: Record<string, unknown> }
+const workflowTarget: RunTarget = { target_type: "workflow", target_config: { workflow_kind: "bench-issue" } }
+
+/** A tenant, a GitHub source and a route of their own for one run, so its ledger is its own. */
+export const createRunSource = (url: string, run: string, target: RunTarget = workflowTarget) =>
   withOperatorTools(
     url,
     Effect.gen(function* () {
@@ -100,12 +107,7 @@ export const createRunSource = (url: string, run: string) =>
         name: "GitHub",
         verifier_config: { type: "github", secret: SECRET }
       })
-      yield* (yield* RouteAdmin).create(run, {
-        source: "github",
-        name: "to workflow",
-        target_type: "workflow",
-        target_config: { workflow_kind: "bench-issue" }
-      })
+      yield* (yield* RouteAdmin).create(run, { source: "github", name: `to ${target.target_type}`, ...target })
       return {
         tenantId: tenant.id,
         sourceId: source.id,
@@ -119,13 +121,24 @@ export interface Ledger {
   readonly non200: number
   readonly rows: number
   readonly delivered: number
+  /** What the route reached: workflows started, or distinct deliveries at the http destination. */
   readonly workflows: number
+  /** For an http route: deliveries that arrived more than once (by webhook-id), counted, not hidden. */
+  readonly repeats?: number
   readonly balanced: boolean
   readonly problem: string | null
 }
 
-/** Every 200 has exactly one row; every row is delivered and started one workflow (waits for processing). */
-export const ledgerOf = async (url: string, run: { tenantId: string; sourceId: string }, result: LoadResult) => {
+/**
+ * Every 200 has exactly one row; every row is delivered and started one workflow — or, with `destination`, arrived
+ * there exactly once (waits for processing).
+ */
+export const ledgerOf = async (
+  url: string,
+  run: { tenantId: string; sourceId: string },
+  result: LoadResult,
+  destination?: Destination
+) => {
   const ackedIds = result.shots
     .filter((shot) => shot.status === 200)
     .map((shot) => (JSON.parse(shot.body) as { event_id: string }).event_id)
@@ -142,9 +155,17 @@ export const ledgerOf = async (url: string, run: { tenantId: string; sourceId: s
         Effect.map((rows) => rows[0]!)
       )
     )
-    const [rows, delivered, workflows, matched] = [counts.rows, counts.delivered, counts.workflows, counts.matched].map(
-      Number
-    ) as [number, number, number, number]
+    const [rows, delivered, workflowRows, matched] = [
+      counts.rows,
+      counts.delivered,
+      counts.workflows,
+      counts.matched
+    ].map(Number) as [number, number, number, number]
+    const workflows = destination === undefined ? workflowRows : destination.received.size
+    const repeats =
+      destination === undefined
+        ? 0
+        : [...destination.received.values()].reduce((sum, delivery) => sum + delivery.count - 1, 0)
     const settled = delivered === rows && workflows === rows
     if (settled || Date.now() > deadline) {
       const problem =
@@ -163,6 +184,7 @@ export const ledgerOf = async (url: string, run: { tenantId: string; sourceId: s
         rows,
         delivered,
         workflows,
+        ...(destination === undefined ? {} : { repeats }),
         balanced: problem === null,
         problem
       } satisfies Ledger

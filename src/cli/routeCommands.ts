@@ -15,11 +15,12 @@ const routeCreate = Command.make(
   {
     tenant: tenantFlag,
     source: Flag.String("source").pipe(Flag.withDescription("the source's slug")),
-    target: Flag.Literals("target", ["workflow", "task", "promise"]).pipe(Flag.withDescription("target_type")),
+    target: Flag.Literals("target", ["workflow", "task", "promise", "http"]).pipe(Flag.withDescription("target_type")),
     targetConfig: optionalJson("target-config", "target_config (CONTRACT §6)"),
     workflowKind: optionalString("workflow-kind", "shorthand: target_config.workflow_kind"),
     taskKind: optionalString("task-kind", "shorthand: target_config.task_kind"),
     queue: optionalString("queue", "shorthand: target_config.queue"),
+    url: optionalString("url", "shorthand: target_config.url (http)"),
     name: optionalString("name", "display name"),
     priority: optionalInt("priority", "higher runs first (default 0)"),
     eventTypes: optionalString("event-types", "comma-separated event types it matches (default: all)"),
@@ -37,7 +38,12 @@ const routeCreate = Command.make(
             target_type: flags.target,
             target_config: {
               ...(targetConfig as object),
-              ...given({ workflow_kind: flags.workflowKind, task_kind: flags.taskKind, queue: flags.queue })
+              ...given({
+                workflow_kind: flags.workflowKind,
+                task_kind: flags.taskKind,
+                queue: flags.queue,
+                url: flags.url
+              })
             },
             ...given({ name: flags.name, priority: flags.priority, filter_event_types: list(flags.eventTypes) }),
             ...(flags.disabled ? { is_enabled: false } : {})
@@ -52,6 +58,10 @@ const routeCreate = Command.make(
     {
       command: "eventhook route create -t acme --source stripe --target workflow --workflow-kind charge-paid",
       description: "start a workflow for every Stripe event"
+    },
+    {
+      command: "eventhook route create -t acme --source github --target http --url https://ci.example/hooks",
+      description: "forward every GitHub event, exact bytes and signature headers, to your service"
     }
   ])
 )

@@ -1,8 +1,12 @@
 // Deno smoke test (`deno task test`): boots the real Deno main against PostgreSQL, sends a webhook signed by
 // GitHub's own SDK, and sees the workflow row it starts; then SIGTERM must stop the service with exit 0.
+
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { PgClient } from "@effect/sql-pg"
 import { sign } from "@octokit/webhooks-methods"
 import { Effect, Exit, Redacted, Scope } from "effect"
+import { Webhook } from "standardwebhooks"
 import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
 
 declare const Deno: {
@@ -35,7 +39,30 @@ const query = (url: string, run: (sql: PgClient.PgClient) => Effect.Effect<unkno
     )
   )
 
-Deno.test("deno: a GitHub-signed webhook starts a workflow; SIGTERM exits 0", async () => {
+Deno.test("deno: a GitHub-signed webhook starts a workflow and reaches an http destination; SIGTERM exits 0", async () => {
+  // The http target's destination (issue 17): records what arrives.
+  const delivered: Array<{ headers: Record<string, string>; body: Uint8Array }> = []
+  const destination = createServer((request, response) => {
+    const chunks: Array<Uint8Array> = []
+    request.on("data", (chunk: Uint8Array) => chunks.push(chunk))
+    request.on("end", () => {
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string") headers[name] = value
+      const body = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0))
+      let offset = 0
+      for (const chunk of chunks) {
+        body.set(chunk, offset)
+        offset += chunk.length
+      }
+      delivered.push({ headers, body })
+      response.writeHead(204)
+      response.end()
+    })
+  })
+  await new Promise<void>((resolve) => destination.listen(0, "127.0.0.1", resolve))
+  const destinationPort = (destination.address() as AddressInfo).port
+  const signingSecret = `whsec_${btoa("deno-smoke-signing-secret-32byte")}`
+
   const scope = Scope.makeUnsafe()
   const dataDir = await Deno.makeTempDir()
   const givenUrl = Deno.env.get("DATABASE_URL")
@@ -76,6 +103,12 @@ Deno.test("deno: a GitHub-signed webhook starts a workflow; SIGTERM exits 0", as
         yield* sql`INSERT INTO p_eventhook__route (source_id, tenant_id, name, target_type, target_config)
                    VALUES (${source!.id}, ${tenant!.id}, 'to workflow', 'workflow',
                            ${sql.json({ workflow_kind: "process-github-event" })})`
+        yield* sql`INSERT INTO p_eventhook__route (source_id, tenant_id, name, target_type, target_config)
+                   VALUES (${source!.id}, ${tenant!.id}, 'to my service', 'http',
+                           ${sql.json({
+                             url: `http://127.0.0.1:${destinationPort}/hook`,
+                             signing: { type: "standard_webhooks", secret: signingSecret }
+                           })})`
       })
     )
 
@@ -108,6 +141,12 @@ Deno.test("deno: a GitHub-signed webhook starts a workflow; SIGTERM exits 0", as
       `workflow input is not the payload: ${JSON.stringify(input)}`
     )
 
+    for (let attempt = 0; attempt < 200 && delivered.length === 0; attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    assert(delivered.length === 1, `expected one delivery to the http destination, found ${delivered.length}`)
+    assert(new TextDecoder().decode(delivered[0]!.body) === payload, "the destination did not get the exact bytes")
+    new Webhook(signingSecret).verify(new TextDecoder().decode(delivered[0]!.body), delivered[0]!.headers)
+
     child.kill("SIGTERM")
     const status = await child.status
     assert(status.code === 0, `exit code ${status.code} after SIGTERM`)
@@ -126,6 +165,7 @@ Deno.test("deno: a GitHub-signed webhook starts a workflow; SIGTERM exits 0", as
       `the CLI listed ${JSON.stringify(listed)}`
     )
   } finally {
+    destination.close()
     try {
       child.kill("SIGKILL")
     } catch {
