@@ -29,10 +29,8 @@ export const PromiseTargetConfig = Schema.Struct({
 const HeaderName = Schema.String.check(
   Schema.isPattern(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: "must be an HTTP header name" })
 )
-/** Headers a sender sets itself, or that never leave (issue 17): refused in `headers` and `forward_headers`. */
-export const UNSENDABLE_HEADERS = [
-  "authorization",
-  "cookie",
+/** Headers the sender sets itself (the hop's own): refused in `headers` and `forward_headers`. */
+const HOP_HEADERS = [
   "host",
   "content-length",
   "transfer-encoding",
@@ -41,9 +39,13 @@ export const UNSENDABLE_HEADERS = [
   "upgrade",
   "te",
   "trailer",
-  "proxy-authorization",
   "proxy-connection"
 ]
+/**
+ * Received headers that never go along (issue 17): the hop's own, and the caller's credentials. A target's own
+ * `headers` may set `authorization` (the destination's credential); `forward_headers` never passes the received one.
+ */
+export const UNSENDABLE_HEADERS = [...HOP_HEADERS, "authorization", "cookie", "proxy-authorization"]
 const refuseUnsendable = (field: string) =>
   Schema.makeFilter((names: ReadonlyArray<string>) => {
     const refused = names.find((name) => UNSENDABLE_HEADERS.includes(name.toLowerCase()))
@@ -76,8 +78,8 @@ export const HttpTargetConfig = Schema.Struct({
     Schema.Record(HeaderName, Schema.String).check(
       Schema.makeFilter((headers: Readonly<Record<string, string>>) => {
         const names = Object.keys(headers)
-        const refused = names.find((name) => UNSENDABLE_HEADERS.includes(name.toLowerCase()))
-        return refused === undefined ? undefined : `headers must not set ${refused.toLowerCase()}`
+        const refused = names.find((name) => HOP_HEADERS.includes(name.toLowerCase()))
+        return refused === undefined ? undefined : `headers must not set ${refused.toLowerCase()} (the sender sets it)`
       })
     )
   ),

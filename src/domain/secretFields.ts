@@ -41,3 +41,22 @@ export const sealedKeyIds = (config: unknown): ReadonlyArray<string> => [
       .map((envelope) => envelope.kid)
   )
 ]
+
+/**
+ * The secret values of a route's target config (issue 17): an `http` target's header values and its signing
+ * secret(s). Other targets hold none.
+ */
+export const targetSecretValues = (targetType: string, config: unknown): ReadonlyArray<unknown> => {
+  if (targetType !== "http" || !isConfig(config)) return []
+  const headers = isConfig(config.headers) ? Object.values(config.headers) : []
+  return [...headers, ...secretValues(config.signing)]
+}
+
+/** The key ids of a target config's secrets that are still encrypted. */
+export const sealedTargetKeyIds = (targetType: string, config: unknown): ReadonlyArray<string> => [
+  ...new Set(
+    targetSecretValues(targetType, config)
+      .filter(isSecretEnvelope)
+      .map((envelope) => envelope.kid)
+  )
+]

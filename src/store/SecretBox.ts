@@ -13,8 +13,10 @@ interface Key {
   readonly key: Awaited<ReturnType<typeof crypto.subtle.importKey>>
 }
 
-// Binds every ciphertext to its purpose: a sealed verifier secret opens as nothing else.
-const AAD = new TextEncoder().encode("eventhook:verifier-secret:v1")
+// Binds every ciphertext to its purpose: a sealed verifier secret opens as nothing else, and a target's secret
+// neither (so an envelope copied from a source into a route's headers cannot be opened and sent away).
+const VERIFIER_AAD = new TextEncoder().encode("eventhook:verifier-secret:v1")
+const TARGET_AAD = new TextEncoder().encode("eventhook:target-secret:v1")
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0))
@@ -32,10 +34,12 @@ const importKey = (base64: Redacted.Redacted<string>) =>
   })
 
 type Config = Readonly<Record<string, unknown>>
+const isConfig = (value: unknown): value is Config =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** The config with `change` applied to every secret value (a field's value, or each element of its list). */
 const mapSecrets = (config: unknown, change: (value: unknown) => Effect.Effect<unknown>): Effect.Effect<unknown> => {
-  if (typeof config !== "object" || config === null || Array.isArray(config)) return Effect.succeed(config)
+  if (!isConfig(config)) return Effect.succeed(config)
   const record = config as Config
   return Effect.forEach(
     SECRET_FIELDS.filter((field) => record[field] !== undefined),
@@ -49,6 +53,26 @@ const mapSecrets = (config: unknown, change: (value: unknown) => Effect.Effect<u
   ).pipe(Effect.map((entries) => ({ ...record, ...Object.fromEntries(entries) })))
 }
 
+/** An `http` target's config with `change` applied to its header values and signing secret(s). */
+const mapTargetSecrets = (
+  targetType: string,
+  config: unknown,
+  change: (value: unknown) => Effect.Effect<unknown>
+): Effect.Effect<unknown> => {
+  if (targetType !== "http" || !isConfig(config)) return Effect.succeed(config)
+  return Effect.gen(function* () {
+    const changed: Record<string, unknown> = { ...config }
+    if (isConfig(config.headers))
+      changed.headers = Object.fromEntries(
+        yield* Effect.forEach(Object.entries(config.headers), ([name, value]) =>
+          Effect.map(change(value), (sealed) => [name, sealed] as const)
+        )
+      )
+    if (isConfig(config.signing)) changed.signing = yield* mapSecrets(config.signing, change)
+    return changed
+  })
+}
+
 export class SecretBox extends Context.Service<
   SecretBox,
   {
@@ -58,6 +82,9 @@ export class SecretBox extends Context.Service<
     readonly seal: (config: unknown) => Effect.Effect<unknown>
     /** Every secret sealed under a configured key opened; one under an unknown key left sealed. */
     readonly open: (config: unknown) => Effect.Effect<unknown>
+    /** A route's target config with its secrets (an `http` target's header values and signing secrets) sealed. */
+    readonly sealTarget: (targetType: string, config: unknown) => Effect.Effect<unknown>
+    readonly openTarget: (targetType: string, config: unknown) => Effect.Effect<unknown>
   }
 >()("eventhook/store/SecretBox") {
   static readonly make = (
@@ -69,46 +96,52 @@ export class SecretBox extends Context.Service<
       const openers = [sealer, Option.isSome(previous) ? yield* importKey(previous.value) : null].filter(
         (key): key is Key => key !== null
       )
-      const sealOne = (value: unknown): Effect.Effect<unknown> => {
-        if (sealer === null || typeof value !== "string") return Effect.succeed(value)
-        const iv = crypto.getRandomValues(new Uint8Array(12))
-        return Effect.promise(() =>
-          crypto.subtle.encrypt(
-            { name: "AES-GCM", iv, additionalData: AAD },
-            sealer.key,
-            new TextEncoder().encode(value)
+      const sealOne =
+        (aad: Uint8Array) =>
+        (value: unknown): Effect.Effect<unknown> => {
+          if (sealer === null || typeof value !== "string") return Effect.succeed(value)
+          const iv = crypto.getRandomValues(new Uint8Array(12))
+          return Effect.promise(() =>
+            crypto.subtle.encrypt(
+              { name: "AES-GCM", iv, additionalData: aad },
+              sealer.key,
+              new TextEncoder().encode(value)
+            )
+          ).pipe(
+            Effect.map(
+              (data): SecretEnvelope => ({
+                $encrypted: "aes-256-gcm",
+                kid: sealer.id,
+                iv: toBase64(iv),
+                data: toBase64(new Uint8Array(data))
+              })
+            )
           )
-        ).pipe(
-          Effect.map(
-            (data): SecretEnvelope => ({
-              $encrypted: "aes-256-gcm",
-              kid: sealer.id,
-              iv: toBase64(iv),
-              data: toBase64(new Uint8Array(data))
-            })
+        }
+      const openOne =
+        (aad: Uint8Array) =>
+        (value: unknown): Effect.Effect<unknown> => {
+          if (!isSecretEnvelope(value)) return Effect.succeed(value)
+          const opener = openers.find((key) => key.id === value.kid)
+          if (opener === undefined) return Effect.succeed(value)
+          return Effect.tryPromise(() =>
+            crypto.subtle.decrypt(
+              { name: "AES-GCM", iv: fromBase64(value.iv), additionalData: aad },
+              opener.key,
+              fromBase64(value.data)
+            )
+          ).pipe(
+            Effect.map((plain) => new TextDecoder().decode(plain)),
+            // A tampered or truncated value stays sealed: the config then rejects, it never verifies without it.
+            Effect.orElseSucceed(() => value)
           )
-        )
-      }
-      const openOne = (value: unknown): Effect.Effect<unknown> => {
-        if (!isSecretEnvelope(value)) return Effect.succeed(value)
-        const opener = openers.find((key) => key.id === value.kid)
-        if (opener === undefined) return Effect.succeed(value)
-        return Effect.tryPromise(() =>
-          crypto.subtle.decrypt(
-            { name: "AES-GCM", iv: fromBase64(value.iv), additionalData: AAD },
-            opener.key,
-            fromBase64(value.data)
-          )
-        ).pipe(
-          Effect.map((plain) => new TextDecoder().decode(plain)),
-          // A tampered or truncated value stays sealed: the config then rejects, it never verifies without it.
-          Effect.orElseSucceed(() => value)
-        )
-      }
+        }
       return SecretBox.of({
         currentKeyId: sealer?.id ?? null,
-        seal: (config) => mapSecrets(config, sealOne),
-        open: (config) => mapSecrets(config, openOne)
+        seal: (config) => mapSecrets(config, sealOne(VERIFIER_AAD)),
+        open: (config) => mapSecrets(config, openOne(VERIFIER_AAD)),
+        sealTarget: (targetType, config) => mapTargetSecrets(targetType, config, sealOne(TARGET_AAD)),
+        openTarget: (targetType, config) => mapTargetSecrets(targetType, config, openOne(TARGET_AAD))
       })
     })
 

@@ -4,6 +4,7 @@ import type { EventForProcessing } from "../domain/Event.ts"
 import type { ActionStatus } from "../domain/EventAction.ts"
 import type { Route } from "../domain/Route.ts"
 import { resolvePath, resolvePathValue } from "../domain/resolvePath.ts"
+import { sealedTargetKeyIds } from "../domain/secretFields.ts"
 import { decodeTargetConfig, HTTP_TIMEOUT_DEFAULT_MS, type HttpTargetConfig } from "../domain/TargetConfig.ts"
 import { HttpSender } from "./HttpSender.ts"
 import { deliveryOutcome, deliveryRequestOf } from "./httpDelivery.ts"
@@ -124,6 +125,10 @@ const targetOf = memoize((route: Route) => decodeTargetConfig(route.target_type,
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 // Hot path: untraced (README "Fast path").
 export const executeRoute = Effect.fnUntraced(function* (route: Route, event: EventForProcessing) {
+  // Fail closed: a target secret this instance cannot open is never sent as it is, nor left out.
+  const sealed = sealedTargetKeyIds(route.target_type, route.target_config)
+  if (sealed.length > 0)
+    return failed(`a secret of the target is encrypted under key ${sealed.join(", ")}, which is not configured`, false)
   const target = targetOf(route)
   if (Result.isFailure(target)) return failed(`invalid target_config: ${target.failure}`, false)
   const input = { headers: event.headers, body: event.parsed_payload }

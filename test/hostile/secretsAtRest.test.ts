@@ -3,12 +3,14 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
 import { Effect, Layer, Option, Redacted } from "effect"
+import { Webhook } from "standardwebhooks"
 import { inject } from "vitest"
 import { decodeVerifierConfig } from "../../src/domain/VerifierConfig.ts"
 import { SecretBox } from "../../src/store/SecretBox.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { callWith } from "../support/admin.ts"
 import { postWebhook } from "../support/http.ts"
+import { receiver } from "../support/receiver.ts"
 import { createSource, eventually, freshTenant, TestServer } from "../support/TestLayers.ts"
 
 // Issue 15: with EVENTHOOK_SECRET_KEY set, verifier secrets are stored encrypted (AES-256-GCM), the previous key
@@ -183,5 +185,94 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)), secretKey: Opt
       })
       assert.strictEqual(answer.json.message, "verification failed: invalid_config")
     })
+  )
+})
+
+// Issue 17: an http target's header values and signing secrets are secrets too.
+layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)), secretKey: Option.some(Redacted.make(KEY_A)) }), {
+  excludeTestServices: true,
+  timeout: 60_000
+})("target secrets at rest", (it) => {
+  const HEADER_VALUE = "Bearer destination-token-never-in-clear"
+  const SIGNING = `whsec_${btoa("signing-secret-never-stored-clear")}`
+  const storedTarget = (routeId: string) =>
+    Effect.gen(function* () {
+      const sql = yield* PgClient.PgClient
+      const [row] = yield* sql<{ readonly config: string }>`SELECT target_config::text AS config
+        FROM p_eventhook__route WHERE id = ${routeId}`
+      return row?.config ?? ""
+    }).pipe(Effect.orDie)
+
+  it.effect(
+    "are stored encrypted, delivered opened, re-encrypted by the CLI; one copied from a source does not open",
+    () =>
+      Effect.gen(function* () {
+        const destination = yield* receiver()
+        const tenant = yield* freshTenant
+        yield* createGithubSource(tenant.slug)
+        const created = yield* call("POST", `/api/tenants/${tenant.slug}/eventhook/routes`, {
+          source: "gh",
+          target_type: "http",
+          target_config: {
+            url: destination.url,
+            headers: { Authorization: HEADER_VALUE },
+            signing: { type: "standard_webhooks", secret: SIGNING }
+          }
+        })
+        assert.strictEqual(created.status, 201, created.text)
+        const stored = yield* storedTarget(created.json.id)
+        assert.notInclude(stored, HEADER_VALUE)
+        assert.notInclude(stored, SIGNING)
+        assert.strictEqual(JSON.parse(stored).headers.Authorization.$encrypted, "aes-256-gcm")
+        assert.strictEqual(JSON.parse(stored).signing.secret.$encrypted, "aes-256-gcm")
+
+        assert.strictEqual((yield* sendGithub(tenant.slug, "gh", SECRET)).status, 200)
+        yield* eventually(
+          Effect.sync(() => destination.received.length),
+          (count) => count === 1,
+          { every: "25 millis", times: 200, failure: "not delivered" }
+        )
+        const got = destination.received[0]!
+        assert.strictEqual(got.headers.authorization, HEADER_VALUE)
+        new Webhook(SIGNING).verify(got.body, got.headers)
+
+        // A plaintext route (plain SQL) is sealed by `secrets reencrypt`.
+        const sql = yield* PgClient.PgClient
+        const [plain] = yield* sql<{ id: string }>`
+        INSERT INTO p_eventhook__route (source_id, tenant_id, name, target_type, target_config)
+        SELECT id, tenant_id, 'plain http', 'http', ${sql.json({ url: destination.url, headers: { "x-key": HEADER_VALUE } })}
+        FROM p_eventhook__source WHERE tenant_id = ${tenant.id} AND slug = 'gh' RETURNING id::text AS id`
+        const run = yield* cli({ EVENTHOOK_SECRET_KEY: KEY_A }, "secrets", "reencrypt", "-t", tenant.slug, "--json")
+        assert.strictEqual(run.code, 0, run.stderr)
+        assert.strictEqual(JSON.parse(run.stdout).routes.resealed, 1)
+        assert.notInclude(yield* storedTarget(plain!.id), HEADER_VALUE)
+        yield* sql`DELETE FROM p_eventhook__route WHERE id = ${plain!.id}`
+
+        // The source's sealed secret copied into the route's header (someone with write access to the database, not
+        // the key): it does not open as a target secret, and nothing is sent.
+        const sourceSecret = JSON.parse(yield* storedConfig(tenant.id, "gh")).secret
+        yield* sql`UPDATE p_eventhook__route SET target_config = ${sql.json({
+          url: destination.url,
+          headers: { "x-stolen": sourceSecret }
+        })} WHERE id = ${created.json.id}`
+        const answer = yield* eventually(
+          sendGithub(tenant.slug, "gh", SECRET).pipe(
+            Effect.flatMap((sent) =>
+              eventually(
+                call(
+                  "GET",
+                  `/api/tenants/${tenant.slug}/eventhook/events/${(sent.json as { event_id: string }).event_id}`
+                ),
+                (event) => !["pending", "processing"].includes(event.json.status),
+                { every: "25 millis", times: 200, failure: "not settled" }
+              )
+            )
+          ),
+          (event) => event.json.status === "failed",
+          { every: "100 millis", times: 50, failure: "the copied envelope was sent" }
+        )
+        assert.include(answer.json.actions[0].error_message, "not configured")
+        assert.strictEqual(destination.received.length, 1)
+      })
   )
 })

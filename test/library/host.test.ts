@@ -8,7 +8,6 @@ import { AppConfig } from "../../src/config/AppConfig.ts"
 import { EventhookRoutes, TargetFailed, WorkflowLauncher } from "../../src/Eventhook.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
-import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
 import { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
@@ -18,6 +17,7 @@ import {
   createRoute,
   createSource,
   freshTenant,
+  PlainRouteRepo,
   PlainSourceRepo,
   settledEvent,
   TestDatabase,
@@ -63,7 +63,7 @@ const HostApp = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disable
   Layer.provideMerge(Launches.layer),
   Layer.provideMerge(NodeHttpServer.layerTest),
   Layer.provideMerge(
-    Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer, EventRepo.layer, EventActionRepo.layer)
+    Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, PlainRouteRepo, EventRepo.layer, EventActionRepo.layer)
   ),
   Layer.provideMerge(TestDatabase),
   Layer.provideMerge(Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig()))))

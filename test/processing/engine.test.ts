@@ -9,7 +9,6 @@ import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import type { Lease } from "../../src/store/EventQueue.ts"
 import { EventQueue } from "../../src/store/EventQueue.ts"
 import { EventRepo } from "../../src/store/EventRepo.ts"
-import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { HttpSender } from "../../src/targets/HttpSender.ts"
 import type { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
@@ -23,6 +22,7 @@ import {
   eventually,
   freshTenant,
   insertEvent,
+  PlainRouteRepo,
   PlainSourceRepo,
   TestDatabase,
   testConfig
@@ -38,7 +38,7 @@ const fastOptions = {
 const Repos = Layer.mergeAll(
   TenantRepo.layer,
   PlainSourceRepo,
-  RouteRepo.layer,
+  PlainRouteRepo,
   EventRepo.layer,
   EventQueue.layer,
   EventActionRepo.layer,

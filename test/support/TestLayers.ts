@@ -56,10 +56,16 @@ export const PlainSourceRepo = Layer.effect(SourceRepo, SourceRepo.make).pipe(
   Layer.provide(ConfigCache.layer)
 )
 
+/** Routes as a test (or plain SQL) writes them: target secrets as given (see PlainSourceRepo). */
+export const PlainRouteRepo = Layer.effect(RouteRepo, RouteRepo.make).pipe(
+  Layer.provide(SecretBox.plain),
+  Layer.provide(ConfigCache.layer)
+)
+
 const Fixtures = Layer.mergeAll(
   TenantRepo.layer,
   PlainSourceRepo,
-  RouteRepo.layer,
+  PlainRouteRepo,
   EventRepo.layer,
   EventActionRepo.layer,
   PromiseRepo.layer

@@ -12,10 +12,9 @@ import { EventhookRoutes, type PromiseResolver, type TaskLauncher, type Workflow
 import { PgHost } from "../../src/host/PgHost.ts"
 import { runMigrations } from "../../src/store/Database.ts"
 import { embeddedPostgres } from "../../src/store/EmbeddedPostgres.ts"
-import { RouteRepo } from "../../src/store/RouteRepo.ts"
 import { SourceRepo } from "../../src/store/SourceRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
-import { PlainSourceRepo, testConfig } from "./TestLayers.ts"
+import { PlainRouteRepo, PlainSourceRepo, testConfig } from "./TestLayers.ts"
 
 // A PostgreSQL cluster of a test's own, to stop and start (pg_ctl) without touching the run's shared database.
 
@@ -99,7 +98,7 @@ export const serviceOn = (
     return HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provide(options.targets ?? PgHost),
       Layer.provideMerge(NodeHttpServer.layerTest),
-      Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, RouteRepo.layer)),
+      Layer.provideMerge(Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, PlainRouteRepo)),
       Layer.provideMerge(database),
       Layer.provideMerge(AppConfig.layerWith(testConfig(options.config)))
     )
