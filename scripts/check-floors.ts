@@ -12,6 +12,7 @@ const floors: ReadonlyArray<ReadonlyArray<string>> = [
   ["main.deno"],
   ["main.node", "cli"],
   ["server.node"],
+  ["index", "testing"],
   ["Eventhook"],
   ["http"],
   ["admin"],

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
@@ -14,6 +15,11 @@ const NodeCliPlatform = Layer.succeed(
   CliPlatform.of({
     serve: Layer.launch(NodeEventhookServer).pipe(Effect.orDie),
     demo: Effect.callback<void>((resume) => {
+      if (!existsSync(demoScript)) {
+        console.error("the demo runs from a clone of the repository (`npm run demo`)")
+        process.exitCode = 1
+        return resume(Effect.void)
+      }
       const child = spawn(process.execPath, [demoScript], { stdio: "inherit" })
       child.on("exit", (code) => {
         process.exitCode = code ?? 1
