@@ -1,28 +1,23 @@
-// Eventhook as a library: a host application composes the routes with its own WorkflowLauncher.
+// Eventhook as a library: a host application composes it through the public entry with its own targets (the
+// installed package is tested in test/package/).
 
 import { NodeHttpServer } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Effect, Layer, Option, Ref } from "effect"
 import { HttpClient, HttpClientRequest, HttpRouter } from "effect/http"
-import { AppConfig } from "../../src/config/AppConfig.ts"
-import { EventhookRoutes, TargetFailed, WorkflowLauncher } from "../../src/Eventhook.ts"
-import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
-import { EventRepo } from "../../src/store/EventRepo.ts"
-import { TenantRepo } from "../../src/store/TenantRepo.ts"
-import { PromiseResolver } from "../../src/targets/PromiseResolver.ts"
-import { TaskLauncher } from "../../src/targets/TaskLauncher.ts"
-import type { WorkflowLaunch } from "../../src/targets/WorkflowLauncher.ts"
 import {
-  actionsOfEvent,
-  createRoute,
-  createSource,
-  freshTenant,
-  PlainRouteRepo,
-  PlainSourceRepo,
-  settledEvent,
-  TestDatabase,
-  testConfig
-} from "../support/TestLayers.ts"
+  EventAdmin,
+  eventhook,
+  PromiseResolver,
+  RouteAdmin,
+  SourceAdmin,
+  TargetFailed,
+  TaskLauncher,
+  TenantAdmin,
+  type WorkflowLaunch,
+  WorkflowLauncher
+} from "../../src/index.ts"
+import { eventually, TestDatabase } from "../support/TestLayers.ts"
 
 class Launches extends Context.Service<Launches, Ref.Ref<ReadonlyArray<WorkflowLaunch>>>()("test/Launches") {
   static readonly layer = Layer.effect(Launches, Ref.make<ReadonlyArray<WorkflowLaunch>>([]))
@@ -58,34 +53,44 @@ const SettledPromises = Layer.succeed(
   })
 )
 
-const HostApp = HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
-  Layer.provide(Layer.mergeAll(InMemoryLauncher, InMemoryTasks, SettledPromises)),
+// Composed through the package's public entry only (src/index.ts), on the run's database.
+const HostApp = HttpRouter.serve(eventhook({ migrate: false, config: { databaseUrl: Option.none() } })).pipe(
+  Layer.provideMerge(Layer.mergeAll(InMemoryLauncher, InMemoryTasks, SettledPromises)),
   Layer.provideMerge(Launches.layer),
   Layer.provideMerge(NodeHttpServer.layerTest),
-  Layer.provideMerge(
-    Layer.mergeAll(TenantRepo.layer, PlainSourceRepo, PlainRouteRepo, EventRepo.layer, EventActionRepo.layer)
-  ),
-  Layer.provideMerge(TestDatabase),
-  Layer.provideMerge(Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig()))))
+  Layer.provideMerge(TestDatabase)
 )
 
 layer(HostApp, { excludeTestServices: true })("a host application's own targets", (it) => {
   it.effect("matched routes call the host's WorkflowLauncher; its failures are recorded on the action", () =>
     Effect.gen(function* () {
-      const tenant = yield* freshTenant
-      const sourceId = yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
-      const good = yield* createRoute(tenant.id, sourceId, {
+      // The host sets Eventhook up with the operator services the layer hands it.
+      const tenant = yield* (yield* TenantAdmin).create({ slug: `host-${Date.now().toString(36)}` })
+      yield* (yield* SourceAdmin).create(tenant.slug, {
+        slug: "open",
+        verifier_config: { type: "none" },
+        idempotency_key_paths: []
+      })
+      const routes = yield* RouteAdmin
+      const good = (yield* routes.create(tenant.slug, {
+        source: "open",
         priority: 1,
         target_type: "workflow",
         target_config: { workflow_kind: "host-kind", queue: "q1", idempotency_key_path: "body.id" }
+      })).id
+      yield* routes.create(tenant.slug, {
+        source: "open",
+        target_type: "workflow",
+        target_config: { workflow_kind: "broken" }
       })
-      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "broken" } })
-      yield* createRoute(tenant.id, sourceId, {
+      yield* routes.create(tenant.slug, {
+        source: "open",
         priority: -1,
         target_type: "task",
         target_config: { task_kind: "host-task", idempotency_key_path: "body.id" }
       })
-      yield* createRoute(tenant.id, sourceId, {
+      yield* routes.create(tenant.slug, {
+        source: "open",
         priority: -2,
         target_type: "promise",
         target_config: { idempotency_key_path: "body.id", idempotency_key_prefix: "order:", resolve: true }
@@ -100,11 +105,16 @@ layer(HostApp, { excludeTestServices: true })("a host application's own targets"
         .pipe(Effect.orDie)
       const { event_id } = (yield* response.json.pipe(Effect.orDie)) as { event_id: string }
 
-      const event = yield* settledEvent(tenant.id, event_id)
+      const events = yield* EventAdmin
+      const event = yield* eventually(
+        events.get(tenant.slug, event_id),
+        (found) => !["pending", "processing"].includes(found.status),
+        { every: "25 millis", times: 400, failure: "the event did not settle" }
+      )
       assert.strictEqual(event.status, "failed")
       assert.include(event.last_error ?? "", "the host refused it")
       const launches = yield* Ref.get(yield* Launches)
-      assert.deepStrictEqual(launches, [
+      assert.deepStrictEqual<ReadonlyArray<unknown>>(launches, [
         {
           tenantId: tenant.id,
           kind: "host-kind",
@@ -113,7 +123,7 @@ layer(HostApp, { excludeTestServices: true })("a host application's own targets"
           idempotencyKey: `eventhook:${good}:order-9`
         }
       ])
-      const actions = yield* actionsOfEvent(event_id)
+      const actions = event.actions
       assert.deepStrictEqual(
         actions.map((action) => [
           action.status,
