@@ -14,11 +14,13 @@ import { EventhookApi } from "./http/Api.ts"
 import { ContractErrors } from "./http/contractErrors.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
+import { MetricsListener, MetricsRoute } from "./http/MetricsRoute.ts"
 import { EventWriter } from "./ingest/EventWriter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { RateLimiter } from "./ingest/RateLimiter.ts"
 import { Reverify } from "./ingest/Reverify.ts"
 import { Processor } from "./processing/Processor.ts"
+import { QueueGauges } from "./processing/queueGauges.ts"
 import { Reprocess } from "./processing/Reprocess.ts"
 import { Retention } from "./processing/Retention.ts"
 import { DatabaseLive } from "./store/Database.ts"
@@ -62,7 +64,8 @@ export const EventhookCore = Layer.mergeAll(
   Reverify.layer,
   Reprocess.layer,
   Retention.background.pipe(Layer.provideMerge(Retention.layer)),
-  DatabaseHealth.layer
+  DatabaseHealth.layer,
+  QueueGauges
 ).pipe(
   Layer.provideMerge(Processor.layer),
   Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer, HttpSender.layer))
@@ -100,6 +103,7 @@ export const EventhookRoutes = Layer.mergeAll(
   // The page loads Scalar from jsDelivr, pinned. The inline variant keeps a 6 MB script (twice over, with its
   // module's source) in every instance's heap for a page few open (issue 7: idle heap 54 → 41 MB).
   HttpApiScalar.layerCdn(EventhookApi, { path: "/docs", version: SCALAR_VERSION }),
+  MetricsRoute,
   ContractErrors
 ).pipe(Layer.provide(EventhookAdmin), Layer.provide(EventhookCore))
 
@@ -140,6 +144,7 @@ export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServ
   fireStopSignalOnStop.pipe(
     Layer.provideMerge(HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true })),
     Layer.merge(ListeningLine),
+    Layer.merge(MetricsListener),
     Layer.provide(PgHost),
     Layer.provideMerge(
       Layer.unwrap(Effect.map(AppConfig, (config) => httpServer({ host: config.host, port: config.port })))

@@ -69,6 +69,8 @@ export const appConfig = Config.all({
   secretKeyPrevious: Config.schema(Schema.RedactedFromValue(SecretKey), "EVENTHOOK_SECRET_KEY_PREVIOUS").pipe(
     Config.option
   ),
+  metricsPort: Config.schema(ListenPort, "EVENTHOOK_METRICS_PORT").pipe(Config.option),
+  metricsSourceLabel: Config.Boolean("EVENTHOOK_METRICS_SOURCE_LABEL").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
     deny: Config.schema(DestinationList("deny"), "EVENTHOOK_DESTINATION_DENY").pipe(Config.withDefault(""))
@@ -100,6 +102,10 @@ export interface AppConfigShape {
   /** Encrypts secrets at rest (AES-256-GCM), base64 of 32 bytes; the previous key still opens what it sealed. */
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
   readonly secretKeyPrevious: Option.Option<Redacted.Redacted<string>>
+  /** A listener of its own for `/metrics` (unset: `/metrics` on the main port, behind the admin token). */
+  readonly metricsPort: Option.Option<number>
+  /** Whether ingest metrics carry the `source` label. */
+  readonly metricsSourceLabel: boolean
   /** Where `http` targets may send (EVENTHOOK_DESTINATION_ALLOW / _DENY). */
   readonly destinationRules: DestinationRules
 }

@@ -1,10 +1,12 @@
-import { ByteSize, Effect, Option, Schema, Semaphore } from "effect"
+import { ByteSize, Cause, Effect, Exit, Option, Schema, Semaphore } from "effect"
 import { HttpIncomingMessage, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AppConfig } from "../config/AppConfig.ts"
-import { PayloadTooLarge } from "../domain/errors.ts"
+import { type IngestError, PayloadTooLarge } from "../domain/errors.ts"
 import { Ingest } from "../ingest/Ingest.ts"
 import { normalizeSourceIp } from "../ingest/sourceIp.ts"
+import { type IngestOutcome, recordIngest } from "../metrics/metrics.ts"
+import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { EventhookApi } from "./Api.ts"
 import { ingestErrorResponse } from "./errorResponses.ts"
 
@@ -51,6 +53,41 @@ const reservation = (request: HttpServerRequest.HttpServerRequest, maxBodyBytes:
   return Number.isInteger(declared) && declared >= 0 && declared <= maxBodyBytes ? Math.max(declared, 1) : maxBodyBytes
 }
 
+/** How a request ended, for the metrics: its outcome, HTTP status and (rejected) reason. */
+const measuredOutcome = (
+  exit: Exit.Exit<unknown, IngestError | BodyIncomplete>,
+  answered: IngestOutcome
+): { readonly outcome: IngestOutcome; readonly status: number; readonly rejection?: string } => {
+  if (Exit.isSuccess(exit))
+    return {
+      outcome: answered,
+      status: HttpServerResponse.isHttpServerResponse(exit.value) ? exit.value.status : 200
+    }
+  const failure = Cause.findErrorOption(exit.cause)
+  if (Option.isNone(failure))
+    return causeIsDatabaseUnavailable(exit.cause) || Cause.hasDies(exit.cause)
+      ? {
+          outcome: causeIsDatabaseUnavailable(exit.cause) ? "unavailable" : "error",
+          status: causeIsDatabaseUnavailable(exit.cause) ? 503 : 500
+        }
+      : { outcome: "error", status: 500 }
+  const error = failure.value
+  switch (error._tag) {
+    case "SourceNotFound":
+      return { outcome: "not_found", status: 404 }
+    case "RequestRejected":
+      return { outcome: "rejected", status: 401, rejection: error.reason }
+    case "InvalidPayload":
+      return { outcome: "invalid_payload", status: 400 }
+    case "PayloadTooLarge":
+      return { outcome: "too_large", status: 413 }
+    case "RateLimited":
+      return { outcome: "rate_limited", status: 429 }
+    case "BodyIncomplete":
+      return { outcome: "error", status: 400 }
+  }
+}
+
 export const IngestHandlers = HttpApiBuilder.group(
   EventhookApi,
   "ingest",
@@ -61,8 +98,10 @@ export const IngestHandlers = HttpApiBuilder.group(
     const bodyBudget = yield* Semaphore.make(Math.max(IN_FLIGHT_BODY_BYTES, config.maxBodyBytes))
     return handlers.handle(
       "ingest",
-      ({ params, request }) =>
-        Effect.gen(function* () {
+      ({ params, request }) => {
+        const started = performance.now()
+        let outcome: IngestOutcome = "error"
+        return Effect.gen(function* () {
           if (Number(request.headers["content-length"] ?? 0) > config.maxBodyBytes)
             return yield* new PayloadTooLarge({ limitBytes: config.maxBodyBytes })
           return yield* Effect.gen(function* () {
@@ -79,27 +118,31 @@ export const IngestHandlers = HttpApiBuilder.group(
             // OpenAPI document describes), sparing a schema encode of the union per request.
             switch (accepted.status) {
               case "pending":
+                outcome = "accepted"
                 return HttpServerResponse.jsonUnsafe({ event_id: accepted.eventId, status: accepted.status })
               case "duplicate":
+                outcome = "duplicate"
                 return HttpServerResponse.jsonUnsafe({
                   event_id: accepted.eventId,
                   status: accepted.status,
                   duplicate_of: accepted.duplicateOf
                 })
               case "handshake":
+                outcome = "handshake"
                 return accepted.answer
             }
           }).pipe(Semaphore.withPermits(bodyBudget, reservation(request, config.maxBodyBytes)))
         }).pipe(
           // 429 carries a Retry-After computed from the source's bucket, so it is answered here in full.
-          Effect.catchTag("RateLimited", (error) =>
-            Effect.succeed(
+          Effect.catchTag("RateLimited", (error) => {
+            outcome = "rate_limited"
+            return Effect.succeed(
               HttpServerResponse.jsonUnsafe(
                 { error: "rate_limited", message: ingestErrorResponse(error).message },
                 { status: 429, headers: { "retry-after": String(error.retryAfterSeconds) } }
               )
             )
-          ),
+          }),
           // Nobody is left to read this answer; it is sent for the record.
           Effect.catchTag("BodyIncomplete", () =>
             Effect.succeed(
@@ -109,9 +152,19 @@ export const IngestHandlers = HttpApiBuilder.group(
               )
             )
           ),
+          Effect.onExit((exit) => {
+            const measured = measuredOutcome(exit, outcome)
+            return recordIngest({
+              ...measured,
+              source: `${params.tenant_slug}/${params.source_slug}`,
+              seconds: (performance.now() - started) / 1000,
+              sourceLabel: config.metricsSourceLabel
+            })
+          }),
           // A defect (the database away, say) is answered by ContractErrors, for every route alike.
           Effect.mapError(ingestErrorResponse)
-        ),
+        )
+      },
       // A request that has started is answered, even while the server shuts down.
       { uninterruptible: true }
     )

@@ -1,6 +1,7 @@
 import { Cause, Context, Effect, Exit, Layer } from "effect"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
 import { BatchNotCommitted } from "../domain/errors.ts"
+import { recordBatch } from "../metrics/metrics.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 
@@ -30,15 +31,14 @@ export class EventWriter extends Context.Service<
         const writeInBatch = yield* groupCommit({
           ...options,
           flush: (batch: ReadonlyArray<NewEvent>) =>
-            events
-              .insertBatch(batch)
-              .pipe(
-                Effect.catchCause((cause) =>
-                  Effect.logError(`a batch of ${batch.length} events was not committed`, Cause.squash(cause)).pipe(
-                    Effect.andThen(Effect.die(new BatchNotCommitted({ size: batch.length })))
-                  )
+            recordBatch(batch.length).pipe(
+              Effect.andThen(events.insertBatch(batch)),
+              Effect.catchCause((cause) =>
+                Effect.logError(`a batch of ${batch.length} events was not committed`, Cause.squash(cause)).pipe(
+                  Effect.andThen(Effect.die(new BatchNotCommitted({ size: batch.length })))
                 )
               )
+            )
         })
         // A repeat stored on its own after its batch (as a duplicate) may fail alone; it is answered like a batch.
         const write = (event: NewEvent) =>

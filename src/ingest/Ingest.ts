@@ -4,6 +4,7 @@ import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
 import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import type { EventId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
+import { recordIngestPhase, recordVerified } from "../metrics/metrics.ts"
 import { Processor } from "../processing/Processor.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import type { HandshakeAnswer } from "../verify/handshake.ts"
@@ -100,7 +101,9 @@ export class Ingest extends Context.Service<
         }
 
         const request = { ...webhook, url: publicIngestUrl(publicUrl, webhook.pathAndQuery) }
+        const verifyStarted = performance.now()
         const inspection = inspectRequest(source, request, nowSeconds)
+        yield* recordIngestPhase("verify", (performance.now() - verifyStarted) / 1000)
         if (inspection._tag === "Rejected") {
           const verificationError = inspection.failure.description
           const stored = yield* store({
@@ -123,6 +126,7 @@ export class Ingest extends Context.Service<
             verificationError
           })
         }
+        yield* recordVerified(source.verifier_type ?? "none", inspection.secretIndex)
         if (inspection._tag === "Invalid") {
           const stored = yield* store({
             ...base,
@@ -151,7 +155,9 @@ export class Ingest extends Context.Service<
           verified_secret_index: inspection.secretIndex,
           lease
         }
+        const storeStarted = performance.now()
         const stored = yield* store(event)
+        yield* recordIngestPhase("store", (performance.now() - storeStarted) / 1000)
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
         }

@@ -3,6 +3,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
+import * as Metrics from "../metrics/metrics.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventQueue, type Lease } from "../store/EventQueue.ts"
 import { groupCommit } from "../store/groupCommit.ts"
@@ -130,13 +131,19 @@ export class Processor extends Context.Service<
           const outcome = yield* executeRoute(route, event).pipe(
             Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.succeed(timedOut(timeoutMs)) })
           )
+          const completedAt = yield* DateTime.now
+          yield* Metrics.recordAction(
+            route.target_type,
+            outcome.status,
+            (DateTime.toEpochMillis(completedAt) - DateTime.toEpochMillis(startedAt)) / 1000
+          )
           const action: CompletedAction = {
             event_id: event.id,
             route_id: route.id,
             target_type: route.target_type,
             ...outcome,
             started_at: startedAt,
-            completed_at: yield* DateTime.now
+            completed_at: completedAt
           }
           return { outcome, action }
         })
@@ -145,8 +152,10 @@ export class Processor extends Context.Service<
         // Hot path: untraced (README "Fast path").
         const processLeased = Effect.fnUntraced(function* (event: EventForProcessing) {
           const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
-          if (tiers.length === 0)
+          if (tiers.length === 0) {
+            yield* Metrics.recordFinished("unrouted", false)
             return yield* finish({ id: event.id, holder: lease.holder, outcome: { status: "unrouted" }, actions: [] })
+          }
           const done = new Set(event.succeeded_route_ids)
           const failed: Array<FailedRoute> = []
           let lastTierActions: ReadonlyArray<CompletedAction> = []
@@ -173,6 +182,7 @@ export class Processor extends Context.Service<
             retriesDone: event.retry_count,
             maxRetries: event.max_retries
           })
+          yield* Metrics.recordFinished(outcome.status, outcome.status === "failed" && outcome.retryInSeconds !== null)
           yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 

@@ -51,6 +51,13 @@ export class EventReads extends Context.Service<
     readonly receivedAt: (tenantId: TenantId, id: EventId) => Effect.Effect<Option.Option<Date>>
     /** The database's clock: where a new stream starts. */
     readonly now: Effect.Effect<Date>
+    /** Events waiting, by state, and the age of the oldest pending one (the queue gauges, issue 19). */
+    readonly queueDepth: Effect.Effect<{
+      readonly pending: number
+      readonly processing: number
+      readonly retry: number
+      readonly oldestPendingSeconds: number
+    }>
   }
 >()("eventhook/store/EventReads") {
   static readonly layer = Layer.effect(
@@ -143,7 +150,27 @@ export class EventReads extends Context.Service<
         Effect.orDie
       )
 
-      return EventReads.of({ search, findForTenant, streamPage, latest, receivedAt, now })
+      const queueDepth = sql<{ pending: number; processing: number; retry: number; oldest: number }>`
+        SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+               count(*) FILTER (WHERE status = 'processing')::int AS processing,
+               count(*) FILTER (WHERE status = 'failed')::int AS retry,
+               coalesce(extract(epoch FROM now() - min(received_at) FILTER (WHERE status = 'pending')), 0)::float8
+                 AS oldest
+        FROM p_eventhook__event
+        WHERE status IN ('pending', 'processing') OR (status = 'failed' AND next_retry_at IS NOT NULL)`.pipe(
+        Effect.map((rows) => {
+          const row = rows[0]!
+          return {
+            pending: Number(row.pending),
+            processing: Number(row.processing),
+            retry: Number(row.retry),
+            oldestPendingSeconds: Number(row.oldest)
+          }
+        }),
+        Effect.orDie
+      )
+
+      return EventReads.of({ search, findForTenant, streamPage, latest, receivedAt, now, queueDepth })
     })
   )
 }

@@ -3,7 +3,8 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { connect } from "node:net"
+import { createServer } from "node:http"
+import { type AddressInfo, connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -53,6 +54,15 @@ const start = (env: Record<string, string>): Promise<Started> =>
     child.stdout.on("data", collect)
     child.stderr.on("data", collect)
     exited.then((code) => reject(new Error(`exited with ${code} before listening:\n${output}`)))
+  })
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
   })
 
 describe("the Node service", () => {
@@ -144,4 +154,17 @@ describe("the Node service", () => {
     assert.match(error.message, /exited with 1/)
     assert.include(error.message, "EVENTHOOK_MAX_BODY_BYTES")
   }, 30_000)
+
+  it("with EVENTHOOK_METRICS_PORT serves /metrics there without a token; the main port keeps it behind the admin token", async () => {
+    const metricsPort = await freePort()
+    const service = await start({ EVENTHOOK_METRICS_PORT: String(metricsPort) })
+    await fetch(`http://127.0.0.1:${service.port}/api/tenants/none/eventhook/in/none`, { method: "POST", body: "{}" })
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+    assert.strictEqual(metrics.status, 200)
+    assert.include(metrics.headers.get("content-type") ?? "", "text/plain")
+    assert.include(await metrics.text(), 'eventhook_ingest_requests_total{outcome="not_found",source=""} 1')
+    assert.strictEqual((await fetch(`http://127.0.0.1:${service.port}/metrics`)).status, 403)
+    service.child.kill("SIGTERM")
+    assert.strictEqual(await service.exited, 0)
+  }, 60_000)
 })

@@ -39,6 +39,8 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   secretKey: Option.none(),
   secretKeyPrevious: Option.none(),
   destinationRules: defaultDestinationRules,
+  metricsPort: Option.none(),
+  metricsSourceLabel: true,
   ...overrides
 })
 

@@ -1,0 +1,177 @@
+import { Effect, Metric } from "effect"
+
+// Eventhook's metrics (issue 19), on Effect's Metric; `/metrics` renders them with PrometheusMetrics. Prometheus
+// naming: the `eventhook_` prefix, base units (seconds, bytes), `_total` on counters. Labels stay bounded: `source`
+// is `tenant/source` and only for a source that exists (an unknown slug is `""`, so a stranger cannot mint series),
+// and never an id or a payload value. `EVENTHOOK_METRICS_SOURCE_LABEL=false` drops it where sources are very many.
+
+/** 1 ms to 10 s: an ingest is a few ms, a commit under load tens, a slow destination seconds. */
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+const ingestRequests = Metric.counter("eventhook_ingest_requests_total", {
+  description:
+    "Ingest requests by outcome (accepted, duplicate, handshake, rejected, invalid_payload, too_large, rate_limited, unavailable, not_found, error)",
+  incremental: true
+})
+const ingestRejections = Metric.counter("eventhook_ingest_rejections_total", {
+  description: "Requests whose verification failed, by reason",
+  incremental: true
+})
+const requestDuration = Metric.histogram("http_server_request_duration_seconds", {
+  description: "Duration of HTTP server requests (OpenTelemetry semantic conventions)",
+  boundaries: SECONDS_BUCKETS
+})
+const verifications = Metric.counter("eventhook_verifications_total", {
+  description: "Requests that verified, by scheme and by the index of the secret that verified them",
+  incremental: true
+})
+const ingestPhase = Metric.histogram("eventhook_ingest_phase_seconds", {
+  description:
+    "Time spent in each ingest phase: verify (signature and parsing), store (waiting for the commit and committing)",
+  boundaries: SECONDS_BUCKETS
+})
+const batchSize = Metric.histogram("eventhook_group_commit_batch_size", {
+  description: "Events written by one group commit",
+  boundaries: [1, 2, 4, 8, 16, 32, 64, 128]
+})
+const eventsFinished = Metric.counter("eventhook_events_processed_total", {
+  description: "Processing attempts by how they ended (delivered, failed, unrouted)",
+  incremental: true
+})
+const retriesScheduled = Metric.counter("eventhook_retries_scheduled_total", {
+  description: "Failed attempts scheduled for an automatic retry",
+  incremental: true
+})
+const actions = Metric.counter("eventhook_actions_total", {
+  description: "Route actions by target type and result",
+  incremental: true
+})
+const actionDuration = Metric.histogram("eventhook_action_duration_seconds", {
+  description: "Duration of route actions, by target type",
+  boundaries: SECONDS_BUCKETS
+})
+const queueEvents = Metric.gauge("eventhook_queue_events", {
+  description: "Events waiting, by state: pending, processing, retry (failed with a retry scheduled)"
+})
+const oldestPending = Metric.gauge("eventhook_oldest_pending_age_seconds", {
+  description: "Age of the oldest pending event (0 when none)"
+})
+const operations = Metric.counter("eventhook_operator_events_total", {
+  description: "Events reprocessed or re-verified by an operator, by operation and result",
+  incremental: true
+})
+
+/** One labelled series per label combination, made once (this runs per request). */
+const series = <In, State>(metric: Metric.Metric<In, State>) => {
+  const made = new Map<string, Metric.Metric<In, State>>()
+  return (labels: Readonly<Record<string, string>>): Metric.Metric<In, State> => {
+    const key = Object.values(labels).join("\u0000")
+    let labelled = made.get(key)
+    if (labelled === undefined) {
+      labelled = Metric.withAttributes(metric, labels)
+      made.set(key, labelled)
+    }
+    return labelled
+  }
+}
+
+const ingestRequestsOf = series(ingestRequests)
+const ingestRejectionsOf = series(ingestRejections)
+const requestDurationOf = series(requestDuration)
+const verificationsOf = series(verifications)
+const ingestPhaseOf = series(ingestPhase)
+const eventsFinishedOf = series(eventsFinished)
+const actionsOf = series(actions)
+const actionDurationOf = series(actionDuration)
+const queueEventsOf = series(queueEvents)
+const operationsOf = series(operations)
+
+export type IngestOutcome =
+  | "accepted"
+  | "duplicate"
+  | "handshake"
+  | "rejected"
+  | "invalid_payload"
+  | "too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "not_found"
+  | "error"
+
+/** Outcomes reached only once the source was found: they may carry its label. */
+const KNOWN_SOURCE = new Set<IngestOutcome>([
+  "accepted",
+  "duplicate",
+  "handshake",
+  "rejected",
+  "invalid_payload",
+  "rate_limited"
+])
+
+export const INGEST_ROUTE = "/api/tenants/{tenant}/eventhook/in/{source}"
+
+export const recordIngest = (options: {
+  readonly outcome: IngestOutcome
+  readonly source: string
+  readonly status: number
+  readonly seconds: number
+  readonly rejection?: string | undefined
+  readonly sourceLabel: boolean
+}) => {
+  const source = options.sourceLabel && KNOWN_SOURCE.has(options.outcome) ? options.source : ""
+  const updates = [
+    Metric.update(ingestRequestsOf({ outcome: options.outcome, source }), 1),
+    Metric.update(
+      requestDurationOf({
+        http_request_method: "POST",
+        http_route: INGEST_ROUTE,
+        http_response_status_code: String(options.status)
+      }),
+      options.seconds
+    )
+  ]
+  if (options.rejection !== undefined)
+    updates.push(Metric.update(ingestRejectionsOf({ reason: options.rejection, source }), 1))
+  return Effect.all(updates, { discard: true })
+}
+
+export const recordVerified = (scheme: string, secretIndex: number | null) =>
+  Metric.update(verificationsOf({ scheme, secret_index: secretIndex === null ? "" : String(secretIndex) }), 1)
+
+export const recordIngestPhase = (phase: "verify" | "store", seconds: number) =>
+  Metric.update(ingestPhaseOf({ phase }), seconds)
+
+export const recordBatch = (size: number) => Metric.update(batchSize, size)
+
+export const recordFinished = (status: string, retryScheduled: boolean) =>
+  retryScheduled
+    ? Effect.all([Metric.update(eventsFinishedOf({ status }), 1), Metric.update(retriesScheduled, 1)], {
+        discard: true
+      })
+    : Metric.update(eventsFinishedOf({ status }), 1)
+
+export const recordAction = (targetType: string, result: string, seconds: number) =>
+  Effect.all(
+    [
+      Metric.update(actionsOf({ target_type: targetType, result }), 1),
+      Metric.update(actionDurationOf({ target_type: targetType }), seconds)
+    ],
+    { discard: true }
+  )
+
+export const recordQueue = (
+  counts: { readonly pending: number; readonly processing: number; readonly retry: number },
+  oldestPendingSeconds: number
+) =>
+  Effect.all(
+    [
+      Metric.update(queueEventsOf({ state: "pending" }), counts.pending),
+      Metric.update(queueEventsOf({ state: "processing" }), counts.processing),
+      Metric.update(queueEventsOf({ state: "retry" }), counts.retry),
+      Metric.update(oldestPending, oldestPendingSeconds)
+    ],
+    { discard: true }
+  )
+
+export const recordOperation = (operation: "reprocess" | "reverify", result: string, count: number) =>
+  count === 0 ? Effect.void : Metric.update(operationsOf({ operation, result }), count)

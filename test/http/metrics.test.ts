@@ -1,0 +1,121 @@
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, layer } from "@effect/vitest"
+import { sign } from "@octokit/webhooks-methods"
+import { Effect, Option, Redacted } from "effect"
+import { callWith } from "../support/admin.ts"
+import { postWebhook } from "../support/http.ts"
+import { createRoute, createSource, eventually, freshTenant, TestServer } from "../support/TestLayers.ts"
+
+// Issue 19: `/metrics` scraped around a scenario; the counters move by exactly what happened, and the exposition
+// passes `promtool check metrics`.
+
+const TOKEN = "admin-token-for-metrics"
+const call = callWith(`Bearer ${TOKEN}`)
+
+/** Every sample of the exposition: name, labels, value. */
+const samples = (text: string) =>
+  text
+    .split("\n")
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)!
+      const labels = Object.fromEntries(
+        [...(match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!])
+      )
+      return { name: match[1]!, labels, value: Number(match[3]) }
+    })
+
+const valueOf = (text: string, name: string, labels: Record<string, string>) =>
+  samples(text)
+    .filter(
+      (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value)
+    )
+    .reduce((sum, sample) => sum + sample.value, 0)
+
+const scrape = Effect.map(call("GET", "/metrics"), (answer) => answer.text)
+
+layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTestServices: true })(
+  "GET /metrics",
+  (it) => {
+    it.effect("counts each ingest outcome, rejection reason, verifying secret, processing and action exactly", () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* createSource(tenant.id, {
+          slug: "gh",
+          verifier_config: { type: "github", secrets: ["old-secret", "new-secret"] },
+          idempotency_key_paths: ["header.x-github-delivery"]
+        })
+        yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "k" } })
+        const source = `${tenant.slug}/gh`
+        const before = yield* scrape
+        const send = (body: string, secret: string, delivery: string) =>
+          Effect.gen(function* () {
+            const signature = yield* Effect.promise(() => sign(secret, body))
+            return yield* postWebhook(`/api/tenants/${tenant.slug}/eventhook/in/gh`, body, {
+              "x-hub-signature-256": signature,
+              "x-github-event": "issues",
+              "x-github-delivery": delivery
+            })
+          })
+        assert.strictEqual((yield* send(`{"n":1}`, "new-secret", "d1")).status, 200)
+        assert.strictEqual((yield* send(`{"n":2}`, "old-secret", "d2")).status, 200)
+        assert.strictEqual((yield* send(`{"n":2}`, "old-secret", "d2")).status, 200)
+        assert.strictEqual((yield* send(`{"n":3}`, "wrong-secret", "d3")).status, 401)
+        assert.strictEqual((yield* send(`{not json`, "new-secret", "d4")).status, 400)
+        assert.strictEqual((yield* postWebhook(`/api/tenants/${tenant.slug}/eventhook/in/nope`, "{}")).status, 404)
+
+        const after = yield* eventually(
+          scrape,
+          (text) =>
+            valueOf(text, "eventhook_actions_total", { target_type: "workflow", result: "success" }) >=
+            valueOf(before, "eventhook_actions_total", { target_type: "workflow", result: "success" }) + 2,
+          { every: "50 millis", times: 200, failure: "the actions were not counted" }
+        )
+        const delta = (name: string, labels: Record<string, string>) =>
+          valueOf(after, name, labels) - valueOf(before, name, labels)
+        assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "accepted", source }), 2)
+        assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "duplicate", source }), 1)
+        assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "rejected", source }), 1)
+        assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "invalid_payload", source }), 1)
+        // An unknown source is never a label value: a stranger cannot mint series.
+        assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "not_found", source: "" }), 1)
+        assert.notInclude(after, `${tenant.slug}/nope`)
+        assert.strictEqual(delta("eventhook_ingest_rejections_total", { reason: "signature_mismatch", source }), 1)
+        // Which secret verified: index 1 (new) once with the invalid body, and index 0 (old) twice.
+        assert.strictEqual(delta("eventhook_verifications_total", { scheme: "github", secret_index: "1" }), 2)
+        assert.strictEqual(delta("eventhook_verifications_total", { scheme: "github", secret_index: "0" }), 2)
+        assert.strictEqual(delta("eventhook_events_processed_total", { status: "delivered" }), 2)
+        assert.strictEqual(delta("eventhook_action_duration_seconds_count", { target_type: "workflow" }), 2)
+        assert.strictEqual(
+          delta("http_server_request_duration_seconds_count", {
+            http_route: "/api/tenants/{tenant}/eventhook/in/{source}"
+          }),
+          6
+        )
+        assert.isAbove(delta("eventhook_group_commit_batch_size_count", {}), 0)
+
+        // The exposition is valid for Prometheus' own checker.
+        const dir = mkdtempSync(join(tmpdir(), "eventhook-metrics-"))
+        try {
+          writeFileSync(join(dir, "metrics.txt"), after)
+          execFileSync("sh", ["-c", `promtool check metrics < ${join(dir, "metrics.txt")}`], { stdio: "pipe" })
+        } catch (error) {
+          const failed = error as { stdout?: Buffer; stderr?: Buffer }
+          assert.fail(`promtool check metrics: ${failed.stdout ?? ""}${failed.stderr ?? ""}`)
+        } finally {
+          rmSync(dir, { recursive: true, force: true })
+        }
+      })
+    )
+
+    it.effect("on the ingest port it needs the admin token", () =>
+      Effect.gen(function* () {
+        assert.strictEqual((yield* call("GET", "/metrics", undefined, null)).status, 401)
+        assert.strictEqual((yield* call("GET", "/metrics", undefined, "Bearer wrong")).status, 401)
+      })
+    )
+  }
+)
