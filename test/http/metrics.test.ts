@@ -28,7 +28,7 @@ const samples = (text: string) =>
       return { name: match[1]!, labels, value: Number(match[3]) }
     })
 
-const valueOf = (text: string, name: string, labels: Record<string, string>) =>
+const sampleValue = (text: string, name: string, labels: Record<string, string>) =>
   samples(text)
     .filter(
       (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value)
@@ -70,12 +70,12 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
         const after = yield* eventually(
           scrape,
           (text) =>
-            valueOf(text, "eventhook_actions_total", { target_type: "workflow", result: "success" }) >=
-            valueOf(before, "eventhook_actions_total", { target_type: "workflow", result: "success" }) + 2,
+            sampleValue(text, "eventhook_actions_total", { target_type: "workflow", result: "success" }) >=
+            sampleValue(before, "eventhook_actions_total", { target_type: "workflow", result: "success" }) + 2,
           { every: "50 millis", times: 200, failure: "the actions were not counted" }
         )
         const delta = (name: string, labels: Record<string, string>) =>
-          valueOf(after, name, labels) - valueOf(before, name, labels)
+          sampleValue(after, name, labels) - sampleValue(before, name, labels)
         assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "accepted", source }), 2)
         assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "duplicate", source }), 1)
         assert.strictEqual(delta("eventhook_ingest_requests_total", { outcome: "rejected", source }), 1)
