@@ -3,6 +3,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import type { Event } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import { ingestPath, publicIngestUrl } from "../domain/ingestUrl.ts"
+import { recordOperation } from "../metrics/metrics.ts"
 import { Processor } from "../processing/Processor.ts"
 import { EventRepo, type RejectedSelection } from "../store/EventRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
@@ -87,6 +88,15 @@ export class Reverify extends Context.Service<
               break
           }
         }
+        yield* Effect.all(
+          [
+            recordOperation("reverify", "promoted", report.promoted.length),
+            recordOperation("reverify", "duplicate", report.duplicates.length),
+            recordOperation("reverify", "invalid_payload", report.invalidPayload.length),
+            recordOperation("reverify", "still_rejected", report.stillRejected.length)
+          ],
+          { discard: true }
+        )
         yield* Effect.logInfo("re-verification finished").pipe(
           Effect.annotateLogs({
             promoted: report.promoted.length,

@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import type { EventId, TenantId } from "../domain/ids.ts"
+import { recordOperation } from "../metrics/metrics.ts"
 import { EventRepo, type ReprocessSelection } from "../store/EventRepo.ts"
 import { Processor } from "./Processor.ts"
 
@@ -23,6 +24,7 @@ export class Reprocess extends Context.Service<
         run: Effect.fn("Reprocess.run")(function* (tenantId: TenantId, selection: ReprocessSelection) {
           const reset = yield* events.resetForReprocess(tenantId, selection)
           yield* Effect.forEach(reset, processor.submit, { discard: true })
+          yield* recordOperation("reprocess", "reset", reset.length)
           yield* Effect.logInfo(`reprocessing ${reset.length} events`).pipe(
             Effect.annotateLogs({ tenant_id: tenantId })
           )

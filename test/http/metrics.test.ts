@@ -1,7 +1,3 @@
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
 import { Effect, Option, Redacted } from "effect"
@@ -9,8 +5,8 @@ import { callWith } from "../support/admin.ts"
 import { postWebhook } from "../support/http.ts"
 import { createRoute, createSource, eventually, freshTenant, TestServer } from "../support/TestLayers.ts"
 
-// Issue 19: `/metrics` scraped around a scenario; the counters move by exactly what happened, and the exposition
-// passes `promtool check metrics`.
+// Issue 19: `/metrics` scraped around a scenario; the counters move by exactly what happened. (`promtool check
+// metrics` on a scrape of the running service is `npm run check:ops`, which CI runs with Debian's promtool.)
 
 const TOKEN = "admin-token-for-metrics"
 const call = callWith(`Bearer ${TOKEN}`)
@@ -96,18 +92,6 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
           6
         )
         assert.isAbove(delta("eventhook_group_commit_batch_size_count", {}), 0)
-
-        // The exposition is valid for Prometheus' own checker.
-        const dir = mkdtempSync(join(tmpdir(), "eventhook-metrics-"))
-        try {
-          writeFileSync(join(dir, "metrics.txt"), after)
-          execFileSync("sh", ["-c", `promtool check metrics < ${join(dir, "metrics.txt")}`], { stdio: "pipe" })
-        } catch (error) {
-          const failed = error as { stdout?: Buffer; stderr?: Buffer }
-          assert.fail(`promtool check metrics: ${failed.stdout ?? ""}${failed.stderr ?? ""}`)
-        } finally {
-          rmSync(dir, { recursive: true, force: true })
-        }
       })
     )
 
