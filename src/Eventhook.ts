@@ -1,5 +1,5 @@
 import type { FileSystem, Path } from "effect"
-import { Cause, Console, Effect, Exit, Layer, References, Runtime } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
 import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { EventAdmin } from "./admin/EventAdmin.ts"
@@ -127,7 +127,12 @@ const LogLevelLive = Layer.unwrap(
   Effect.map(AppConfig, (config) =>
     Layer.mergeAll(
       Layer.succeed(References.MinimumLogLevel, config.logLevel),
-      Layer.succeed(References.TracerEnabled, false)
+      Layer.succeed(References.TracerEnabled, false),
+      config.logFormat === "json"
+        ? Logger.layer([Logger.consoleJson])
+        : config.logFormat === "logfmt"
+          ? Logger.layer([Logger.consoleLogFmt])
+          : Layer.empty
     )
   )
 )

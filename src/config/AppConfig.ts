@@ -56,6 +56,9 @@ export const appConfig = Config.all({
     Config.withDefault("info" as const),
     Config.map((name) => logLevels[name])
   ),
+  logFormat: Config.schema(Schema.Literals(["pretty", "json", "logfmt"]), "LOG_FORMAT").pipe(
+    Config.withDefault("pretty" as const)
+  ),
   rejectedRetentionDays: Config.schema(PositiveInt, "EVENTHOOK_REJECTED_RETENTION_DAYS").pipe(Config.withDefault(7)),
   retentionDays: Config.schema(PositiveInt, "EVENTHOOK_RETENTION_DAYS").pipe(Config.option),
   publicUrl: Config.schema(HttpUrl, "EVENTHOOK_PUBLIC_URL").pipe(
@@ -95,6 +98,8 @@ export interface AppConfigShape {
   readonly retryBaseSeconds: number
   readonly migrate: boolean
   readonly logLevel: LogLevel.LogLevel
+  /** LOG_FORMAT: `pretty` for a terminal, `json` (one object per line, with annotations) or `logfmt` for a collector. */
+  readonly logFormat: "pretty" | "json" | "logfmt"
   readonly rejectedRetentionDays: number
   readonly retentionDays: Option.Option<number>
   readonly publicUrl: Option.Option<string>

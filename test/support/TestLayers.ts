@@ -32,6 +32,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   retryBaseSeconds: 10,
   migrate: false,
   logLevel: "Warn",
+  logFormat: "pretty",
   rejectedRetentionDays: 7,
   retentionDays: Option.none(),
   publicUrl: Option.none(),
