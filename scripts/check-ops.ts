@@ -3,7 +3,7 @@
 // a few webhooks went through it.
 
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -23,6 +23,24 @@ try {
 
 promtool(["check", "rules", "eventhook-alerts.yml"])
 promtool(["test", "rules", "eventhook-alerts.test.yml"])
+
+// Every query of the Grafana dashboard parses as PromQL: each becomes a recording rule that promtool checks (the
+// dashboard's variables replaced by what Grafana would put there).
+const dashboard = JSON.parse(readFileSync(join(root, "ops/grafana/eventhook-dashboard.json"), "utf8")) as {
+  panels: Array<{ targets: Array<{ expr: string }> }>
+}
+const queries = dashboard.panels.flatMap((panel) =>
+  panel.targets.map((target) => target.expr.replaceAll("$source", ".*"))
+)
+const rulesDir = mkdtempSync(join(tmpdir(), "eventhook-dashboard-"))
+writeFileSync(
+  join(rulesDir, "dashboard.yml"),
+  `groups:\n  - name: dashboard\n    rules:\n${queries
+    .map((expr, index) => `      - record: dashboard:query_${index}\n        expr: ${JSON.stringify(expr)}\n`)
+    .join("")}`
+)
+promtool(["check", "rules", join(rulesDir, "dashboard.yml")])
+rmSync(rulesDir, { recursive: true, force: true })
 
 const freePort = () =>
   new Promise<number>((resolve) => {
