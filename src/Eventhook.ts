@@ -1,7 +1,8 @@
 import type { FileSystem, Path } from "effect"
-import { Cause, Console, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
-import { type Etag, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
+import { Cause, ConfigProvider, Console, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
+import { type Etag, FetchHttpClient, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { OtlpSerialization, OtlpTracer } from "effect/observability"
 import { EventAdmin } from "./admin/EventAdmin.ts"
 import { EventStream, fireStopSignalOnStop, stopSignalLayer } from "./admin/EventStream.ts"
 import { RouteAdmin } from "./admin/RouteAdmin.ts"
@@ -120,14 +121,25 @@ const ListeningLine = Layer.effectDiscard(
 )
 
 /**
- * `LOG_LEVEL` as the minimum log level. The standalone service exports no traces, so its spans are switched off
- * (a host that traces composes the layers itself and keeps them).
+ * `LOG_LEVEL` and `LOG_FORMAT`; and tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set, spans go out over OTLP/HTTP
+ * (JSON; the standard OTEL_* variables name the service, headers…); without it, spans are switched off.
  */
 const LogLevelLive = Layer.unwrap(
   Effect.map(AppConfig, (config) =>
     Layer.mergeAll(
       Layer.succeed(References.MinimumLogLevel, config.logLevel),
-      Layer.succeed(References.TracerEnabled, false),
+      config.tracing
+        ? OtlpTracer.layerFromConfig().pipe(
+            Layer.provide(OtlpSerialization.layerJson),
+            Layer.provide(FetchHttpClient.layer),
+            // The OpenTelemetry defaults where the environment says nothing (Effect's reader wants both set).
+            Layer.provide(
+              ConfigProvider.layerAdd(
+                ConfigProvider.fromEnvRecord({ OTEL_TRACES_EXPORTER: "otlp", OTEL_SERVICE_NAME: "eventhook" })
+              )
+            )
+          )
+        : Layer.succeed(References.TracerEnabled, false),
       config.logFormat === "json"
         ? Logger.layer([Logger.consoleJson])
         : config.logFormat === "logfmt"

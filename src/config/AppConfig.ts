@@ -73,6 +73,10 @@ export const appConfig = Config.all({
     Config.option
   ),
   metricsPort: Config.schema(ListenPort, "EVENTHOOK_METRICS_PORT").pipe(Config.option),
+  tracing: Config.schema(HttpUrl, "OTEL_EXPORTER_OTLP_ENDPOINT").pipe(
+    Config.option,
+    Config.map((endpoint) => endpoint._tag === "Some")
+  ),
   metricsSourceLabel: Config.Boolean("EVENTHOOK_METRICS_SOURCE_LABEL").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
@@ -109,6 +113,8 @@ export interface AppConfigShape {
   readonly secretKeyPrevious: Option.Option<Redacted.Redacted<string>>
   /** A listener of its own for `/metrics` (unset: `/metrics` on the main port, behind the admin token). */
   readonly metricsPort: Option.Option<number>
+  /** Spans exported over OTLP/HTTP: on when OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OTEL_* variables apply). */
+  readonly tracing: boolean
   /** Whether ingest metrics carry the `source` label. */
   readonly metricsSourceLabel: boolean
   /** Where `http` targets may send (EVENTHOOK_DESTINATION_ALLOW / _DENY). */

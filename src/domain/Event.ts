@@ -34,6 +34,8 @@ export interface NewEvent {
    * after the commit (no claim, no read back). It stays `pending` meanwhile; the lease keeps sweepers off it.
    */
   readonly lease?: EventLease | null
+  /** The W3C traceparent of the request that stored it, when tracing is on. */
+  readonly trace_parent?: string | null
 }
 
 /** Who holds an event (`locked_by`) and for how long at a time (`locked_until` = now + seconds). */
@@ -63,7 +65,9 @@ export const EventForProcessing = Schema.Struct({
   /** Routes whose action already succeeded on an earlier attempt: they are not run again. */
   succeeded_route_ids: Schema.Array(Schema.String),
   /** The size of the raw body: what the event weighs in memory while it waits or is processed. */
-  body_bytes: Schema.Int
+  body_bytes: Schema.Int,
+  /** The traceparent of the request that stored it (tracing on), which its processing links to. */
+  trace_parent: Schema.NullOr(Schema.String)
 })
 export type EventForProcessing = typeof EventForProcessing.Type
 
@@ -83,7 +87,8 @@ export const newEventForProcessing = (id: EventId, event: NewEvent): EventForPro
   retry_count: 0,
   max_retries: event.max_retries,
   succeeded_route_ids: [],
-  body_bytes: event.raw_payload.byteLength
+  body_bytes: event.raw_payload.byteLength,
+  trace_parent: event.trace_parent ?? null
 })
 
 /** A row of `p_eventhook__event`, as operators and tests read it. */

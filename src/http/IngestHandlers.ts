@@ -5,7 +5,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { type IngestError, PayloadTooLarge } from "../domain/errors.ts"
 import { Ingest } from "../ingest/Ingest.ts"
 import { normalizeSourceIp } from "../ingest/sourceIp.ts"
-import { type IngestOutcome, recordIngest } from "../metrics/metrics.ts"
+import { INGEST_ROUTE, type IngestOutcome, recordIngest } from "../metrics/metrics.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { EventhookApi } from "./Api.ts"
 import { ingestErrorResponse } from "./errorResponses.ts"
@@ -101,7 +101,7 @@ export const IngestHandlers = HttpApiBuilder.group(
       ({ params, request }) => {
         const started = performance.now()
         let outcome: IngestOutcome = "error"
-        return Effect.gen(function* () {
+        const handled = Effect.gen(function* () {
           if (Number(request.headers["content-length"] ?? 0) > config.maxBodyBytes)
             return yield* new PayloadTooLarge({ limitBytes: config.maxBodyBytes })
           return yield* Effect.gen(function* () {
@@ -164,6 +164,19 @@ export const IngestHandlers = HttpApiBuilder.group(
           // A defect (the database away, say) is answered by ContractErrors, for every route alike.
           Effect.mapError(ingestErrorResponse)
         )
+        // Traced only when tracing is on: the hot path stays untraced otherwise (README "Fast path").
+        return config.tracing
+          ? handled.pipe(
+              Effect.withSpan("eventhook.ingest", {
+                kind: "server",
+                attributes: {
+                  "http.request.method": "POST",
+                  "http.route": INGEST_ROUTE,
+                  "eventhook.source": `${params.tenant_slug}/${params.source_slug}`
+                }
+              })
+            )
+          : handled
       },
       // A request that has started is answered, even while the server shuts down.
       { uninterruptible: true }

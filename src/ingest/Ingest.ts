@@ -4,6 +4,7 @@ import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
 import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import type { EventId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
+import { formatTraceParent } from "../domain/traceParent.ts"
 import { recordIngestPhase, recordVerified } from "../metrics/metrics.ts"
 import { Processor } from "../processing/Processor.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
@@ -102,7 +103,11 @@ export class Ingest extends Context.Service<
 
         const request = { ...webhook, url: publicIngestUrl(publicUrl, webhook.pathAndQuery) }
         const verifyStarted = performance.now()
-        const inspection = inspectRequest(source, request, nowSeconds)
+        const inspection = config.tracing
+          ? yield* Effect.sync(() => inspectRequest(source, request, nowSeconds)).pipe(
+              Effect.withSpan("eventhook.ingest.verify")
+            )
+          : inspectRequest(source, request, nowSeconds)
         yield* recordIngestPhase("verify", (performance.now() - verifyStarted) / 1000)
         if (inspection._tag === "Rejected") {
           const verificationError = inspection.failure.description
@@ -145,6 +150,7 @@ export class Ingest extends Context.Service<
           return { status: "handshake", answer: inspection.handshake } satisfies Accepted
 
         const lease = yield* processor.leaseForNew(webhook.body.byteLength)
+        const requestSpan = config.tracing ? yield* Effect.option(Effect.currentSpan) : Option.none()
         const event: NewEvent = {
           ...base,
           ...inspection.interpreted,
@@ -153,10 +159,13 @@ export class Ingest extends Context.Service<
           verified: true,
           verification_error: null,
           verified_secret_index: inspection.secretIndex,
-          lease
+          lease,
+          trace_parent: Option.match(requestSpan, { onNone: () => null, onSome: formatTraceParent })
         }
         const storeStarted = performance.now()
-        const stored = yield* store(event)
+        const stored = yield* config.tracing
+          ? store(event).pipe(Effect.withSpan("eventhook.ingest.store"))
+          : store(event)
         yield* recordIngestPhase("store", (performance.now() - storeStarted) / 1000)
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted

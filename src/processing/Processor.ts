@@ -1,8 +1,9 @@
-import { Context, DateTime, Duration, Effect, FiberSet, Layer, Queue, Semaphore } from "effect"
+import { Context, DateTime, Duration, Effect, FiberSet, Layer, Queue, Semaphore, Tracer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
 import type { Route } from "../domain/Route.ts"
+import { parseTraceParent } from "../domain/traceParent.ts"
 import * as Metrics from "../metrics/metrics.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventQueue, type Lease } from "../store/EventQueue.ts"
@@ -128,9 +129,17 @@ export class Processor extends Context.Service<
           const startedAt = yield* DateTime.now
           // A target that hangs must not hold the event (or a shutdown) forever: it fails, retryably.
           const timeoutMs = actionTimeoutMs(route, actionTimeoutDefaultMs)
-          const outcome = yield* executeRoute(route, event).pipe(
+          const executed = executeRoute(route, event).pipe(
             Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.succeed(timedOut(timeoutMs)) })
           )
+          const outcome = yield* config.tracing
+            ? executed.pipe(
+                Effect.tap((done) => Effect.annotateCurrentSpan("eventhook.action.status", done.status)),
+                Effect.withSpan("eventhook.action", {
+                  attributes: { "eventhook.route_id": route.id, "eventhook.target_type": route.target_type }
+                })
+              )
+            : executed
           const completedAt = yield* DateTime.now
           yield* Metrics.recordAction(
             route.target_type,
@@ -186,9 +195,26 @@ export class Processor extends Context.Service<
           yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
         })
 
+        // With tracing on, an event's processing is a trace of its own, linked to the request that stored it
+        // (its traceparent is stored with it, so the link holds after a restart or on another instance).
+        const traced = (event: EventForProcessing) => {
+          if (!config.tracing) return processLeased(event)
+          const parent = parseTraceParent(event.trace_parent)
+          return processLeased(event).pipe(
+            Effect.withSpan("eventhook.process", {
+              root: true,
+              attributes: { "eventhook.event_id": event.id, "eventhook.retry": event.retry_count },
+              links:
+                parent === null
+                  ? []
+                  : [{ span: Tracer.externalSpan(parent), attributes: { "eventhook.link": "stored by" } }]
+            })
+          )
+        }
+
         // An event that has started finishes, even while the service stops.
         const guarded = (event: EventForProcessing) =>
-          processLeased(event).pipe(
+          traced(event).pipe(
             Effect.catchCause((cause) =>
               causeIsDatabaseUnavailable(cause)
                 ? Effect.sync(() => leases.handBackLater(event.id)).pipe(

@@ -8,6 +8,7 @@ import sourceRateLimits from "../../migrations/0004_source_rate_limits.ts"
 import configNotify from "../../migrations/0005_config_notify.ts"
 import sweepIndexes from "../../migrations/0006_sweep_indexes.ts"
 import actionResponses from "../../migrations/0007_action_responses.ts"
+import traceParent from "../../migrations/0008_trace_parent.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 import { exactJsonTypes } from "./exactJson.ts"
@@ -20,7 +21,8 @@ export const migrations = Migrator.fromRecord({
   "0004_source_rate_limits": sourceRateLimits,
   "0005_config_notify": configNotify,
   "0006_sweep_indexes": sweepIndexes,
-  "0007_action_responses": actionResponses
+  "0007_action_responses": actionResponses,
+  "0008_trace_parent": traceParent
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })

@@ -97,11 +97,11 @@ export class EventRepo extends Context.Service<
         return sql`
           INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
             event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-            verified_secret_index, source_ip, locked_by, locked_until)
+            verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
           VALUES (${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
             ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
             ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.verified_secret_index},
-            ${event.source_ip}::inet, ${leaseColumns(event)})
+            ${event.source_ip}::inet, ${leaseColumns(event)}, ${event.trace_parent ?? null})
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
           RETURNING id::text AS id, NULL::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
@@ -147,10 +147,10 @@ export class EventRepo extends Context.Service<
         const inserted = yield* sql`
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
             headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-            verified_secret_index, source_ip, locked_by, locked_until)
+            verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
           SELECT id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
             idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
-            source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds)
+            source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds), trace_parent
           FROM unnest(${uuidArray(ids)}, ${uuidArray(batch.map((e) => e.tenant_id))},
             ${uuidArray(batch.map((e) => e.source_id))}, ${textArray(batch.map((e) => e.content_type))},
             ${byteaArray(batch.map((e) => e.raw_payload))}, ${jsonbArray(batch.map((e) => e.parsed_payload))},
@@ -159,10 +159,11 @@ export class EventRepo extends Context.Service<
             ${int4Array(batch.map((e) => e.max_retries))}, ${textArray(batch.map((e) => e.last_error))},
             ${boolArray(batch.map((e) => e.verified))}, ${textArray(batch.map((e) => e.verification_error))},
             ${int4Array(batch.map((e) => e.verified_secret_index))}, ${textArray(batch.map((e) => e.source_ip))},
-            ${textArray(batch.map((e) => e.lease?.holder))}, ${float8Array(batch.map((e) => e.lease?.seconds))})
+            ${textArray(batch.map((e) => e.lease?.holder))}, ${float8Array(batch.map((e) => e.lease?.seconds))},
+            ${textArray(batch.map((e) => e.trace_parent))})
             AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
               idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
-              source_ip, locked_by, lease_seconds)
+              source_ip, locked_by, lease_seconds, trace_parent)
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
           RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))

@@ -277,7 +277,8 @@ describe("new events handed over in memory", () => {
     retry_count: 0,
     max_retries: 3,
     succeeded_route_ids: [],
-    body_bytes: bodyBytes
+    body_bytes: bodyBytes,
+    trace_parent: null
   })
 
   it.live(

@@ -41,6 +41,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   secretKeyPrevious: Option.none(),
   destinationRules: defaultDestinationRules,
   metricsPort: Option.none(),
+  tracing: false,
   metricsSourceLabel: true,
   ...overrides
 })
