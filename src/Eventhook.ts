@@ -66,7 +66,7 @@ export const EventhookCore = Layer.mergeAll(
   Reprocess.layer,
   Retention.background.pipe(Layer.provideMerge(Retention.layer)),
   DatabaseHealth.layer,
-  QueueGauges
+  QueueGauges.pipe(Layer.provide(DatabaseHealth.layer))
 ).pipe(
   Layer.provideMerge(Processor.layer),
   Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer, HttpSender.layer))

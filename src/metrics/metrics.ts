@@ -56,6 +56,9 @@ const queueEvents = Metric.gauge("eventhook_queue_events", {
 const oldestPending = Metric.gauge("eventhook_oldest_pending_age_seconds", {
   description: "Age of the oldest pending event (0 when none)"
 })
+const databaseConnections = Metric.gauge("eventhook_db_connections", {
+  description: "Eventhook's PostgreSQL connections (every instance's, from pg_stat_activity) by state"
+})
 const operations = Metric.counter("eventhook_operator_events_total", {
   description: "Events reprocessed or re-verified by an operator, by operation and result",
   incremental: true
@@ -85,6 +88,7 @@ const actionsOf = series(actions)
 const actionDurationOf = series(actionDuration)
 const queueEventsOf = series(queueEvents)
 const operationsOf = series(operations)
+const databaseConnectionsOf = series(databaseConnections)
 
 export type IngestOutcome =
   | "accepted"
@@ -175,3 +179,12 @@ export const recordQueue = (
 
 export const recordOperation = (operation: "reprocess" | "reverify", result: string, count: number) =>
   count === 0 ? Effect.void : Metric.update(operationsOf({ operation, result }), count)
+
+const CONNECTION_STATES = ["active", "idle", "idle in transaction"]
+
+export const recordConnections = (states: ReadonlyArray<{ readonly state: string; readonly count: number }>) =>
+  Effect.forEach(
+    [...new Set([...CONNECTION_STATES, ...states.map((row) => row.state)])],
+    (state) => Metric.update(databaseConnectionsOf({ state }), states.find((row) => row.state === state)?.count ?? 0),
+    { discard: true }
+  )

@@ -92,6 +92,19 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
           6
         )
         assert.isAbove(delta("eventhook_group_commit_batch_size_count", {}), 0)
+        // The polled gauges (sampled at start, then every 10 s): the queue by state, the oldest pending, the
+        // connections.
+        const gauges = [
+          'eventhook_queue_events{state="pending"} ',
+          "eventhook_oldest_pending_age_seconds ",
+          'eventhook_db_connections{state="active"} ',
+          'eventhook_db_connections{state="idle"} '
+        ]
+        yield* eventually(scrape, (text) => gauges.every((series) => text.includes(series)), {
+          every: "100 millis",
+          times: 150,
+          failure: "the polled gauges are missing"
+        })
       })
     )
 
