@@ -197,6 +197,68 @@ const main = async () => {
       webhook_to_destination_p99_spread: spread(httpRuns.map((run) => run.webhook_to_destination.p99_ms)),
       runs: httpRuns
     }
+    // Observability cost (issue 19): ingest at the constant rate on three instances side by side — metrics on (the
+    // default), metrics off (EVENTHOOK_METRICS=false), tracing on (spans to an OTLP sink) — alternated, repeated;
+    // the service's CPU per event (its processing included) is what they are compared by.
+    const sink = await startDestination()
+    const metricsOff = await startEventhook(database.url, { EVENTHOOK_METRICS: "false" })
+    const tracingOn = await startEventhook(database.url, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: new URL(sink.url).origin
+    })
+    const variants = [
+      ["metrics_on", service],
+      ["metrics_off", metricsOff],
+      ["tracing_on", tracingOn]
+    ] as const
+    const costRuns: Record<string, Array<{ service_cpu_ms: number | null; ack_p99_ms: number }>> = {}
+    // The two new instances start cold (the first one is warm from the runs above): one unmeasured run each first.
+    for (const [variant, instance] of variants.slice(1)) {
+      const name = `observability_${variant}_warmup`
+      const run = await createRunSource(database.url, name.replaceAll("_", "-"))
+      const result = await offerRate(
+        instance.port,
+        run.path,
+        CONSTANT_RATE,
+        (due) => payloadOf(due),
+        instance.child.pid!
+      )
+      ledgers[name] = await ledgerOf(database.url, run, result)
+    }
+    for (let repeat = 1; repeat <= REPEATS; repeat++)
+      for (const [variant, instance] of variants) {
+        const name = `observability_${variant}_run${repeat}`
+        const run = await createRunSource(database.url, name.replaceAll("_", "-"))
+        await settle(database.url)
+        const result = await offerRate(
+          instance.port,
+          run.path,
+          CONSTANT_RATE,
+          (due) => payloadOf(due),
+          instance.child.pid!
+        )
+        ledgers[name] = await ledgerOf(database.url, run, result)
+        ;(costRuns[variant] ??= []).push({
+          service_cpu_ms: (result.cpu as { service_ms: number | null }).service_ms,
+          ack_p99_ms: latenciesOf(result).p99_ms
+        })
+      }
+    await stop(metricsOff.child)
+    await stop(tracingOn.child)
+    await sink.close()
+    const cpuOf = (variant: string) => {
+      const values = (costRuns[variant] ?? []).flatMap((run) =>
+        run.service_cpu_ms === null ? [] : [run.service_cpu_ms]
+      )
+      return values.length === 0 ? null : values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+    }
+    const [on, off, traced] = [cpuOf("metrics_on"), cpuOf("metrics_off"), cpuOf("tracing_on")]
+    figures.eventhook_observability_cost = {
+      offered_per_second: CONSTANT_RATE,
+      service_cpu_ms_per_event: { metrics_on: on, metrics_off: off, tracing_on: traced },
+      metrics_overhead_percent: on === null || off === null ? null : round((on / off - 1) * 100, 1),
+      tracing_overhead_percent: traced === null || on === null ? null : round((traced / on - 1) * 100, 1),
+      runs: costRuns
+    }
     const recoveryRun = await createRunSource(database.url, "recovery")
     await settle(database.url)
     const recovered = await recovery(database.url, recoveryRun, RECOVERY_EVENTS)
@@ -301,6 +363,15 @@ const printTable = (report: any) => {
     `${h.webhook_to_destination.p99_ms}${range(h.webhook_to_destination_p99_spread)}`,
     `p99.9 ${h.webhook_to_destination.p999_ms} ms`,
     cpuOf(h.cpu)
+  ])
+  const o = f.eventhook_observability_cost
+  rows.push([
+    `eventhook ${o.offered_per_second}/s: metrics on / off / tracing on`,
+    "",
+    "",
+    "",
+    `service CPU ms/event ${o.service_cpu_ms_per_event.metrics_on} / ${o.service_cpu_ms_per_event.metrics_off} / ${o.service_cpu_ms_per_event.tracing_on}: metrics ${o.metrics_overhead_percent}%, tracing ${o.tracing_overhead_percent}%`,
+    ""
   ])
   const r = f.eventhook_recovery
   rows.push([

@@ -20,6 +20,7 @@ import { EventWriter } from "./ingest/EventWriter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { RateLimiter } from "./ingest/RateLimiter.ts"
 import { Reverify } from "./ingest/Reverify.ts"
+import { setMetricsEnabled } from "./metrics/metrics.ts"
 import { Processor } from "./processing/Processor.ts"
 import { QueueGauges } from "./processing/queueGauges.ts"
 import { Reprocess } from "./processing/Reprocess.ts"
@@ -140,6 +141,7 @@ const LogLevelLive = Layer.unwrap(
             )
           )
         : Layer.succeed(References.TracerEnabled, false),
+      Layer.effectDiscard(Effect.sync(() => setMetricsEnabled(config.metrics))),
       config.logFormat === "json"
         ? Logger.layer([Logger.consoleJson])
         : config.logFormat === "logfmt"

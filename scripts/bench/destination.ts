@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net"
 
 // The http target's destination in the bench (issue 17): a plain node:http server that answers 204 and records
 // each delivery by its `webhook-id` (stable per event and route, so a repeat is counted as one) with the time it
-// arrived, against the send time the load generator wrote into the payload.
+// arrived, against the send time the load generator wrote into the payload. It also serves as the OTLP sink of the
+// tracing run (what it records then is not read).
 
 export interface Destination {
   readonly url: string
@@ -24,7 +25,10 @@ export const startDestination = () =>
         const seen = received.get(id)
         if (seen !== undefined) seen.count++
         else {
-          const sentAt = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { sent_at_ms: number }).sent_at_ms
+          let sentAt = Number.NaN
+          try {
+            sentAt = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { sent_at_ms: number }).sent_at_ms
+          } catch {}
           received.set(id, { count: 1, latencyMs: arrived - sentAt })
         }
         response.writeHead(204)

@@ -144,7 +144,7 @@ export const startCommand = () => nodeArgsOf(packageScripts.start)
 export const build = () =>
   execFileSync(process.execPath, nodeArgsOf(packageScripts.build), { cwd: repoRoot, stdio: "ignore" })
 
-export const startEventhook = async (databaseUrl: string) => {
+export const startEventhook = async (databaseUrl: string, env: Record<string, string> = {}) => {
   const child = spawn(process.execPath, startCommand(), {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "inherit"],
@@ -155,7 +155,8 @@ export const startEventhook = async (databaseUrl: string) => {
       PORT: "0",
       LOG_LEVEL: "error",
       EVENTHOOK_RATE_LIMIT_PER_SECOND: "1000000",
-      EVENTHOOK_RATE_LIMIT_BURST: "1000000"
+      EVENTHOOK_RATE_LIMIT_BURST: "1000000",
+      ...env
     }
   })
   const match = await waitForLine(child, /eventhook listening on http:\/\/127\.0\.0\.1:(\d+)/)

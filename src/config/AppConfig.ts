@@ -78,6 +78,7 @@ export const appConfig = Config.all({
     Config.map((endpoint) => endpoint._tag === "Some")
   ),
   metricsSourceLabel: Config.Boolean("EVENTHOOK_METRICS_SOURCE_LABEL").pipe(Config.withDefault(true)),
+  metrics: Config.Boolean("EVENTHOOK_METRICS").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
     deny: Config.schema(DestinationList("deny"), "EVENTHOOK_DESTINATION_DENY").pipe(Config.withDefault(""))
@@ -115,6 +116,8 @@ export interface AppConfigShape {
   readonly metricsPort: Option.Option<number>
   /** Spans exported over OTLP/HTTP: on when OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OTEL_* variables apply). */
   readonly tracing: boolean
+  /** EVENTHOOK_METRICS=false: no metric is updated (the process-wide switch; `/metrics` then shows none). */
+  readonly metrics: boolean
   /** Whether ingest metrics carry the `source` label. */
   readonly metricsSourceLabel: boolean
   /** Where `http` targets may send (EVENTHOOK_DESTINATION_ALLOW / _DENY). */

@@ -64,6 +64,12 @@ const operations = Metric.counter("eventhook_operator_events_total", {
   incremental: true
 })
 
+// EVENTHOOK_METRICS=false turns every update below into a no-op, for the process (the bench measures the cost).
+let enabled = true
+export const setMetricsEnabled = (on: boolean) => {
+  enabled = on
+}
+
 /** One labelled series per label combination, made once (this runs per request). */
 const series = <In, State>(metric: Metric.Metric<In, State>) => {
   const made = new Map<string, Metric.Metric<In, State>>()
@@ -114,7 +120,9 @@ const KNOWN_SOURCE = new Set<IngestOutcome>([
 
 export const INGEST_ROUTE = "/api/tenants/{tenant}/eventhook/in/{source}"
 
-export const recordIngest = (options: {
+export const recordIngest = (...args: Parameters<typeof recordIngestAlways>): Effect.Effect<void> =>
+  enabled ? recordIngestAlways(...args) : Effect.void
+const recordIngestAlways = (options: {
   readonly outcome: IngestOutcome
   readonly source: string
   readonly status: number
@@ -139,22 +147,32 @@ export const recordIngest = (options: {
   return Effect.all(updates, { discard: true })
 }
 
-export const recordVerified = (scheme: string, secretIndex: number | null) =>
+export const recordVerified = (...args: Parameters<typeof recordVerifiedAlways>): Effect.Effect<void> =>
+  enabled ? recordVerifiedAlways(...args) : Effect.void
+const recordVerifiedAlways = (scheme: string, secretIndex: number | null) =>
   Metric.update(verificationsOf({ scheme, secret_index: secretIndex === null ? "" : String(secretIndex) }), 1)
 
-export const recordIngestPhase = (phase: "verify" | "store", seconds: number) =>
+export const recordIngestPhase = (...args: Parameters<typeof recordIngestPhaseAlways>): Effect.Effect<void> =>
+  enabled ? recordIngestPhaseAlways(...args) : Effect.void
+const recordIngestPhaseAlways = (phase: "verify" | "store", seconds: number) =>
   Metric.update(ingestPhaseOf({ phase }), seconds)
 
-export const recordBatch = (size: number) => Metric.update(batchSize, size)
+export const recordBatch = (...args: Parameters<typeof recordBatchAlways>): Effect.Effect<void> =>
+  enabled ? recordBatchAlways(...args) : Effect.void
+const recordBatchAlways = (size: number) => Metric.update(batchSize, size)
 
-export const recordFinished = (status: string, retryScheduled: boolean) =>
+export const recordFinished = (...args: Parameters<typeof recordFinishedAlways>): Effect.Effect<void> =>
+  enabled ? recordFinishedAlways(...args) : Effect.void
+const recordFinishedAlways = (status: string, retryScheduled: boolean) =>
   retryScheduled
     ? Effect.all([Metric.update(eventsFinishedOf({ status }), 1), Metric.update(retriesScheduled, 1)], {
         discard: true
       })
     : Metric.update(eventsFinishedOf({ status }), 1)
 
-export const recordAction = (targetType: string, result: string, seconds: number) =>
+export const recordAction = (...args: Parameters<typeof recordActionAlways>): Effect.Effect<void> =>
+  enabled ? recordActionAlways(...args) : Effect.void
+const recordActionAlways = (targetType: string, result: string, seconds: number) =>
   Effect.all(
     [
       Metric.update(actionsOf({ target_type: targetType, result }), 1),
@@ -163,7 +181,9 @@ export const recordAction = (targetType: string, result: string, seconds: number
     { discard: true }
   )
 
-export const recordQueue = (
+export const recordQueue = (...args: Parameters<typeof recordQueueAlways>): Effect.Effect<void> =>
+  enabled ? recordQueueAlways(...args) : Effect.void
+const recordQueueAlways = (
   counts: { readonly pending: number; readonly processing: number; readonly retry: number },
   oldestPendingSeconds: number
 ) =>
@@ -177,12 +197,16 @@ export const recordQueue = (
     { discard: true }
   )
 
-export const recordOperation = (operation: "reprocess" | "reverify", result: string, count: number) =>
+export const recordOperation = (...args: Parameters<typeof recordOperationAlways>): Effect.Effect<void> =>
+  enabled ? recordOperationAlways(...args) : Effect.void
+const recordOperationAlways = (operation: "reprocess" | "reverify", result: string, count: number) =>
   count === 0 ? Effect.void : Metric.update(operationsOf({ operation, result }), count)
 
 const CONNECTION_STATES = ["active", "idle", "idle in transaction"]
 
-export const recordConnections = (states: ReadonlyArray<{ readonly state: string; readonly count: number }>) =>
+export const recordConnections = (...args: Parameters<typeof recordConnectionsAlways>): Effect.Effect<void> =>
+  enabled ? recordConnectionsAlways(...args) : Effect.void
+const recordConnectionsAlways = (states: ReadonlyArray<{ readonly state: string; readonly count: number }>) =>
   Effect.forEach(
     [...new Set([...CONNECTION_STATES, ...states.map((row) => row.state)])],
     (state) => Metric.update(databaseConnectionsOf({ state }), states.find((row) => row.state === state)?.count ?? 0),

@@ -43,6 +43,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   metricsPort: Option.none(),
   tracing: false,
   metricsSourceLabel: true,
+  metrics: true,
   ...overrides
 })
 
