@@ -237,10 +237,12 @@ const main = async () => {
           instance.child.pid!
         )
         ledgers[name] = await ledgerOf(database.url, run, result)
-        ;(costRuns[variant] ??= []).push({
+        const runs = costRuns[variant] ?? []
+        runs.push({
           service_cpu_ms: (result.cpu as { service_ms: number | null }).service_ms,
           ack_p99_ms: latenciesOf(result).p99_ms
         })
+        costRuns[variant] = runs
       }
     await stop(metricsOff.child)
     await stop(tracingOn.child)
