@@ -1,7 +1,7 @@
 import { Cause, Context, Effect, Exit, Layer } from "effect"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
 import { BatchNotCommitted } from "../domain/errors.ts"
-import { recordBatch } from "../metrics/metrics.ts"
+import { recordBatch, recordCommit } from "../metrics/metrics.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 
@@ -32,7 +32,12 @@ export class EventWriter extends Context.Service<
           ...options,
           flush: (batch: ReadonlyArray<NewEvent>) =>
             recordBatch(batch.length).pipe(
-              Effect.andThen(events.insertBatch(batch)),
+              Effect.andThen(Effect.sync(() => performance.now())),
+              Effect.flatMap((started) =>
+                events
+                  .insertBatch(batch)
+                  .pipe(Effect.tap(() => recordCommit(batch.length, (performance.now() - started) / 1000)))
+              ),
               Effect.catchCause((cause) =>
                 Effect.logError(`a batch of ${batch.length} events was not committed`, Cause.squash(cause)).pipe(
                   Effect.andThen(Effect.die(new BatchNotCommitted({ size: batch.length })))

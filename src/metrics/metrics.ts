@@ -152,6 +152,14 @@ export const recordVerified = (...args: Parameters<typeof recordVerifiedAlways>)
 const recordVerifiedAlways = (scheme: string, secretIndex: number | null) =>
   Metric.update(verificationsOf({ scheme, secret_index: secretIndex === null ? "" : String(secretIndex) }), 1)
 
+/** The batch's INSERT: one observation per event in it, so `commit` and `store` count the same requests. */
+export const recordCommit = (...args: Parameters<typeof recordCommitAlways>): Effect.Effect<void> =>
+  enabled ? recordCommitAlways(...args) : Effect.void
+const recordCommitAlways = (events: number, seconds: number) => {
+  const commit = ingestPhaseOf({ phase: "commit" })
+  return Effect.forEach(Array.from({ length: events }), () => Metric.update(commit, seconds), { discard: true })
+}
+
 export const recordIngestPhase = (...args: Parameters<typeof recordIngestPhaseAlways>): Effect.Effect<void> =>
   enabled ? recordIngestPhaseAlways(...args) : Effect.void
 const recordIngestPhaseAlways = (phase: "verify" | "store", seconds: number) =>
