@@ -1,6 +1,7 @@
 import { Console, Duration, Effect, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { StreamedEventView } from "../admin/views.ts"
+import { HOP_HEADERS } from "../domain/TargetConfig.ts"
 import { serverSentEventReader } from "./serverSentEvents.ts"
 
 // `eventhook listen` (issue 17): a tap for local development. It follows a running Eventhook's event stream and
@@ -19,18 +20,7 @@ export interface ListenOptions {
 }
 
 /** Headers that describe the hop, not the event: the local request gets its own. */
-const HOP_HEADERS = new Set([
-  "host",
-  "content-length",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "te",
-  "trailer",
-  "expect",
-  "accept-encoding"
-])
+const HOP = new Set([...HOP_HEADERS, "expect", "accept-encoding"])
 const REDACTED = "[redacted]"
 
 /** A server answer that retrying will not change (a wrong token, a source that does not exist). */
@@ -42,7 +32,7 @@ export class ListenRefused extends Error {
 export const localRequestOf = (forward: string, event: StreamedEventView) => {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(event.headers))
-    if (!HOP_HEADERS.has(name) && value !== REDACTED) headers[name] = value
+    if (!HOP.has(name) && value !== REDACTED) headers[name] = value
   const body = Buffer.from(event.body_base64, "base64")
   return HttpClientRequest.post(forward).pipe(
     HttpClientRequest.setHeaders(headers),

@@ -30,7 +30,7 @@ const HeaderName = Schema.String.check(
   Schema.isPattern(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: "must be an HTTP header name" })
 )
 /** Headers the sender sets itself (the hop's own): refused in `headers` and `forward_headers`. */
-const HOP_HEADERS = [
+export const HOP_HEADERS = [
   "host",
   "content-length",
   "transfer-encoding",

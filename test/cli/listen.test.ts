@@ -2,54 +2,16 @@
 // app as a real HTTP server that verifies GitHub's signature with Octokit. The service is restarted in the middle:
 // no event is missed, none is forwarded twice.
 
-import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { sign, verify } from "@octokit/webhooks-methods"
-import { afterAll, inject } from "vitest"
+import { afterAll } from "vitest"
+import { freePort, killLeftovers, startProcess } from "../support/process.ts"
 
 const TOKEN = "listen-test-admin-token"
 const SECRET = "listen-test-github-secret"
-const children: Array<ChildProcess> = []
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL")
-})
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-
-interface Child {
-  readonly child: ChildProcess
-  readonly output: () => string
-  readonly exited: Promise<number | null>
-}
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string>, ready?: RegExp) =>
-  new Promise<Child>((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, DATABASE_URL: inject("databaseUrl"), EVENTHOOK_MIGRATE: "false", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    children.push(child)
-    let output = ""
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)))
-    const started = { child, output: () => output, exited }
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (ready?.test(output)) resolve(started)
-    }
-    child.stdout!.on("data", collect)
-    child.stderr!.on("data", collect)
-    if (ready === undefined) resolve(started)
-    else exited.then((code) => reject(new Error(`exited with ${code}:\n${output}`)))
-  })
+afterAll(killLeftovers)
 
 const until = async (what: string, check: () => boolean, seconds = 20) => {
   const deadline = Date.now() + seconds * 1000
@@ -82,7 +44,7 @@ describe("eventhook listen", () => {
     const port = await freePort()
     const tenant = `listen-${Date.now().toString(36)}`
     const serviceEnv = { HOST: "127.0.0.1", PORT: String(port), EVENTHOOK_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "warn" }
-    const startService = () => run(["src/main.node.ts"], serviceEnv, /eventhook listening on/)
+    const startService = () => startProcess(["src/main.node.ts"], serviceEnv, /eventhook listening on/)
     let service = await startService()
     const base = `http://127.0.0.1:${port}`
     const admin = (path: string, body: unknown) =>
@@ -118,7 +80,7 @@ describe("eventhook listen", () => {
     const early = [await send(), await send(), await send()]
 
     const app = await localApp()
-    const listen = await run(
+    const listen = await startProcess(
       ["src/cli/main.node.ts", "listen", "gh", "-t", tenant, "--forward", app.url, "--replay", "2"],
       { EVENTHOOK_URL: base, EVENTHOOK_ADMIN_TOKEN: TOKEN },
       /listening: /
@@ -168,12 +130,12 @@ describe("eventhook listen", () => {
 
   it("a wrong token is an error and exit 1, not a retry loop", async () => {
     const port = await freePort()
-    const service = await run(
+    const service = await startProcess(
       ["src/main.node.ts"],
       { HOST: "127.0.0.1", PORT: String(port), EVENTHOOK_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "warn" },
       /eventhook listening on/
     )
-    const listen = await run(
+    const listen = await startProcess(
       ["src/cli/main.node.ts", "listen", "gh", "-t", "nobody", "--forward", "http://127.0.0.1:9/"],
       { EVENTHOOK_URL: `http://127.0.0.1:${port}`, EVENTHOOK_ADMIN_TOKEN: "wrong" }
     )

@@ -1,12 +1,12 @@
 // Issue 19: LOG_FORMAT=json as an operator runs it (the service as a child process, LOG_LEVEL=debug): one JSON
 // object per line with the event's annotations, and none of the configured secrets anywhere in a full scenario.
 
-import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
-import { inject } from "vitest"
+import { afterAll } from "vitest"
+import { freePort, killLeftovers, startService } from "../support/process.ts"
 
 const SECRETS = {
   adminToken: "admin-token-MARKER-41aa",
@@ -16,14 +16,7 @@ const SECRETS = {
   signing: `whsec_${btoa("signing-secret-MARKER-3f01")}`
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
+afterAll(killLeftovers)
 
 describe("LOG_FORMAT=json", () => {
   it("writes JSON lines with annotations, and never a secret, through a full scenario", async () => {
@@ -37,31 +30,12 @@ describe("LOG_FORMAT=json", () => {
     await new Promise<void>((resolve) => destination.listen(0, "127.0.0.1", resolve))
     const destinationPort = (destination.address() as AddressInfo).port
     const port = await freePort()
-    const child = spawn(process.execPath, ["src/main.node.ts"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: inject("databaseUrl"),
-        EVENTHOOK_MIGRATE: "false",
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        LOG_LEVEL: "debug",
-        LOG_FORMAT: "json",
-        EVENTHOOK_ADMIN_TOKEN: SECRETS.adminToken,
-        EVENTHOOK_SECRET_KEY: SECRETS.secretKey,
-        EVENTHOOK_RETRY_BASE_SECONDS: "0.2"
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
-    await new Promise<void>((resolve, reject) => {
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes("eventhook listening on")) resolve()
-      }
-      child.stdout.on("data", collect)
-      child.stderr.on("data", collect)
-      exited.then((code) => reject(new Error(`exited ${code}: ${output}`)))
+    const service = await startService(port, {
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "json",
+      EVENTHOOK_ADMIN_TOKEN: SECRETS.adminToken,
+      EVENTHOOK_SECRET_KEY: SECRETS.secretKey,
+      EVENTHOOK_RETRY_BASE_SECONDS: "0.2"
     })
     const base = `http://127.0.0.1:${port}`
     const tenant = `logs-${Date.now().toString(36)}`
@@ -107,9 +81,10 @@ describe("LOG_FORMAT=json", () => {
     assert.strictEqual((await ingest(await sign("not-the-secret", body))).status, 401)
     // Let the delivery fail and be retried (the destination answers 500), then stop.
     await new Promise((resolve) => setTimeout(resolve, 2000))
-    child.kill("SIGTERM")
-    assert.strictEqual(await exited, 0)
+    service.child.kill("SIGTERM")
+    assert.strictEqual(await service.exited, 0)
     destination.close()
+    const output = service.output()
 
     for (const [name, secret] of Object.entries(SECRETS))
       assert.notInclude(output, secret, `${name} leaked into the logs`)

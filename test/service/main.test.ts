@@ -3,12 +3,12 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:http"
-import { type AddressInfo, connect } from "node:net"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { afterAll, beforeAll } from "vitest"
+import { freePort } from "../support/process.ts"
 
 const dataDir = mkdtempSync(join(tmpdir(), "eventhook-main-"))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -54,15 +54,6 @@ const start = (env: Record<string, string>): Promise<Started> =>
     child.stdout.on("data", collect)
     child.stderr.on("data", collect)
     exited.then((code) => reject(new Error(`exited with ${code} before listening:\n${output}`)))
-  })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
   })
 
 describe("the Node service", () => {
