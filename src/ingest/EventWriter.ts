@@ -1,7 +1,7 @@
 import { Cause, Context, Effect, Exit, Layer } from "effect"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
 import { BatchNotCommitted } from "../domain/errors.ts"
-import { recordBatch, recordCommit } from "../metrics/metrics.ts"
+import { recordBatch, recordCommit, recordCommitWait } from "../metrics/metrics.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 
@@ -30,24 +30,27 @@ export class EventWriter extends Context.Service<
         const events = yield* EventRepo
         const writeInBatch = yield* groupCommit({
           ...options,
-          flush: (batch: ReadonlyArray<NewEvent>) =>
-            recordBatch(batch.length).pipe(
-              Effect.andThen(Effect.sync(() => performance.now())),
-              Effect.flatMap((started) =>
-                events
-                  .insertBatch(batch)
-                  .pipe(Effect.tap(() => recordCommit(batch.length, (performance.now() - started) / 1000)))
-              ),
+          // Each event carries when it was queued, so its wait for a batch is measured apart from the commit.
+          flush: (queued: ReadonlyArray<{ readonly event: NewEvent; readonly queuedAt: number }>) =>
+            Effect.suspend(() => {
+              const started = performance.now()
+              const batch = queued.map((entry) => entry.event)
+              return recordBatch(batch.length).pipe(
+                Effect.andThen(recordCommitWait(queued.map((entry) => (started - entry.queuedAt) / 1000))),
+                Effect.andThen(events.insertBatch(batch)),
+                Effect.tap(() => recordCommit(batch.length, (performance.now() - started) / 1000))
+              )
+            }).pipe(
               Effect.catchCause((cause) =>
-                Effect.logError(`a batch of ${batch.length} events was not committed`, Cause.squash(cause)).pipe(
-                  Effect.andThen(Effect.die(new BatchNotCommitted({ size: batch.length })))
+                Effect.logError(`a batch of ${queued.length} events was not committed`, Cause.squash(cause)).pipe(
+                  Effect.andThen(Effect.die(new BatchNotCommitted({ size: queued.length })))
                 )
               )
             )
         })
         // A repeat stored on its own after its batch (as a duplicate) may fail alone; it is answered like a batch.
         const write = (event: NewEvent) =>
-          Effect.flatMap(writeInBatch(event), (stored) =>
+          Effect.flatMap(writeInBatch({ event, queuedAt: performance.now() }), (stored) =>
             Exit.isSuccess(stored)
               ? Effect.succeed(stored.value)
               : Effect.logError("a repeated event was not stored", Cause.squash(stored.cause)).pipe(

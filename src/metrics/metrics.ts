@@ -160,6 +160,14 @@ const recordCommitAlways = (events: number, seconds: number) => {
   return Effect.forEach(Array.from({ length: events }), () => Metric.update(commit, seconds), { discard: true })
 }
 
+/** How long each event of a batch waited for it to be taken (the group commit's queue). */
+export const recordCommitWait = (...args: Parameters<typeof recordCommitWaitAlways>): Effect.Effect<void> =>
+  enabled ? recordCommitWaitAlways(...args) : Effect.void
+const recordCommitWaitAlways = (waits: ReadonlyArray<number>) => {
+  const wait = ingestPhaseOf({ phase: "commit_wait" })
+  return Effect.forEach(waits, (seconds) => Metric.update(wait, seconds), { discard: true })
+}
+
 export const recordIngestPhase = (...args: Parameters<typeof recordIngestPhaseAlways>): Effect.Effect<void> =>
   enabled ? recordIngestPhaseAlways(...args) : Effect.void
 const recordIngestPhaseAlways = (phase: "verify" | "store", seconds: number) =>

@@ -94,6 +94,7 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
         assert.isAbove(delta("eventhook_group_commit_batch_size_count", {}), 0)
         // Five requests were stored (accepted ×2, the repeat, the rejected and the unparsable one): five commits.
         assert.strictEqual(delta("eventhook_ingest_phase_seconds_count", { phase: "commit" }), 5)
+        assert.strictEqual(delta("eventhook_ingest_phase_seconds_count", { phase: "commit_wait" }), 5)
         assert.strictEqual(delta("eventhook_ingest_phase_seconds_count", { phase: "verify" }), 5)
         // The polled gauges (sampled at start, then every 10 s): the queue by state, the oldest pending, the
         // connections.
