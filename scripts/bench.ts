@@ -135,8 +135,16 @@ const main = async () => {
       cpu: unknown
       webhook_to_destination: ReturnType<typeof latencySummary>
     }> = []
-    /** One open-loop run at `rate` from a source of its own, with its ledger (at the destination when given). */
-    const offeredRun = async (name: string, rate: number, destination?: Destination) => {
+    /**
+     * One open-loop run at `rate` from a source of its own against `instance` (the main service by default), with
+     * its ledger (at the destination when given).
+     */
+    const offeredRun = async (
+      name: string,
+      rate: number,
+      destination?: Destination,
+      instance: { readonly port: number; readonly child: { readonly pid?: number | undefined } } = service
+    ) => {
       const target: RunTarget | undefined =
         destination === undefined
           ? undefined
@@ -146,7 +154,7 @@ const main = async () => {
             }
       const run = await createRunSource(database.url, name.replaceAll("_", "-"), target)
       await settle(database.url)
-      const result = await offerRate(service.port, run.path, rate, (due) => payloadOf(due), service.child.pid!)
+      const result = await offerRate(instance.port, run.path, rate, (due) => payloadOf(due), instance.child.pid!)
       ledgers[name] = await ledgerOf(database.url, run, result, destination)
       return { run, result }
     }
@@ -212,37 +220,18 @@ const main = async () => {
     ] as const
     const costRuns: Record<string, Array<{ service_cpu_ms: number | null; ack_p99_ms: number }>> = {}
     // The two new instances start cold (the first one is warm from the runs above): one unmeasured run each first.
-    for (const [variant, instance] of variants.slice(1)) {
-      const name = `observability_${variant}_warmup`
-      const run = await createRunSource(database.url, name.replaceAll("_", "-"))
-      const result = await offerRate(
-        instance.port,
-        run.path,
-        CONSTANT_RATE,
-        (due) => payloadOf(due),
-        instance.child.pid!
-      )
-      ledgers[name] = await ledgerOf(database.url, run, result)
-    }
+    for (const [variant, instance] of variants.slice(1))
+      await offeredRun(`observability_${variant}_warmup`, CONSTANT_RATE, undefined, instance)
     for (let repeat = 1; repeat <= REPEATS; repeat++)
       for (const [variant, instance] of variants) {
-        const name = `observability_${variant}_run${repeat}`
-        const run = await createRunSource(database.url, name.replaceAll("_", "-"))
-        await settle(database.url)
-        const result = await offerRate(
-          instance.port,
-          run.path,
-          CONSTANT_RATE,
-          (due) => payloadOf(due),
-          instance.child.pid!
-        )
-        ledgers[name] = await ledgerOf(database.url, run, result)
-        const runs = costRuns[variant] ?? []
-        runs.push({
-          service_cpu_ms: (result.cpu as { service_ms: number | null }).service_ms,
-          ack_p99_ms: latenciesOf(result).p99_ms
-        })
-        costRuns[variant] = runs
+        const { result } = await offeredRun(`observability_${variant}_run${repeat}`, CONSTANT_RATE, undefined, instance)
+        costRuns[variant] = [
+          ...(costRuns[variant] ?? []),
+          {
+            service_cpu_ms: (result.cpu as { service_ms: number | null }).service_ms,
+            ack_p99_ms: latenciesOf(result).p99_ms
+          }
+        ]
       }
     await stop(metricsOff.child)
     await stop(tracingOn.child)

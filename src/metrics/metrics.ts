@@ -70,6 +70,12 @@ export const setMetricsEnabled = (on: boolean) => {
   enabled = on
 }
 
+/** An update that does nothing while metrics are off. */
+const gated =
+  <A extends ReadonlyArray<unknown>>(record: (...args: A) => Effect.Effect<void>) =>
+  (...args: A): Effect.Effect<void> =>
+    enabled ? record(...args) : Effect.void
+
 /** One labelled series per label combination, made once (this runs per request). */
 const series = <In, State>(metric: Metric.Metric<In, State>) => {
   const made = new Map<string, Metric.Metric<In, State>>()
@@ -120,75 +126,64 @@ const KNOWN_SOURCE = new Set<IngestOutcome>([
 
 export const INGEST_ROUTE = "/api/tenants/{tenant}/eventhook/in/{source}"
 
-export const recordIngest = (...args: Parameters<typeof recordIngestAlways>): Effect.Effect<void> =>
-  enabled ? recordIngestAlways(...args) : Effect.void
-const recordIngestAlways = (options: {
-  readonly outcome: IngestOutcome
-  readonly source: string
-  readonly status: number
-  readonly seconds: number
-  readonly rejection?: string | undefined
-  readonly sourceLabel: boolean
-}) => {
-  const source = options.sourceLabel && KNOWN_SOURCE.has(options.outcome) ? options.source : ""
-  const updates = [
-    Metric.update(ingestRequestsOf({ outcome: options.outcome, source }), 1),
-    Metric.update(
-      requestDurationOf({
-        http_request_method: "POST",
-        http_route: INGEST_ROUTE,
-        http_response_status_code: String(options.status)
-      }),
-      options.seconds
-    )
-  ]
-  if (options.rejection !== undefined)
-    updates.push(Metric.update(ingestRejectionsOf({ reason: options.rejection, source }), 1))
-  return Effect.all(updates, { discard: true })
-}
+export const recordIngest = gated(
+  (options: {
+    readonly outcome: IngestOutcome
+    readonly source: string
+    readonly status: number
+    readonly seconds: number
+    readonly rejection?: string | undefined
+    readonly sourceLabel: boolean
+  }) => {
+    const source = options.sourceLabel && KNOWN_SOURCE.has(options.outcome) ? options.source : ""
+    const updates = [
+      Metric.update(ingestRequestsOf({ outcome: options.outcome, source }), 1),
+      Metric.update(
+        requestDurationOf({
+          http_request_method: "POST",
+          http_route: INGEST_ROUTE,
+          http_response_status_code: String(options.status)
+        }),
+        options.seconds
+      )
+    ]
+    if (options.rejection !== undefined)
+      updates.push(Metric.update(ingestRejectionsOf({ reason: options.rejection, source }), 1))
+    return Effect.all(updates, { discard: true })
+  }
+)
 
-export const recordVerified = (...args: Parameters<typeof recordVerifiedAlways>): Effect.Effect<void> =>
-  enabled ? recordVerifiedAlways(...args) : Effect.void
-const recordVerifiedAlways = (scheme: string, secretIndex: number | null) =>
+export const recordVerified = gated((scheme: string, secretIndex: number | null) =>
   Metric.update(verificationsOf({ scheme, secret_index: secretIndex === null ? "" : String(secretIndex) }), 1)
+)
 
 /** The batch's INSERT: one observation per event in it, so `commit` and `store` count the same requests. */
-export const recordCommit = (...args: Parameters<typeof recordCommitAlways>): Effect.Effect<void> =>
-  enabled ? recordCommitAlways(...args) : Effect.void
-const recordCommitAlways = (events: number, seconds: number) => {
+export const recordCommit = gated((events: number, seconds: number) => {
   const commit = ingestPhaseOf({ phase: "commit" })
   return Effect.forEach(Array.from({ length: events }), () => Metric.update(commit, seconds), { discard: true })
-}
+})
 
 /** How long each event of a batch waited for it to be taken (the group commit's queue). */
-export const recordCommitWait = (...args: Parameters<typeof recordCommitWaitAlways>): Effect.Effect<void> =>
-  enabled ? recordCommitWaitAlways(...args) : Effect.void
-const recordCommitWaitAlways = (waits: ReadonlyArray<number>) => {
+export const recordCommitWait = gated((waits: ReadonlyArray<number>) => {
   const wait = ingestPhaseOf({ phase: "commit_wait" })
   return Effect.forEach(waits, (seconds) => Metric.update(wait, seconds), { discard: true })
-}
+})
 
-export const recordIngestPhase = (...args: Parameters<typeof recordIngestPhaseAlways>): Effect.Effect<void> =>
-  enabled ? recordIngestPhaseAlways(...args) : Effect.void
-const recordIngestPhaseAlways = (phase: "verify" | "store", seconds: number) =>
+export const recordIngestPhase = gated((phase: "verify" | "store", seconds: number) =>
   Metric.update(ingestPhaseOf({ phase }), seconds)
+)
 
-export const recordBatch = (...args: Parameters<typeof recordBatchAlways>): Effect.Effect<void> =>
-  enabled ? recordBatchAlways(...args) : Effect.void
-const recordBatchAlways = (size: number) => Metric.update(batchSize, size)
+export const recordBatch = gated((size: number) => Metric.update(batchSize, size))
 
-export const recordFinished = (...args: Parameters<typeof recordFinishedAlways>): Effect.Effect<void> =>
-  enabled ? recordFinishedAlways(...args) : Effect.void
-const recordFinishedAlways = (status: string, retryScheduled: boolean) =>
+export const recordFinished = gated((status: string, retryScheduled: boolean) =>
   retryScheduled
     ? Effect.all([Metric.update(eventsFinishedOf({ status }), 1), Metric.update(retriesScheduled, 1)], {
         discard: true
       })
     : Metric.update(eventsFinishedOf({ status }), 1)
+)
 
-export const recordAction = (...args: Parameters<typeof recordActionAlways>): Effect.Effect<void> =>
-  enabled ? recordActionAlways(...args) : Effect.void
-const recordActionAlways = (targetType: string, result: string, seconds: number) =>
+export const recordAction = gated((targetType: string, result: string, seconds: number) =>
   Effect.all(
     [
       Metric.update(actionsOf({ target_type: targetType, result }), 1),
@@ -196,35 +191,34 @@ const recordActionAlways = (targetType: string, result: string, seconds: number)
     ],
     { discard: true }
   )
+)
 
-export const recordQueue = (...args: Parameters<typeof recordQueueAlways>): Effect.Effect<void> =>
-  enabled ? recordQueueAlways(...args) : Effect.void
-const recordQueueAlways = (
-  counts: { readonly pending: number; readonly processing: number; readonly retry: number },
-  oldestPendingSeconds: number
-) =>
-  Effect.all(
-    [
-      Metric.update(queueEventsOf({ state: "pending" }), counts.pending),
-      Metric.update(queueEventsOf({ state: "processing" }), counts.processing),
-      Metric.update(queueEventsOf({ state: "retry" }), counts.retry),
-      Metric.update(oldestPending, oldestPendingSeconds)
-    ],
-    { discard: true }
-  )
+export const recordQueue = gated(
+  (
+    counts: { readonly pending: number; readonly processing: number; readonly retry: number },
+    oldestPendingSeconds: number
+  ) =>
+    Effect.all(
+      [
+        Metric.update(queueEventsOf({ state: "pending" }), counts.pending),
+        Metric.update(queueEventsOf({ state: "processing" }), counts.processing),
+        Metric.update(queueEventsOf({ state: "retry" }), counts.retry),
+        Metric.update(oldestPending, oldestPendingSeconds)
+      ],
+      { discard: true }
+    )
+)
 
-export const recordOperation = (...args: Parameters<typeof recordOperationAlways>): Effect.Effect<void> =>
-  enabled ? recordOperationAlways(...args) : Effect.void
-const recordOperationAlways = (operation: "reprocess" | "reverify", result: string, count: number) =>
+export const recordOperation = gated((operation: "reprocess" | "reverify", result: string, count: number) =>
   count === 0 ? Effect.void : Metric.update(operationsOf({ operation, result }), count)
+)
 
 const CONNECTION_STATES = ["active", "idle", "idle in transaction"]
 
-export const recordConnections = (...args: Parameters<typeof recordConnectionsAlways>): Effect.Effect<void> =>
-  enabled ? recordConnectionsAlways(...args) : Effect.void
-const recordConnectionsAlways = (states: ReadonlyArray<{ readonly state: string; readonly count: number }>) =>
+export const recordConnections = gated((states: ReadonlyArray<{ readonly state: string; readonly count: number }>) =>
   Effect.forEach(
     [...new Set([...CONNECTION_STATES, ...states.map((row) => row.state)])],
     (state) => Metric.update(databaseConnectionsOf({ state }), states.find((row) => row.state === state)?.count ?? 0),
     { discard: true }
   )
+)

@@ -53,26 +53,26 @@ const guardedLookup =
       callback(null, first.address, first.family)
     })
 
-const causeText = (error: unknown): string => {
+/** The error and what caused it, a few levels down (undici wraps socket errors; a multi-address connect aggregates). */
+function* causesOf(error: unknown): Generator<Error> {
   let current: unknown = error
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current instanceof DestinationRefused) return current.message
-    const code = (current as NodeJS.ErrnoException).code
-    if (code !== undefined && code !== "UND_ERR_SOCKET" && !(current instanceof AggregateError)) {
-      return `${code}${current.message && !current.message.includes(code) ? ` (${current.message})` : ""}`
-    }
+    yield current
     current = current instanceof AggregateError ? current.errors[0] : current.cause
   }
-  return error instanceof Error ? error.message : String(error)
 }
 
-const refusedIn = (error: unknown): boolean => {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current instanceof DestinationRefused) return true
-    current = current instanceof AggregateError ? current.errors[0] : current.cause
+const refusedIn = (error: unknown): DestinationRefused | undefined =>
+  [...causesOf(error)].find((cause): cause is DestinationRefused => cause instanceof DestinationRefused)
+
+/** Why no answer came, in a few words: the first system error code on the way down. */
+const causeText = (error: unknown): string => {
+  for (const cause of causesOf(error)) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code !== undefined && code !== "UND_ERR_SOCKET" && !(cause instanceof AggregateError))
+      return `${code}${cause.message && !cause.message.includes(code) ? ` (${cause.message})` : ""}`
   }
-  return false
+  return error instanceof Error ? error.message : String(error)
 }
 
 const decoder = new TextDecoder()
@@ -155,14 +155,16 @@ export class HttpSender extends Context.Service<
                     ms: Math.round(performance.now() - startedAt)
                   })
               }),
-              Effect.catch((error) =>
-                Effect.succeed<DeliveryResult>({
+              Effect.catch((error) => {
+                // A refused destination is final; anything else (refused connection, reset…) may pass later.
+                const refused = refusedIn(error)
+                return Effect.succeed<DeliveryResult>({
                   _tag: "NoAnswer",
-                  reason: refusedIn(error) ? causeText(error) : `no answer from the destination: ${causeText(error)}`,
-                  retryable: !refusedIn(error),
+                  reason: refused?.message ?? `no answer from the destination: ${causeText(error)}`,
+                  retryable: refused === undefined,
                   ms: Math.round(performance.now() - startedAt)
                 })
-              )
+              })
             )
 
         const noSlot = (origin: string, why: string): DeliveryResult => ({
