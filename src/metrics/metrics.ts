@@ -1,4 +1,4 @@
-import { Effect, Metric } from "effect"
+import { Effect, Metric, type Pool } from "effect"
 
 // Eventhook's metrics (issue 19), on Effect's Metric; `/metrics` renders them with PrometheusMetrics. Prometheus
 // naming: the `eventhook_` prefix, base units (seconds, bytes), `_total` on counters. Labels stay bounded: `source`
@@ -59,6 +59,15 @@ const oldestPending = Metric.gauge("eventhook_oldest_pending_age_seconds", {
 const databaseConnections = Metric.gauge("eventhook_db_connections", {
   description: "Eventhook's PostgreSQL connections (every instance's, from pg_stat_activity) by state"
 })
+const poolConnections = Metric.gauge("eventhook_db_pool_connections", {
+  description: "This instance's pooled PostgreSQL connections, by state: used (checked out) or idle"
+})
+const poolPending = Metric.gauge("eventhook_db_pool_pending_requests", {
+  description: "Checkouts waiting for a pooled PostgreSQL connection on this instance"
+})
+const poolMax = Metric.gauge("eventhook_db_pool_max_connections", {
+  description: "The most connections this instance's pool opens"
+})
 const operations = Metric.counter("eventhook_operator_events_total", {
   description: "Events reprocessed or re-verified by an operator, by operation and result",
   incremental: true
@@ -101,6 +110,7 @@ const actionDurationOf = series(actionDuration)
 const queueEventsOf = series(queueEvents)
 const operationsOf = series(operations)
 const databaseConnectionsOf = series(databaseConnections)
+const poolConnectionsOf = series(poolConnections)
 
 export type IngestOutcome =
   | "accepted"
@@ -219,6 +229,18 @@ export const recordConnections = gated((states: ReadonlyArray<{ readonly state: 
   Effect.forEach(
     [...new Set([...CONNECTION_STATES, ...states.map((row) => row.state)])],
     (state) => Metric.update(databaseConnectionsOf({ state }), states.find((row) => row.state === state)?.count ?? 0),
+    { discard: true }
+  )
+)
+
+export const recordPool = gated((stats: Pool.Stats) =>
+  Effect.all(
+    [
+      Metric.update(poolConnectionsOf({ state: "used" }), stats.used),
+      Metric.update(poolConnectionsOf({ state: "idle" }), stats.idle),
+      Metric.update(poolPending, stats.pending),
+      Metric.update(poolMax, stats.max)
+    ],
     { discard: true }
   )
 )

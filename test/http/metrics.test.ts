@@ -1,6 +1,7 @@
+import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
 import { sign } from "@octokit/webhooks-methods"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Fiber, Option, Redacted } from "effect"
 import { callWith } from "../support/admin.ts"
 import { postWebhook } from "../support/http.ts"
 import { createRoute, createSource, eventually, freshTenant, TestServer } from "../support/TestLayers.ts"
@@ -109,6 +110,38 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
           times: 150,
           failure: "the polled gauges are missing"
         })
+      })
+    )
+
+    it.effect("shows the pool's connections in use and the checkouts waiting for one", () =>
+      Effect.gen(function* () {
+        const sql = yield* PgClient.PgClient
+        const max = (yield* sql.poolStats).max
+        // Four more sleeping statements than the pool has connections: every connection is used, at least four
+        // checkouts wait (the service's own work may wait beside them). The gauges are sampled every second.
+        const sleepers = yield* Effect.forkChild(
+          Effect.forEach(Array.from({ length: max + 4 }), () => sql`SELECT pg_sleep(2)`, {
+            concurrency: "unbounded",
+            discard: true
+          })
+        )
+        const busy = yield* eventually(
+          scrape,
+          (text) =>
+            sampleValue(text, "eventhook_db_pool_connections", { state: "used" }) === max &&
+            sampleValue(text, "eventhook_db_pool_pending_requests", {}) >= 4,
+          { every: "100 millis", times: 30, failure: "the full pool and the waiting checkouts were not seen" }
+        )
+        assert.strictEqual(sampleValue(busy, "eventhook_db_pool_connections", { state: "idle" }), 0)
+        assert.strictEqual(sampleValue(busy, "eventhook_db_pool_max_connections", {}), max)
+        yield* Fiber.join(sleepers)
+        yield* eventually(
+          scrape,
+          (text) =>
+            sampleValue(text, "eventhook_db_pool_pending_requests", {}) === 0 &&
+            sampleValue(text, "eventhook_db_pool_connections", { state: "used" }) < max,
+          { every: "100 millis", times: 50, failure: "the waiting checkouts were not seen served" }
+        )
       })
     )
 
