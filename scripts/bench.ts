@@ -9,9 +9,11 @@ import {
   prepareDatabase,
   type RunTarget,
   recovery,
-  settle
+  settle,
+  workflowTarget
 } from "./bench/database.ts"
 import { type Destination, startDestination } from "./bench/destination.ts"
+import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressions.ts"
 import { type LoadResult, offerRate, saturate } from "./bench/load.ts"
 import { build, peakRssMb, repoRoot, startBareServer, startEventhook, stop } from "./bench/processes.ts"
 import {
@@ -113,6 +115,45 @@ const main = async () => {
       }
     }
     await stop(bare.child)
+    // Routing cost (issue 21): saturation with a route that filters and transforms every event against the same
+    // route without them, alternated and repeated at the higher concurrency.
+    const routingConcurrency = CONCURRENCY.at(-1)!
+    const routingRuns: Record<"plain" | "cel", Array<RunFigures>> = { plain: [], cel: [] }
+    for (let repeat = 1; repeat <= REPEATS; repeat++)
+      for (const variant of ["plain", "cel"] as const) {
+        const run = await createRunSource(
+          database.url,
+          `routing-${variant}-${repeat}`,
+          variant === "plain" ? workflowTarget : { ...workflowTarget, filter: BENCH_FILTER, transform: BENCH_TRANSFORM }
+        )
+        await settle(database.url)
+        const result = await saturate(
+          service.port,
+          run.path,
+          routingConcurrency,
+          () => payloadOf(Date.now()),
+          "distinct",
+          service.child.pid!
+        )
+        ledgers[`routing_${variant}_run${repeat}`] = await ledgerOf(database.url, run, result)
+        routingRuns[variant].push({
+          per_second: rateOf(result),
+          ...latenciesOf(result),
+          delivered_per_second: await deliveredPerSecond(database.url, run.sourceId, result.window!),
+          cpu: result.cpu
+        })
+      }
+    const routingOf = (variant: "plain" | "cel") => ({
+      ...medianBy(routingRuns[variant], (run) => run.per_second),
+      per_second_spread: spread(routingRuns[variant].map((run) => run.per_second)),
+      runs: routingRuns[variant]
+    })
+    figures.route_expressions = {
+      ...expressionCosts(),
+      saturation_concurrency: routingConcurrency,
+      saturation_plain: routingOf("plain"),
+      saturation_filter_and_transform: routingOf("cel")
+    }
     figures.http_ceiling = httpCeiling
     figures.insert_ceiling = insert
     figures.eventhook_saturation = saturation
@@ -362,6 +403,15 @@ const printTable = (report: any) => {
     "",
     "",
     `service CPU ms/event ${o.service_cpu_ms_per_event.metrics_on} / ${o.service_cpu_ms_per_event.metrics_off} / ${o.service_cpu_ms_per_event.tracing_on}: metrics ${o.metrics_overhead_percent}%, tracing ${o.tracing_overhead_percent}%`,
+    ""
+  ])
+  const x = f.route_expressions
+  rows.push([
+    `eventhook saturation c=${x.saturation_concurrency}: plain route / filter + transform`,
+    `${x.saturation_plain.per_second}${range(x.saturation_plain.per_second_spread)} / ${x.saturation_filter_and_transform.per_second}${range(x.saturation_filter_and_transform.per_second_spread)}`,
+    "",
+    "",
+    `filter ${x.filter_us_per_event} µs, transform ${x.transform_us_per_event} µs per event; worst allowed ${Math.max(...Object.values(x.worst_case_ms as Record<string, { ms: number }>).map((w) => w.ms))} ms`,
     ""
   ])
   const r = f.eventhook_recovery

@@ -19,7 +19,7 @@ const floors: ReadonlyArray<ReadonlyArray<string>> = [
   ["ingest"],
   ["processing", "host"],
   ["targets", "store", "verify"],
-  ["config", "metrics"],
+  ["config", "metrics", "routing"],
   ["domain"]
 ]
 const floorOf = new Map(floors.flatMap((rooms, index) => rooms.map((room) => [room, floors.length - index])))

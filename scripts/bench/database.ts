@@ -91,10 +91,11 @@ const withOperatorTools = <A, E>(
   )
 
 /** The route of a run: a workflow (the default), or an http target to the bench's destination. */
-export type RunTarget =
+export type RunTarget = (
   | { readonly target_type: "workflow"; readonly target_config: Record<string, unknown> }
   | { readonly target_type: "http"; readonly target_config: Record<string, unknown> }
-const workflowTarget: RunTarget = { target_type: "workflow", target_config: { workflow_kind: "bench-issue" } }
+) & { readonly filter?: string; readonly transform?: string }
+export const workflowTarget: RunTarget = { target_type: "workflow", target_config: { workflow_kind: "bench-issue" } }
 
 /** A tenant, a GitHub source and a route of their own for one run, so its ledger is its own. */
 export const createRunSource = (url: string, run: string, target: RunTarget = workflowTarget) =>

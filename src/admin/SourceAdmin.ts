@@ -13,7 +13,7 @@ import type { SourceRecord } from "../domain/Source.ts"
 import type { Tenant } from "../domain/Tenant.ts"
 import { decodeVerifierConfig } from "../domain/VerifierConfig.ts"
 import { inspectRequest } from "../ingest/inspectRequest.ts"
-import { routeMatches } from "../processing/matchRoutes.ts"
+import { selectRoutes } from "../routing/matchRoutes.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { decodeSignature } from "../verify/hmac.ts"
@@ -34,6 +34,8 @@ export interface SourceTestReport {
   readonly idempotency_key: string | null
   /** Names of the enabled routes the event would run. */
   readonly matched_routes: ReadonlyArray<string>
+  /** Routes whose filter could not decide on it (no match; a `skipped` action when live), with the reason. */
+  readonly skipped_routes: ReadonlyArray<{ readonly name: string; readonly reason: string }>
 }
 
 type AdminError = InvalidRequestResponse | NotFoundResponse
@@ -209,7 +211,8 @@ export class SourceAdmin extends Context.Service<
             parse_error: null,
             event_type: null,
             idempotency_key: null,
-            matched_routes: []
+            matched_routes: [],
+            skipped_routes: []
           } satisfies SourceTestReport
         if (inspection._tag === "Invalid")
           return {
@@ -219,10 +222,17 @@ export class SourceAdmin extends Context.Service<
             parse_error: inspection.reason,
             event_type: null,
             idempotency_key: null,
-            matched_routes: []
+            matched_routes: [],
+            skipped_routes: []
           } satisfies SourceTestReport
         const eventType = inspection.interpreted.event_type
-        const enabled = yield* routes.listEnabled(source.id)
+        // The routes it would take, filters included; a filter that cannot decide is shown with its reason.
+        const selected = selectRoutes(yield* routes.listEnabled(source.id), {
+          parsed_payload: inspection.interpreted.parsed_payload,
+          headers,
+          event_type: eventType,
+          received_at: new Date(now * 1000)
+        })
         return {
           verified: true,
           verification_error: null,
@@ -230,7 +240,8 @@ export class SourceAdmin extends Context.Service<
           parse_error: null,
           event_type: eventType,
           idempotency_key: inspection.interpreted.idempotency_key,
-          matched_routes: enabled.filter((route) => routeMatches(route, eventType)).map((route) => route.name)
+          matched_routes: selected.matched.map((route) => route.name),
+          skipped_routes: selected.skipped.map(({ route, reason }) => ({ name: route.name, reason }))
         } satisfies SourceTestReport
       })
 

@@ -128,7 +128,13 @@ const routeSettings = {
   name: Schema.optionalKey(Name),
   priority: Schema.optionalKey(Priority),
   is_enabled: Schema.optionalKey(Schema.Boolean),
-  filter_event_types: Schema.optionalKey(Schema.NullOr(EventTypeFilter))
+  filter_event_types: Schema.optionalKey(Schema.NullOr(EventTypeFilter)),
+  filter: Schema.optionalKey(Schema.NullOr(Schema.String)).annotate({
+    description: "a CEL expression over body, headers, event_type, source and received_at; true: the route matches"
+  }),
+  transform: Schema.optionalKey(Schema.NullOr(Schema.String)).annotate({
+    description: "a CEL expression whose value (a map) is the target's input instead of the payload"
+  })
 }
 
 export const RouteCreate = Schema.Struct({
@@ -161,6 +167,20 @@ const Timestamp = Schema.String.check(
     return millis < EARLIEST || millis > LATEST ? "must be between the years 0001 and 9999" : undefined
   })
 )
+
+/** `POST …/routes/test` (issue 21): a candidate route judged against the source's stored events. */
+export const RouteTest = Schema.Struct({
+  source: Slug.annotate({ description: "the slug of the source whose events are replayed" }),
+  filter_event_types: routeSettings.filter_event_types,
+  filter: routeSettings.filter,
+  transform: routeSettings.transform,
+  target_type: Schema.optionalKey(TargetType),
+  target_config: Schema.optionalKey(JsonObject),
+  since: Schema.optionalKey(Timestamp).annotate({ description: "only events received at or after (ISO 8601)" }),
+  limit: Schema.optionalKey(Limit(10_000)).annotate({ description: "the newest N events (default 1000)" }),
+  samples: Schema.optionalKey(Limit(50)).annotate({ description: "samples of each kind (default 5)" })
+}).check(storable)
+export type RouteTest = typeof RouteTest.Type
 
 export const EventFilter = Schema.Struct({
   source: Schema.optionalKey(Slug),

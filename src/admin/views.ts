@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import type { Event, EventSummary } from "../domain/Event.ts"
 import type { EventAction } from "../domain/EventAction.ts"
+import { exactForAnyStringify } from "../domain/exactIntegers.ts"
 import type { RouteRecord } from "../domain/Route.ts"
 import type { SourceRecord } from "../domain/Source.ts"
 import { SECRET_FIELDS } from "../domain/secretFields.ts"
@@ -85,6 +86,8 @@ export const RouteView = Schema.Struct({
   target_type: Schema.String,
   target_config: Schema.Unknown,
   filter_event_types: Schema.NullOr(Schema.Array(Schema.String)),
+  filter: Schema.NullOr(Schema.String),
+  transform: Schema.NullOr(Schema.String),
   created_at: Timestamp,
   updated_at: Timestamp
 })
@@ -98,6 +101,8 @@ export const routeView = (route: RouteRecord): RouteView => ({
   target_type: route.target_type,
   target_config: visibleTargetConfig(route.target_type, route.target_config),
   filter_event_types: route.filter_event_types,
+  filter: route.filter,
+  transform: route.transform,
   created_at: route.created_at.toISOString(),
   updated_at: route.updated_at.toISOString()
 })
@@ -217,6 +222,30 @@ export const eventDetailView = (
 ): EventDetailView => ({
   ...eventSummaryView({ ...event, source_slug: sourceSlug, size_bytes: event.raw_payload.length }),
   headers: event.headers,
-  parsed_payload: event.parsed_payload,
+  parsed_payload: exactForAnyStringify(event.parsed_payload),
   actions: actions.map(actionView)
 })
+
+const DryRunSampleView = Schema.Struct({
+  event_id: Schema.String,
+  event_type: Schema.NullOr(Schema.String),
+  received_at: Schema.String,
+  input: Schema.optionalKey(Schema.Unknown),
+  reason: Schema.optionalKey(Schema.String)
+})
+
+/** What a route's dry run says (issue 21): counts over the window and samples of each kind. */
+export const RouteTestView = Schema.Struct({
+  source: Schema.String,
+  events: Schema.Int,
+  matched: Schema.Int,
+  unmatched: Schema.Int,
+  skipped: Schema.Int,
+  transform_failed: Schema.Int,
+  samples: Schema.Struct({
+    matched: Schema.Array(DryRunSampleView),
+    unmatched: Schema.Array(DryRunSampleView),
+    skipped: Schema.Array(DryRunSampleView)
+  })
+})
+export type RouteTestView = typeof RouteTestView.Type

@@ -67,15 +67,17 @@ export const EventForProcessing = Schema.Struct({
   /** The size of the raw body: what the event weighs in memory while it waits or is processed. */
   body_bytes: Schema.Int,
   /** The traceparent of the request that stored it (tracing on), which its processing links to. */
-  trace_parent: Schema.NullOr(Schema.String)
+  trace_parent: Schema.NullOr(Schema.String),
+  received_at: Schema.Date
 })
 export type EventForProcessing = typeof EventForProcessing.Type
 
 /**
  * A new event just stored, as processing needs it: what the table would give back for it (no attempt yet, no
- * route done), without reading it back.
+ * route done), without reading it back. `receivedAt` is when its commit was seen, by this instance's clock (read
+ * back, it is the database's `received_at`, a moment earlier).
  */
-export const newEventForProcessing = (id: EventId, event: NewEvent): EventForProcessing => ({
+export const newEventForProcessing = (id: EventId, event: NewEvent, receivedAt: Date): EventForProcessing => ({
   id,
   tenant_id: event.tenant_id,
   source_id: event.source_id,
@@ -88,7 +90,8 @@ export const newEventForProcessing = (id: EventId, event: NewEvent): EventForPro
   max_retries: event.max_retries,
   succeeded_route_ids: [],
   body_bytes: event.raw_payload.byteLength,
-  trace_parent: event.trace_parent ?? null
+  trace_parent: event.trace_parent ?? null,
+  received_at: receivedAt
 })
 
 /** A row of `p_eventhook__event`, as operators and tests read it. */

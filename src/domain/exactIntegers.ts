@@ -11,11 +11,7 @@ const INTEGER = /^-?\d+$/
 function keepLargeInteger(this: unknown, key: string, value: unknown, context?: { readonly source?: string }) {
   const source = context?.source
   if (typeof value === "number" && !Number.isSafeInteger(value) && source !== undefined && INTEGER.test(source)) {
-    if (typeof this === "object" && this !== null) {
-      const digits = exactDigits.get(this) ?? new Map<string, string>()
-      digits.set(key, source)
-      exactDigits.set(this, digits)
-    }
+    if (typeof this === "object" && this !== null) rememberExactInteger(this, key, source)
   }
   return value
 }
@@ -29,6 +25,18 @@ export const parseJsonKeepingLargeIntegers = (text: string): unknown => {
   const value: unknown = JSON.parse(text, keepLargeInteger)
   if (typeof value === "object" && value !== null) mayHoldLargeIntegers.add(value)
   return value
+}
+
+/** Marks a value built from parsed payloads (a transform's) as one that may hold rounded integers. */
+export const markMayHoldLargeIntegers = (value: object) => {
+  mayHoldLargeIntegers.add(value)
+}
+
+/** Remembers the exact digits of the integer at `holder[key]`, written by `stringifyKeepingLargeIntegers`. */
+export const rememberExactInteger = (holder: object, key: string, digits: string) => {
+  const known = exactDigits.get(holder) ?? new Map<string, string>()
+  known.set(key, digits)
+  exactDigits.set(holder, known)
 }
 
 // JSON.rawJSON (ES2025; Node ≥ 21, Deno 2) writes text as a JSON value as it is; TypeScript's ES2024 lib lacks it.
@@ -51,3 +59,22 @@ export const stringifyKeepingLargeIntegers = (value: unknown): string | undefine
 /** The exact digits of the integer at `holder[key]` when parsing rounded it; otherwise undefined. */
 export const exactIntegerText = (holder: unknown, key: string): string | undefined =>
   typeof holder === "object" && holder !== null ? exactDigits.get(holder)?.get(key) : undefined
+
+const withRawIntegers = (value: unknown, holder: unknown, key: string): unknown => {
+  if (typeof value === "number") {
+    const digits = exactIntegerText(holder, key)
+    return digits === undefined ? value : rawJSON(digits)
+  }
+  if (typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) return value.map((item, index) => withRawIntegers(item, value, String(index)))
+  return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withRawIntegers(item, value, name)]))
+}
+
+/**
+ * A copy whose rounded integers are `JSON.rawJSON` values of their exact digits, so any `JSON.stringify` (an HTTP
+ * API's JSON response) writes them exactly. A value that cannot hold such integers is returned as it is.
+ */
+export const exactForAnyStringify = (value: unknown): unknown =>
+  typeof value === "object" && value !== null && mayHoldLargeIntegers.has(value)
+    ? withRawIntegers(value, undefined, "")
+    : value

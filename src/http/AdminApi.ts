@@ -14,13 +14,14 @@ import {
   ReverifyRequest,
   RotateSecret,
   RouteCreate,
+  RouteTest,
   RouteUpdate,
   SourceCreate,
   SourceTest,
   SourceUpdate,
   TenantCreate
 } from "../admin/inputs.ts"
-import { EventDetailView, EventSummaryView, RouteView, SourceView, TenantView } from "../admin/views.ts"
+import { EventDetailView, EventSummaryView, RouteTestView, RouteView, SourceView, TenantView } from "../admin/views.ts"
 import {
   AdminDisabledResponse,
   ConflictResponse,
@@ -88,7 +89,9 @@ export const SourceTestReport = Schema.Struct({
   parse_error: Schema.NullOr(Schema.String),
   event_type: Schema.NullOr(Schema.String),
   idempotency_key: Schema.NullOr(Schema.String),
-  matched_routes: Schema.Array(Schema.String)
+  matched_routes: Schema.Array(Schema.String),
+  /** Routes whose filter could not decide on this request, with the reason. */
+  skipped_routes: Schema.Array(Schema.Struct({ name: Schema.String, reason: Schema.String }))
 })
 
 export class AdminSourcesGroup extends HttpApiGroup.make("sources")
@@ -157,6 +160,15 @@ export class AdminRoutesGroup extends HttpApiGroup.make("routes")
       success: RouteView.pipe(HttpApiSchema.status(201)),
       error: errors
     }),
+    HttpApiEndpoint.post("test", `${TENANT}/routes/test`, {
+      params: tenantParam,
+      payload: RouteTest,
+      success: RouteTestView,
+      error: errors
+    }).annotate(
+      OpenApi.Description,
+      "Dry run: how a candidate route would have matched the source's stored events; nothing runs"
+    ),
     HttpApiEndpoint.get("get", `${TENANT}/routes/:route_id`, {
       params: routeParams,
       success: RouteView,

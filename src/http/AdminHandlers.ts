@@ -91,6 +91,7 @@ export const AdminRoutesHandlers = HttpApiBuilder.group(
     return handlers
       .handle("list", ({ params, query }) => routes.list(params.tenant_slug, query.source))
       .handle("create", ({ params, payload }) => routes.create(params.tenant_slug, payload))
+      .handle("test", ({ params, payload }) => routes.test(params.tenant_slug, payload))
       .handle("get", ({ params }) => routes.get(params.tenant_slug, params.route_id))
       .handle("update", ({ params, payload }) => routes.update(params.tenant_slug, params.route_id, payload))
       .handle("delete", ({ params }) => routes.remove(params.tenant_slug, params.route_id).pipe(Effect.as(deleted)))

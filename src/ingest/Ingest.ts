@@ -172,7 +172,7 @@ export class Ingest extends Context.Service<
         }
         // Unleased (the workers have enough waiting), it is left to a sweep.
         if (lease !== null) {
-          yield* processor.handOver(newEventForProcessing(stored.id, event))
+          yield* processor.handOver(newEventForProcessing(stored.id, event, new Date()))
         }
         return { status: "pending", eventId: stored.id } satisfies Accepted
       })

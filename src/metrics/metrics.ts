@@ -203,6 +203,11 @@ export const recordAction = gated((targetType: string, result: string, seconds: 
   )
 )
 
+/** A route whose filter could not decide (issue 21): an action that did not run, so no duration. */
+export const recordSkippedAction = gated((targetType: string) =>
+  Metric.update(actionsOf({ target_type: targetType, result: "skipped" }), 1)
+)
+
 export const recordQueue = gated(
   (
     counts: { readonly pending: number; readonly processing: number; readonly retry: number },

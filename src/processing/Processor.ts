@@ -2,9 +2,10 @@ import { Context, DateTime, Duration, Effect, FiberSet, Layer, Queue, Semaphore,
 import { AppConfig } from "../config/AppConfig.ts"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { EventId } from "../domain/ids.ts"
-import type { Route } from "../domain/Route.ts"
+import type { EnabledRoute } from "../domain/Route.ts"
 import { parseTraceParent } from "../domain/traceParent.ts"
 import * as Metrics from "../metrics/metrics.ts"
+import { routeTiers, selectRoutes } from "../routing/matchRoutes.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventQueue, type Lease } from "../store/EventQueue.ts"
 import { groupCommit } from "../store/groupCommit.ts"
@@ -13,7 +14,6 @@ import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { type ActionOutcome, actionTimeoutMs, executeRoute, failedOutcome } from "../targets/executeRoute.ts"
 import { eventOutcome, type FailedRoute } from "./eventOutcome.ts"
 import { LeaseHolder } from "./leaseHolder.ts"
-import { routeTiers } from "./matchRoutes.ts"
 import { defaultProcessorOptions, type ProcessorOptions } from "./processorOptions.ts"
 import { Sweeper } from "./sweeper.ts"
 
@@ -77,7 +77,7 @@ export class Processor extends Context.Service<
         const finish = yield* writtenTogether(events.finishMany)
 
         // Hot path: untraced (README "Fast path").
-        const runRoute = Effect.fnUntraced(function* (route: Route, event: EventForProcessing) {
+        const runRoute = Effect.fnUntraced(function* (route: EnabledRoute, event: EventForProcessing) {
           const startedAt = yield* DateTime.now
           // A target that hangs must not hold the event (or a shutdown) forever: it fails, retryably.
           const timeoutMs = actionTimeoutMs(route, actionTimeoutDefaultMs)
@@ -109,13 +109,43 @@ export class Processor extends Context.Service<
           return { outcome, action }
         })
 
+        // A route whose filter could not decide is no match, and says why on an action of its own.
+        const skippedAction = (route: EnabledRoute, event: EventForProcessing, reason: string) =>
+          Effect.map(
+            Effect.andThen(Metrics.recordSkippedAction(route.target_type), DateTime.now),
+            (now): CompletedAction => ({
+              event_id: event.id,
+              route_id: route.id,
+              target_type: route.target_type,
+              status: "skipped",
+              workflow_execution_id: null,
+              task_execution_id: null,
+              promise_id: null,
+              error_message: reason,
+              response_status: null,
+              response_ms: null,
+              response_body: null,
+              started_at: now,
+              completed_at: now
+            })
+          )
+
         /** Runs the event's matching routes tier by tier, skipping those that succeeded on an earlier attempt. */
         // Hot path: untraced (README "Fast path").
         const processLeased = Effect.fnUntraced(function* (event: EventForProcessing) {
-          const tiers = routeTiers(yield* routes.listEnabled(event.source_id), event.event_type)
+          const selected = selectRoutes(yield* routes.listEnabled(event.source_id), event)
+          const tiers = routeTiers(selected.matched, event.event_type)
+          const skipped = yield* Effect.forEach(selected.skipped, ({ route, reason }) =>
+            skippedAction(route, event, reason)
+          )
           if (tiers.length === 0) {
             yield* Metrics.recordFinished("unrouted", false)
-            return yield* finish({ id: event.id, holder: lease.holder, outcome: { status: "unrouted" }, actions: [] })
+            return yield* finish({
+              id: event.id,
+              holder: lease.holder,
+              outcome: { status: "unrouted" },
+              actions: skipped
+            })
           }
           const done = new Set(event.succeeded_route_ids)
           const failed: Array<FailedRoute> = []
@@ -144,7 +174,7 @@ export class Processor extends Context.Service<
             maxRetries: event.max_retries
           })
           yield* Metrics.recordFinished(outcome.status, outcome.status === "failed" && outcome.retryInSeconds !== null)
-          yield* finish({ id: event.id, holder: lease.holder, outcome, actions: lastTierActions })
+          yield* finish({ id: event.id, holder: lease.holder, outcome, actions: [...lastTierActions, ...skipped] })
         })
 
         // With tracing on, an event's processing is a trace of its own, linked to the request that stored it

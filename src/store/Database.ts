@@ -9,6 +9,7 @@ import configNotify from "../../migrations/0005_config_notify.ts"
 import sweepIndexes from "../../migrations/0006_sweep_indexes.ts"
 import actionResponses from "../../migrations/0007_action_responses.ts"
 import traceParent from "../../migrations/0008_trace_parent.ts"
+import routeExpressions from "../../migrations/0009_route_expressions.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 import { exactJsonTypes } from "./exactJson.ts"
@@ -22,7 +23,8 @@ export const migrations = Migrator.fromRecord({
   "0005_config_notify": configNotify,
   "0006_sweep_indexes": sweepIndexes,
   "0007_action_responses": actionResponses,
-  "0008_trace_parent": traceParent
+  "0008_trace_parent": traceParent,
+  "0009_route_expressions": routeExpressions
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })

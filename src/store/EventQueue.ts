@@ -33,7 +33,7 @@ export type ProcessingOutcome =
 const processingColumnsOf = (sql: PgClientType.PgClient) =>
   sql.literal(`e.id::text AS id, e.tenant_id::text AS tenant_id,
   e.source_id::text AS source_id, e.content_type, e.raw_payload, e.parsed_payload, e.headers, e.event_type, e.retry_count, e.max_retries,
-  octet_length(e.raw_payload) AS body_bytes, e.trace_parent,
+  octet_length(e.raw_payload) AS body_bytes, e.trace_parent, e.received_at,
   (SELECT coalesce(array_agg(a.route_id::text), '{}') FROM p_eventhook__event_action a
    WHERE a.event_id = e.id AND a.status = 'success' AND a.route_id IS NOT NULL) AS succeeded_route_ids`)
 

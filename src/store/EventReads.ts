@@ -20,6 +20,17 @@ export const StreamedEvent = Schema.Struct({
 })
 export type StreamedEvent = typeof StreamedEvent.Type
 
+/** A stored event as a route's dry run replays it (issue 21). */
+export const HistoricEvent = Schema.Struct({
+  id: EventId,
+  event_type: Schema.NullOr(Schema.String),
+  status: Schema.String,
+  received_at: Schema.Date,
+  headers: Schema.Record(Schema.String, Schema.String),
+  parsed_payload: Schema.Unknown
+})
+export type HistoricEvent = typeof HistoricEvent.Type
+
 export interface StreamFilter {
   readonly sourceId?: SourceId
   readonly eventTypes?: ReadonlyArray<string>
@@ -47,6 +58,14 @@ export class EventReads extends Context.Service<
       filter: StreamFilter,
       count: number
     ) => Effect.Effect<ReadonlyArray<StreamedEvent>>
+    /**
+     * A source's events that were routed or may be (neither rejected nor duplicates), newest first: at most
+     * `limit`, received at or after `since` when given (a dry run's window).
+     */
+    readonly history: (
+      sourceId: SourceId,
+      window: { readonly since: Date | undefined; readonly limit: number }
+    ) => Effect.Effect<ReadonlyArray<HistoricEvent>>
     /** When an event of the tenant was received (where a resumed stream goes on from). */
     readonly receivedAt: (tenantId: TenantId, id: EventId) => Effect.Effect<Option.Option<Date>>
     /** The database's clock: where a new stream starts. */
@@ -100,6 +119,18 @@ export class EventReads extends Context.Service<
             Effect.flatMap(decodeEvents),
             Effect.map((rows) => Arr.head(rows))
           ),
+        Effect.orDie
+      )
+
+      const decodeHistory = Schema.decodeUnknownEffect(Schema.Array(HistoricEvent))
+      // Newest first by received_at within one source: the (source_id, received_at) index serves it.
+      const history = Effect.fn("EventReads.history")(
+        (sourceId: SourceId, window: { readonly since: Date | undefined; readonly limit: number }) =>
+          sql`SELECT id::text AS id, event_type, status, received_at, headers, parsed_payload
+              FROM p_eventhook__event
+              WHERE source_id = ${sourceId} AND status NOT IN ('rejected', 'duplicate')
+                ${window.since === undefined ? sql`` : sql`AND received_at >= ${window.since}`}
+              ORDER BY received_at DESC, id DESC LIMIT ${window.limit}`.pipe(Effect.flatMap(decodeHistory)),
         Effect.orDie
       )
 
@@ -170,7 +201,7 @@ export class EventReads extends Context.Service<
         Effect.orDie
       )
 
-      return EventReads.of({ search, findForTenant, streamPage, latest, receivedAt, now, queueDepth })
+      return EventReads.of({ search, findForTenant, history, streamPage, latest, receivedAt, now, queueDepth })
     })
   )
 }

@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import { RouteId, type SourceId, type TenantId } from "../domain/ids.ts"
-import { Route, RouteRecord } from "../domain/Route.ts"
+import { EnabledRoute, RouteRecord } from "../domain/Route.ts"
 import { isSecretEnvelope, sealedTargetKeyIds, targetSecretValues } from "../domain/secretFields.ts"
 import { ConfigCache } from "./ConfigCache.ts"
 import { SecretBox } from "./SecretBox.ts"
@@ -16,6 +16,8 @@ export interface NewRoute {
   readonly target_type: string
   readonly target_config: unknown
   readonly filter_event_types?: ReadonlyArray<string> | null
+  readonly filter?: string | null
+  readonly transform?: string | null
 }
 
 /** Columns an operator changes; a key left out is left as it is. */
@@ -26,6 +28,8 @@ export interface RouteChanges {
   readonly target_type?: string
   readonly target_config?: unknown
   readonly filter_event_types?: ReadonlyArray<string> | null
+  readonly filter?: string | null
+  readonly transform?: string | null
 }
 
 const IdRow = Schema.Struct({ id: RouteId })
@@ -41,7 +45,7 @@ export class RouteRepo extends Context.Service<
   RouteRepo,
   {
     /** Enabled routes of a source, highest priority first; ties by `created_at`, then `id` (CONTRACT §7). */
-    readonly listEnabled: (sourceId: SourceId) => Effect.Effect<ReadonlyArray<Route>>
+    readonly listEnabled: (sourceId: SourceId) => Effect.Effect<ReadonlyArray<EnabledRoute>>
     readonly insert: (route: NewRoute) => Effect.Effect<RouteId>
     /** A tenant's routes (of one source when given), in the order they run. */
     readonly listForTenant: (tenantId: TenantId, sourceId?: SourceId) => Effect.Effect<ReadonlyArray<RouteRecord>>
@@ -74,13 +78,14 @@ export class RouteRepo extends Context.Service<
     ) => Effect.forEach(routes, opened)
     const listQuery = SqlSchema.findAll({
       Request: Schema.String,
-      Result: Route,
+      Result: EnabledRoute,
       execute: (sourceId) => sql`
-          SELECT id::text AS id, source_id::text AS source_id, tenant_id::text AS tenant_id, name, priority,
-                 is_enabled, target_type, target_config, filter_event_types, created_at
-          FROM p_eventhook__route
-          WHERE source_id = ${sourceId} AND is_enabled
-          ORDER BY priority DESC, created_at, id`
+          SELECT r.id::text AS id, r.source_id::text AS source_id, r.tenant_id::text AS tenant_id, r.name, r.priority,
+                 r.is_enabled, r.target_type, r.target_config, r.filter_event_types, r.filter, r.transform,
+                 r.created_at, s.slug AS source_slug
+          FROM p_eventhook__route r JOIN p_eventhook__source s ON s.id = r.source_id
+          WHERE r.source_id = ${sourceId} AND r.is_enabled
+          ORDER BY r.priority DESC, r.created_at, r.id`
     })
     const listEnabled = (sourceId: SourceId) =>
       cache.get(`routes:${sourceId}`, listQuery(sourceId).pipe(Effect.orDie, Effect.flatMap(openedAll)), () => true)
@@ -88,16 +93,16 @@ export class RouteRepo extends Context.Service<
       const route = { ...given, target_config: yield* box.sealTarget(given.target_type, given.target_config) }
       const rows = yield* sql`
           INSERT INTO p_eventhook__route (source_id, tenant_id, name, priority, is_enabled, target_type, target_config,
-                                          filter_event_types)
+                                          filter_event_types, filter, transform)
           VALUES (${route.source_id}, ${route.tenant_id}, ${route.name}, ${route.priority ?? 0},
                   ${route.is_enabled ?? true}, ${route.target_type}, ${sql.json(route.target_config)},
-                  ${route.filter_event_types ?? null})
+                  ${route.filter_event_types ?? null}, ${route.filter ?? null}, ${route.transform ?? null})
           RETURNING id::text AS id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(IdRow))), Effect.orDie)
       yield* cache.invalidate
       return rows[0]!.id
     })
     const recordColumns = sql.literal(`r.id::text AS id, r.source_id::text AS source_id, r.tenant_id::text AS tenant_id,
-        r.name, r.priority, r.is_enabled, r.target_type, r.target_config, r.filter_event_types, r.created_at,
+        r.name, r.priority, r.is_enabled, r.target_type, r.target_config, r.filter_event_types, r.filter, r.transform, r.created_at,
         r.updated_at, s.slug AS source_slug`)
     const listForTenantQuery = SqlSchema.findAll({
       Request: Schema.Struct({ tenantId: Schema.String, sourceId: Schema.NullOr(Schema.String) }),
@@ -137,7 +142,9 @@ export class RouteRepo extends Context.Service<
         ...(changes.is_enabled === undefined ? [] : [sql`is_enabled = ${changes.is_enabled}`]),
         ...(changes.target_type === undefined ? [] : [sql`target_type = ${changes.target_type}`]),
         ...(changes.target_config === undefined ? [] : [sql`target_config = ${sql.json(changes.target_config)}`]),
-        ...(changes.filter_event_types === undefined ? [] : [sql`filter_event_types = ${changes.filter_event_types}`])
+        ...(changes.filter_event_types === undefined ? [] : [sql`filter_event_types = ${changes.filter_event_types}`]),
+        ...(changes.filter === undefined ? [] : [sql`filter = ${changes.filter}`]),
+        ...(changes.transform === undefined ? [] : [sql`transform = ${changes.transform}`])
       ]
       yield* sql`UPDATE p_eventhook__route SET ${sql.csv([...set, sql`updated_at = now()`])} WHERE id = ${id}`.pipe(
         Effect.orDie

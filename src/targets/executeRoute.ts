@@ -2,10 +2,11 @@ import { Effect, Predicate, Result } from "effect"
 import { memoize } from "effect/Function"
 import type { EventForProcessing } from "../domain/Event.ts"
 import type { ActionStatus } from "../domain/EventAction.ts"
-import type { Route } from "../domain/Route.ts"
+import type { EnabledRoute, Route } from "../domain/Route.ts"
 import { resolvePath, resolvePathValue } from "../domain/resolvePath.ts"
 import { sealedTargetKeyIds } from "../domain/secretFields.ts"
 import { decodeTargetConfig, HTTP_TIMEOUT_DEFAULT_MS, type HttpTargetConfig } from "../domain/TargetConfig.ts"
+import { applyTransform, expressionInputOf } from "../routing/routeFilters.ts"
 import { HttpSender } from "./HttpSender.ts"
 import { deliveryOutcome, deliveryRequestOf } from "./httpDelivery.ts"
 import { PromiseResolver } from "./PromiseResolver.ts"
@@ -73,23 +74,24 @@ export const actionIdempotencyKey = (
   return value === null ? `eventhook:${event.id}:${route.id}` : `eventhook:${route.id}:${value}`
 }
 
-/** A workflow or task: one execution per idempotency key, input = the parsed payload. */
+/** A workflow or task: one execution per idempotency key, input = the payload (or the route's transform of it). */
 const launchOnce = (
   launcher: WorkflowLauncher["Service"] | TaskLauncher["Service"],
   route: Route,
   event: EventForProcessing,
+  payload: unknown,
   target: { readonly kind: string; readonly queue?: string; readonly idempotency_key_path?: string }
 ) =>
   launcher.launch({
     tenantId: event.tenant_id,
     kind: target.kind,
     queue: target.queue ?? "default",
-    input: event.parsed_payload,
+    input: payload,
     idempotencyKey: actionIdempotencyKey(route, event, target.idempotency_key_path)
   })
 
 /** An `http` target: the event sent to the destination, the answer recorded on the action. */
-const deliver = (route: Route, event: EventForProcessing, config: HttpTargetConfig) =>
+const deliver = (route: Route, event: EventForProcessing, payload: unknown, config: HttpTargetConfig) =>
   Effect.gen(function* () {
     const sender = yield* HttpSender
     const request = deliveryRequestOf(
@@ -99,7 +101,7 @@ const deliver = (route: Route, event: EventForProcessing, config: HttpTargetConf
         routeId: route.id,
         contentType: event.content_type,
         rawPayload: event.raw_payload,
-        parsedPayload: event.parsed_payload,
+        parsedPayload: payload,
         headers: event.headers
       },
       Math.floor(Date.now() / 1000)
@@ -124,19 +126,23 @@ const targetOf = memoize((route: Route) => decodeTargetConfig(route.target_type,
 
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 // Hot path: untraced (README "Fast path").
-export const executeRoute = Effect.fnUntraced(function* (route: Route, event: EventForProcessing) {
+export const executeRoute = Effect.fnUntraced(function* (route: EnabledRoute, event: EventForProcessing) {
   // Fail closed: a target secret this instance cannot open is never sent as it is, nor left out.
   const sealed = sealedTargetKeyIds(route.target_type, route.target_config)
   if (sealed.length > 0)
     return failed(`a secret of the target is encrypted under key ${sealed.join(", ")}, which is not configured`, false)
   const target = targetOf(route)
   if (Result.isFailure(target)) return failed(`invalid target_config: ${target.failure}`, false)
+  // A transform that fails will fail the same way next time: not retried.
+  const transformed = applyTransform(route, () => expressionInputOf(event, route.source_slug))
+  if (transformed._tag === "Failed") return failed(transformed.reason, false)
+  const payload = transformed._tag === "Transformed" ? transformed.value : event.parsed_payload
   const input = { headers: event.headers, body: event.parsed_payload }
   switch (target.success.type) {
     case "workflow": {
       const { config } = target.success
       const launcher = yield* WorkflowLauncher
-      return yield* launchOnce(launcher, route, event, { kind: config.workflow_kind, ...config }).pipe(
+      return yield* launchOnce(launcher, route, event, payload, { kind: config.workflow_kind, ...config }).pipe(
         Effect.map(({ executionId }) => succeeded({ workflow_execution_id: executionId })),
         Effect.catchTag("TargetFailed", fromTargetFailure)
       )
@@ -144,7 +150,7 @@ export const executeRoute = Effect.fnUntraced(function* (route: Route, event: Ev
     case "task": {
       const { config } = target.success
       const launcher = yield* TaskLauncher
-      return yield* launchOnce(launcher, route, event, { kind: config.task_kind, ...config }).pipe(
+      return yield* launchOnce(launcher, route, event, payload, { kind: config.task_kind, ...config }).pipe(
         Effect.map(({ executionId }) => succeeded({ task_execution_id: executionId })),
         Effect.catchTag("TargetFailed", fromTargetFailure)
       )
@@ -163,7 +169,9 @@ export const executeRoute = Effect.fnUntraced(function* (route: Route, event: Ev
             ? {
                 resolve: true,
                 value:
-                  config.value_path === undefined ? event.parsed_payload : resolvePathValue(config.value_path, input)
+                  config.value_path === undefined
+                    ? payload
+                    : resolvePathValue(config.value_path, { headers: event.headers, body: payload })
               }
             : { resolve: false, error: Predicate.isString(errorText) ? errorText : DEFAULT_REJECTION }
         })
@@ -173,6 +181,6 @@ export const executeRoute = Effect.fnUntraced(function* (route: Route, event: Ev
         )
     }
     case "http":
-      return yield* deliver(route, event, target.success.config)
+      return yield* deliver(route, event, payload, target.success.config)
   }
 })

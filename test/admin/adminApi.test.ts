@@ -260,7 +260,8 @@ describe("admin API", () => {
             parse_error: null,
             event_type: "charge.succeeded",
             idempotency_key: "evt_3",
-            matched_routes: ["charges"]
+            matched_routes: ["charges"],
+            skipped_routes: []
           }
         )
         const forged = yield* call("POST", `${base}/sources/stripe/test`, {

@@ -160,6 +160,66 @@ layer(App, { excludeTestServices: true, timeout: 120_000 })("eventhook CLI", (it
   )
 
   it.effect(
+    "routes with a CEL filter and transform: refused with the position, changed, and dry-run against history",
+    () =>
+      Effect.gen(function* () {
+        const tenant = `cli-cel-${Date.now().toString(36)}`
+        yield* ok("tenant", "create", tenant)
+        yield* ok("source", "create", "stripe", "-t", tenant, "--provider", "stripe", "--secret", SECRET)
+        const route = (...flags: ReadonlyArray<string>) =>
+          eventhook("route", "create", "-t", tenant, "--source", "stripe", "--target", "workflow", ...flags)
+        const refused = yield* route("--workflow-kind", "big", "--filter", "body.data.object.amount >=")
+        assert.strictEqual(refused.code, 1)
+        assert.match(refused.stderr, /^error: filter: line 1, column 27: /m)
+
+        for (const amount of [500, 250_000]) {
+          const payload = JSON.stringify({
+            id: `evt_${amount}`,
+            type: "charge.succeeded",
+            data: { object: { amount, customer: "cus_1" } }
+          })
+          const sent = yield* sendStripe(tenant, payload, SECRET)
+          yield* eventStatus(tenant, sent.json.event_id!, "unrouted")
+        }
+        const dryRun = yield* ok(
+          "route",
+          "test",
+          "-t",
+          tenant,
+          "--source",
+          "stripe",
+          "--filter",
+          "body.data.object.amount >= 100000",
+          "--transform",
+          '{"customer": body.data.object.customer, "cents": body.data.object.amount}'
+        )
+        assert.include(dryRun.stdout, "1 of 2 events of stripe would match (1 not, 0 skipped")
+        assert.include(dryRun.stdout, '{"customer":"cus_1","cents":250000}')
+        assert.include(dryRun.stdout, "the filter is false")
+
+        const created = yield* Effect.map(
+          route("--workflow-kind", "big", "--filter", "body.data.object.amount >= 100000", "--json"),
+          (run) => JSON.parse(run.stdout)
+        )
+        assert.strictEqual(created.filter, "body.data.object.amount >= 100000")
+        const changed = yield* okJson(
+          "route",
+          "update",
+          created.id,
+          "-t",
+          tenant,
+          "--filter",
+          "",
+          "--transform",
+          '{"cents": body.data.object.amount}'
+        )
+        assert.strictEqual(changed.filter, null)
+        assert.strictEqual(changed.transform, '{"cents": body.data.object.amount}')
+      }),
+    120_000
+  )
+
+  it.effect(
     "refuses bad input with one clear line on stderr and exit code 1",
     () =>
       Effect.gen(function* () {

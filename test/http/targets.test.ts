@@ -4,7 +4,7 @@ import { Effect, Schedule, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { TenantId } from "../../src/domain/ids.ts"
 import { IDEMPOTENCY_KEY_TTL_DAYS } from "../../src/host/PgHost.ts"
-import { routeMatches } from "../../src/processing/matchRoutes.ts"
+import { routeMatches } from "../../src/routing/matchRoutes.ts"
 import { PromiseRepo } from "../../src/store/PromiseRepo.ts"
 import {
   actionsOfEvent,

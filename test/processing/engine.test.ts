@@ -278,7 +278,8 @@ describe("new events handed over in memory", () => {
     max_retries: 3,
     succeeded_route_ids: [],
     body_bytes: bodyBytes,
-    trace_parent: null
+    trace_parent: null,
+    received_at: new Date()
   })
 
   it.live(

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { routeTiers } from "../../src/processing/matchRoutes.ts"
+import { routeTiers } from "../../src/routing/matchRoutes.ts"
 
 const route = (id: string, priority: number, createdAt: number, filter: Array<string> | null = null) => ({
   id,

@@ -1,3 +1,5 @@
+import { decideFilter, type ExpressiveRoute, expressionInputOf } from "./routeFilters.ts"
+
 /** What matching needs of a route. */
 export interface MatchableRoute {
   readonly id: string
@@ -30,4 +32,29 @@ export const routeTiers = <R extends MatchableRoute>(
     else tiers.push([route])
   }
   return tiers
+}
+
+/** A route the event's type matched but whose filter could not decide: recorded as `skipped`, with the reason. */
+export interface SkippedRoute<R> {
+  readonly route: R
+  readonly reason: string
+}
+
+/**
+ * The routes an event matches: its type first (`filter_event_types`), then each route's CEL filter. What the
+ * expressions see is built only when a route has one.
+ */
+export const selectRoutes = <R extends MatchableRoute & ExpressiveRoute & { readonly source_slug: string }>(
+  routes: ReadonlyArray<R>,
+  event: Parameters<typeof expressionInputOf>[0]
+): { readonly matched: ReadonlyArray<R>; readonly skipped: ReadonlyArray<SkippedRoute<R>> } => {
+  const matched: Array<R> = []
+  const skipped: Array<SkippedRoute<R>> = []
+  for (const route of routes) {
+    if (!routeMatches(route, event.event_type)) continue
+    const decision = decideFilter(route, () => expressionInputOf(event, route.source_slug))
+    if (decision._tag === "Match") matched.push(route)
+    else if (decision._tag === "Skip") skipped.push({ route, reason: decision.reason })
+  }
+  return { matched, skipped }
 }
