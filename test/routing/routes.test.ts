@@ -93,10 +93,7 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
           transform: "[body.total]"
         })
         assert.strictEqual(update.status, 400)
-        assert.strictEqual(
-          update.json.message,
-          "transform: line 1, column 1: gives list; a transform must give a map"
-        )
+        assert.strictEqual(update.json.message, "transform: line 1, column 1: gives list; a transform must give a map")
         // What cannot be told before the payload is seen (`body` is dynamic) is judged per event.
         const dynamic = yield* call("PATCH", `/api/tenants/${tenant.slug}/eventhook/routes/${route.id}`, {
           transform: "body.order"
