@@ -1,4 +1,5 @@
-// `npm run build` (run by `npm start` first): the service bundled into one JavaScript file, dist/main.node.js,
+// `npm run build` (run by `npm start` first): the dashboard's static files into dist/ui (Vite, issue 20), and the
+// service bundled into one JavaScript file, dist/main.node.js,
 // by rolldown (issue 7). The running service then holds only the code it uses, without the modules' doc comments:
 // idle heap 40 → 16 MB and resident memory 116 → 88 MB, against the TypeScript sources with their types erased.
 // Nothing is mangled or minified, so stack traces stay readable. Tests, the CLI and Deno run the TypeScript
@@ -8,12 +9,16 @@ import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "rolldown"
+import { build as buildUi } from "vite"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const out = join(root, "dist")
 
-rmSync(out, { recursive: true, force: true })
+rmSync(join(out, "main.node.js"), { force: true })
 const started = performance.now()
+await buildUi({ configFile: join(root, "ui", "vite.config.ts") })
+console.log(`built dist/ui in ${Math.round(performance.now() - started)} ms`)
+const bundleStarted = performance.now()
 await build({
   input: join(root, "src", "main.node.ts"),
   platform: "node",
@@ -30,4 +35,4 @@ await build({
     codeSplitting: false
   }
 })
-console.log(`built dist/main.node.js in ${Math.round(performance.now() - started)} ms`)
+console.log(`built dist/main.node.js in ${Math.round(performance.now() - bundleStarted)} ms`)

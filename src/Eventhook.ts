@@ -16,6 +16,7 @@ import { ContractErrors } from "./http/contractErrors.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
 import { IngestHandlers } from "./http/IngestHandlers.ts"
 import { MetricsListener, MetricsRoute } from "./http/MetricsRoute.ts"
+import { UiRoute } from "./http/UiRoute.ts"
 import { EventWriter } from "./ingest/EventWriter.ts"
 import { Ingest } from "./ingest/Ingest.ts"
 import { RateLimiter } from "./ingest/RateLimiter.ts"
@@ -31,6 +32,7 @@ import { EventActionRepo } from "./store/EventActionRepo.ts"
 import { EventQueue } from "./store/EventQueue.ts"
 import { EventReads } from "./store/EventReads.ts"
 import { EventRepo } from "./store/EventRepo.ts"
+import { EventStats } from "./store/EventStats.ts"
 import { RouteRepo } from "./store/RouteRepo.ts"
 import { SecretBox } from "./store/SecretBox.ts"
 import { SourceRepo } from "./store/SourceRepo.ts"
@@ -54,6 +56,7 @@ const Repositories = Layer.mergeAll(
   EventRepo.layer,
   EventQueue.layer,
   EventReads.layer,
+  EventStats.layer,
   EventActionRepo.layer
 ).pipe(Layer.provideMerge(SecretBox.layer))
 
@@ -106,6 +109,7 @@ export const EventhookRoutes = Layer.mergeAll(
   // module's source) in every instance's heap for a page few open (issue 7: idle heap 54 → 41 MB).
   HttpApiScalar.layerCdn(EventhookApi, { path: "/docs", version: SCALAR_VERSION }),
   MetricsRoute,
+  UiRoute,
   ContractErrors
 ).pipe(Layer.provide(EventhookAdmin), Layer.provide(EventhookCore))
 

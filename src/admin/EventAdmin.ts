@@ -1,5 +1,7 @@
 import { Context, Effect, Layer, Option } from "effect"
+import { parseJsonKeepingLargeIntegers } from "../domain/exactIntegers.ts"
 import type { EventId, SourceId } from "../domain/ids.ts"
+import type { TenantOverview } from "../domain/Overview.ts"
 import {
   type InvalidRequestResponse,
   invalidRequest,
@@ -11,6 +13,8 @@ import { Reverify } from "../ingest/Reverify.ts"
 import { Reprocess } from "../processing/Reprocess.ts"
 import { EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventReads } from "../store/EventReads.ts"
+import { EventRepo, type ReprocessSelection } from "../store/EventRepo.ts"
+import { EventStats } from "../store/EventStats.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts"
 import { type EventListQuery, isUuid, type ReprocessRequest, type ReverifyRequest } from "./inputs.ts"
@@ -51,6 +55,13 @@ export class EventAdmin extends Context.Service<
       input: ReprocessRequest
     ) => Effect.Effect<{ readonly reprocessed: number; readonly event_ids: ReadonlyArray<string> }, AdminError>
     readonly reverify: (tenant: string, input: ReverifyRequest) => Effect.Effect<ReverifyResult, AdminError>
+    /** How many events `reprocess` would reset with this request (nothing changes). */
+    readonly reprocessPreview: (
+      tenant: string,
+      input: ReprocessRequest
+    ) => Effect.Effect<{ readonly count: number }, AdminError>
+    /** The tenant at a glance (the dashboard's overview). */
+    readonly overview: (tenant: string) => Effect.Effect<TenantOverview, NotFoundResponse>
   }
 >()("eventhook/admin/EventAdmin") {
   static readonly layer = Layer.effect(
@@ -62,6 +73,8 @@ export class EventAdmin extends Context.Service<
       const actions = yield* EventActionRepo
       const reprocessor = yield* Reprocess
       const reverifier = yield* Reverify
+      const eventRepo = yield* EventRepo
+      const stats = yield* EventStats
 
       const sourceIdOf = Effect.fn("EventAdmin.sourceIdOf")(function* (tenant: Tenant, slug: string | undefined) {
         if (slug === undefined) return undefined
@@ -84,6 +97,14 @@ export class EventAdmin extends Context.Service<
         const after = given === undefined ? undefined : decodeCursor(scope, given)
         if (after === null) return yield* invalidRequest("cursor: is not a cursor this API gave for this listing")
         const limit = query.limit ?? DEFAULT_PAGE
+        const payloadSearch = query.payload_contains !== undefined || query.payload_path !== undefined
+        // Bounded by time, the search reads the (tenant_id, received_at) index's range and needs none of its own.
+        if (payloadSearch && query.since === undefined)
+          return yield* invalidRequest("since: required with a payload search (it bounds the events searched)")
+        if ((query.payload_path === undefined) !== (query.payload_value === undefined))
+          return yield* invalidRequest("payload_value: `payload_path` and `payload_value` go together")
+        if (query.payload_path !== undefined && !query.payload_path.startsWith("body."))
+          return yield* invalidRequest("payload_path: must be body.<dot.path>")
         const sourceId = yield* sourceIdOf(tenant, query.source)
         const found = yield* reads.search(tenant.id, {
           ...(sourceId === undefined ? {} : { sourceId }),
@@ -92,6 +113,12 @@ export class EventAdmin extends Context.Service<
           ...(query.since === undefined ? {} : { from: new Date(query.since) }),
           ...(query.until === undefined ? {} : { to: new Date(query.until) }),
           ...(after === undefined ? {} : { after: after as EventId }),
+          ...(query.payload_contains === undefined
+            ? {}
+            : { payloadContains: parseJsonKeepingLargeIntegers(query.payload_contains) }),
+          ...(query.payload_path === undefined || query.payload_value === undefined
+            ? {}
+            : { payloadAt: { path: query.payload_path.split(".").slice(1), value: query.payload_value } }),
           limit
         })
         return {
@@ -107,8 +134,7 @@ export class EventAdmin extends Context.Service<
         return eventDetailView(event, sourceSlug, yield* actions.listForEvent(event.id))
       })
 
-      const reprocess = Effect.fn("EventAdmin.reprocess")(function* (tenantSlug: string, request: ReprocessRequest) {
-        const tenant = yield* tenants.require(tenantSlug)
+      const selectionOf = Effect.fn("EventAdmin.selectionOf")(function* (tenant: Tenant, request: ReprocessRequest) {
         if ((request.event_ids === undefined) === (request.filter === undefined))
           return yield* invalidRequest("event_ids: give `event_ids` or `filter` (with `limit`), one of them")
         if (request.filter !== undefined && request.limit === undefined)
@@ -126,8 +152,19 @@ export class EventAdmin extends Context.Service<
                 ...(filter.until === undefined ? {} : { to: new Date(filter.until) }),
                 limit: request.limit!
               }
-        const reset = yield* reprocessor.run(tenant.id, selection as Parameters<typeof reprocessor.run>[1])
+        return selection as ReprocessSelection
+      })
+      const reprocess = Effect.fn("EventAdmin.reprocess")(function* (tenantSlug: string, request: ReprocessRequest) {
+        const tenant = yield* tenants.require(tenantSlug)
+        const reset = yield* reprocessor.run(tenant.id, yield* selectionOf(tenant, request))
         return { reprocessed: reset.length, event_ids: reset }
+      })
+      const reprocessPreview = Effect.fn("EventAdmin.reprocessPreview")(function* (
+        tenantSlug: string,
+        request: ReprocessRequest
+      ) {
+        const tenant = yield* tenants.require(tenantSlug)
+        return { count: yield* eventRepo.countForReprocess(tenant.id, yield* selectionOf(tenant, request)) }
       })
 
       const reverify = Effect.fn("EventAdmin.reverify")(function* (tenantSlug: string, request: ReverifyRequest) {
@@ -167,7 +204,11 @@ export class EventAdmin extends Context.Service<
           return { contentType: event.content_type, body: event.raw_payload }
         }),
         reprocess,
-        reverify
+        reprocessPreview,
+        reverify,
+        overview: Effect.fn("EventAdmin.overview")(function* (tenantSlug: string) {
+          return yield* stats.overview((yield* tenants.require(tenantSlug)).id)
+        })
       })
     })
   )

@@ -191,9 +191,29 @@ export const EventFilter = Schema.Struct({
 })
 export type EventFilter = typeof EventFilter.Type
 
+const JsonText = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    try {
+      const value: unknown = JSON.parse(text)
+      return typeof value === "object" && value !== null ? undefined : "must be a JSON object or array"
+    } catch {
+      return "must be JSON"
+    }
+  })
+)
+
 /** `GET …/events` query: strings, as a query string carries them. */
 export const EventListQuery = Schema.Struct({
   ...EventFilter.fields,
+  payload_contains: Schema.optionalKey(JsonText).annotate({
+    description:
+      'payload search: events whose payload contains this JSON (`{"data":{"object":{"customer":"cus_1"}}}`); needs `since`'
+  }),
+  payload_path: Schema.optionalKey(ValuePath).annotate({
+    description:
+      "payload search: the value at this path (`body.data.object.customer`) equals `payload_value`; needs `since`"
+  }),
+  payload_value: Schema.optionalKey(Schema.String).annotate({ description: "the value `payload_path` must have" }),
   limit: Schema.optionalKey(
     Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
   ),

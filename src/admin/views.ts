@@ -211,6 +211,8 @@ export const streamedEventView = (event: StreamedEvent): StreamedEventView => ({
 export const EventDetailView = Schema.Struct({
   ...EventSummaryView.fields,
   headers: Schema.Record(Schema.String, Schema.String),
+  /** Which of the source's secrets verified it (its position in the list), when one did. */
+  verified_secret_index: Schema.NullOr(Schema.Int),
   parsed_payload: Schema.Unknown,
   actions: Schema.Array(ActionView)
 })
@@ -222,6 +224,7 @@ export const eventDetailView = (
 ): EventDetailView => ({
   ...eventSummaryView({ ...event, source_slug: sourceSlug, size_bytes: event.raw_payload.length }),
   headers: event.headers,
+  verified_secret_index: event.verified_secret_index,
   parsed_payload: exactForAnyStringify(event.parsed_payload),
   actions: actions.map(actionView)
 })

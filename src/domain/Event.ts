@@ -153,6 +153,10 @@ export interface EventSearch {
   readonly from?: Date
   readonly to?: Date
   readonly after?: EventId
+  /** Payload search: events whose parsed payload contains this JSON value (`@>`). */
+  readonly payloadContains?: unknown
+  /** Payload search: the text at this path of the parsed payload (`#>>`) equals `value`. */
+  readonly payloadAt?: { readonly path: ReadonlyArray<string>; readonly value: string }
   readonly limit: number
 }
 

@@ -22,6 +22,7 @@ import {
   TenantCreate
 } from "../admin/inputs.ts"
 import { EventDetailView, EventSummaryView, RouteTestView, RouteView, SourceView, TenantView } from "../admin/views.ts"
+import { TenantOverview } from "../domain/Overview.ts"
 import {
   AdminDisabledResponse,
   ConflictResponse,
@@ -246,6 +247,20 @@ export class AdminEventsGroup extends HttpApiGroup.make("events")
       success: ReprocessResult,
       error: errors
     }),
+    HttpApiEndpoint.post("reprocessPreview", `${TENANT}/events/reprocess/preview`, {
+      params: tenantParam,
+      payload: ReprocessRequest,
+      success: Schema.Struct({ count: Schema.Int }),
+      error: errors
+    }).annotate(OpenApi.Description, "How many events `reprocess` would reset with this request; nothing changes"),
+    HttpApiEndpoint.get("overview", `${TENANT}/overview`, {
+      params: tenantParam,
+      success: TenantOverview,
+      error: errors
+    }).annotate(
+      OpenApi.Description,
+      "Per source: the last hour and day by outcome, rejections by reason, the verifying secret's index, backlog, rate"
+    ),
     HttpApiEndpoint.post("reverify", `${TENANT}/events/reverify`, {
       params: tenantParam,
       payload: ReverifyRequest,

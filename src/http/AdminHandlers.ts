@@ -121,6 +121,8 @@ export const AdminEventsHandlers = HttpApiBuilder.group(
       )
       .handle("reprocess", ({ params, payload }) => events.reprocess(params.tenant_slug, payload))
       .handle("reverify", ({ params, payload }) => events.reverify(params.tenant_slug, payload))
+      .handle("reprocessPreview", ({ params, payload }) => events.reprocessPreview(params.tenant_slug, payload))
+      .handle("overview", ({ params }) => events.overview(params.tenant_slug))
   })
 )
 

@@ -101,6 +101,12 @@ export class EventReads extends Context.Service<
                 ...(search.eventType === undefined ? [] : [sql`e.event_type = ${search.eventType}`]),
                 ...(search.from === undefined ? [] : [sql`e.received_at >= ${search.from}`]),
                 ...(search.to === undefined ? [] : [sql`e.received_at < ${search.to}`]),
+                ...(search.payloadContains === undefined
+                  ? []
+                  : [sql`e.parsed_payload @> ${sql.json(search.payloadContains)}`]),
+                ...(search.payloadAt === undefined
+                  ? []
+                  : [sql`e.parsed_payload #>> ${textArray(search.payloadAt.path)} = ${search.payloadAt.value}`]),
                 ...(search.after === undefined
                   ? []
                   : [

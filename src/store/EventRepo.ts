@@ -73,6 +73,8 @@ export class EventRepo extends Context.Service<
       tenantId: TenantId,
       selection: ReprocessSelection
     ) => Effect.Effect<ReadonlyArray<EventId>>
+    /** How many events `resetForReprocess` would reset now (the dashboard's preview); nothing changes. */
+    readonly countForReprocess: (tenantId: TenantId, selection: ReprocessSelection) => Effect.Effect<number>
   }
 >()("eventhook/store/EventRepo") {
   static readonly layer = Layer.effect(
@@ -244,27 +246,39 @@ export class EventRepo extends Context.Service<
               WHERE id = ${id} AND status = 'rejected'`.pipe(Effect.asVoid, Effect.orDie)
       )
 
+      /** The events a reprocess selection names, oldest first (`lock`: for the reset itself). */
+      const reprocessCandidates = (tenantId: TenantId, selection: ReprocessSelection, lock: boolean) => {
+        const locking = lock ? sql`FOR UPDATE SKIP LOCKED` : sql``
+        return selection._tag === "ByIds"
+          ? sql`SELECT id FROM p_eventhook__event
+                WHERE tenant_id = ${tenantId} AND status IN ('failed', 'unrouted')
+                  AND id::text IN ${sql.in(selection.eventIds.length === 0 ? [""] : selection.eventIds)}
+                ${locking}`
+          : sql`SELECT id FROM p_eventhook__event
+                WHERE ${sql.and([
+                  sql`tenant_id = ${tenantId}`,
+                  selection.status === undefined
+                    ? sql`status IN ('failed', 'unrouted')`
+                    : sql`status = ${selection.status}`,
+                  ...(selection.sourceId === undefined ? [] : [sql`source_id = ${selection.sourceId}`]),
+                  ...(selection.eventType === undefined ? [] : [sql`event_type = ${selection.eventType}`]),
+                  ...(selection.from === undefined ? [] : [sql`received_at >= ${selection.from}`]),
+                  ...(selection.to === undefined ? [] : [sql`received_at < ${selection.to}`])
+                ])}
+                ORDER BY received_at LIMIT ${selection.limit}
+                ${locking}`
+      }
+      const countForReprocess = Effect.fn("EventRepo.countForReprocess")(
+        (tenantId: TenantId, selection: ReprocessSelection) =>
+          sql<{ count: number }>`SELECT count(*)::int AS count
+              FROM (${reprocessCandidates(tenantId, selection, false)}) chosen`.pipe(
+            Effect.map((rows) => rows[0]?.count ?? 0)
+          ),
+        Effect.orDie
+      )
       const resetForReprocess = Effect.fn("EventRepo.resetForReprocess")(
         (tenantId: TenantId, selection: ReprocessSelection) => {
-          const chosen =
-            selection._tag === "ByIds"
-              ? sql`SELECT id FROM p_eventhook__event
-                    WHERE tenant_id = ${tenantId} AND status IN ('failed', 'unrouted')
-                      AND id::text IN ${sql.in(selection.eventIds.length === 0 ? [""] : selection.eventIds)}
-                    FOR UPDATE SKIP LOCKED`
-              : sql`SELECT id FROM p_eventhook__event
-                    WHERE ${sql.and([
-                      sql`tenant_id = ${tenantId}`,
-                      selection.status === undefined
-                        ? sql`status IN ('failed', 'unrouted')`
-                        : sql`status = ${selection.status}`,
-                      ...(selection.sourceId === undefined ? [] : [sql`source_id = ${selection.sourceId}`]),
-                      ...(selection.eventType === undefined ? [] : [sql`event_type = ${selection.eventType}`]),
-                      ...(selection.from === undefined ? [] : [sql`received_at >= ${selection.from}`]),
-                      ...(selection.to === undefined ? [] : [sql`received_at < ${selection.to}`])
-                    ])}
-                    ORDER BY received_at LIMIT ${selection.limit}
-                    FOR UPDATE SKIP LOCKED`
+          const chosen = reprocessCandidates(tenantId, selection, true)
           return sql`
             UPDATE p_eventhook__event
             SET status = 'pending', retry_count = 0, next_retry_at = NULL, processed_at = NULL
@@ -296,6 +310,7 @@ export class EventRepo extends Context.Service<
         insertBatch,
         deleteOlderThan,
         resetForReprocess,
+        countForReprocess,
         listRejected,
         promote,
         failVerified,
