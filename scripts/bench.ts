@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs"
+import { dashboardFigures } from "./bench/dashboard.ts"
 import {
   createRunSource,
   deliveredPerSecond,
@@ -310,6 +311,8 @@ const main = async () => {
     }
     figures.eventhook_peak_rss_mb = peakRssMb(service.child.pid!)
     await stop(service.child)
+    // The dashboard (issue 20): payload search on a million events, the events view's first rows in Chromium.
+    figures.dashboard = await dashboardFigures(database.url)
   } finally {
     await database.drop()
   }
@@ -427,6 +430,17 @@ const printTable = (report: any) => {
   console.log("")
   for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i]!)).join("  "))
   console.log(`\npeak RSS of the service: ${f.eventhook_peak_rss_mb} MB`)
+  const d = f.dashboard
+  const s = d.payload_search
+  console.log(
+    `dashboard: payload search on ${s.events} events over ${s.days} days, contains / path = value: ` +
+      ["1h", "1d", "7d", "30d"].map((w) => `${w} ${s[w].contains_ms} / ${s[w].path_equals_ms} ms`).join(", ")
+  )
+  console.log(
+    d.first_rows.skipped === undefined
+      ? `dashboard: events view with ${d.first_rows.events} events, first rows at ${d.first_rows.cold_ms} ms (cold), ${d.first_rows.warm_median_ms} ms (warm, median)`
+      : `dashboard: events view not measured: ${d.first_rows.skipped}`
+  )
   for (const [name, ledger] of Object.entries(report.ledgers as Record<string, Ledger>))
     console.log(
       `ledger ${name}: ${ledger.acked} ${name === "recovery" ? "queued" : "acked"}, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.repeats === undefined ? `${ledger.workflows} workflows` : `${ledger.workflows} received at the destination (${ledger.repeats} repeats)`} — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`

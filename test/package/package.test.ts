@@ -99,7 +99,7 @@ describe("the npm package, installed into a host project", () => {
     expectedRun(run(join(repo, "node_modules/.bin/deno"), ["run", "--allow-all", "host.ts"]))
   }, 120_000)
 
-  it("its CLI serves: `eventhook serve` answers /health and stops on SIGTERM", async () => {
+  it("its CLI serves: `eventhook serve` answers /health and the built dashboard, and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, ["node_modules/.bin/eventhook", "serve"], {
       cwd: scratch,
       env: {
@@ -107,7 +107,8 @@ describe("the npm package, installed into a host project", () => {
         DATABASE_URL: inject("databaseUrl"),
         HOST: "127.0.0.1",
         PORT: "0",
-        EVENTHOOK_MIGRATE: "false"
+        EVENTHOOK_MIGRATE: "false",
+        EVENTHOOK_ADMIN_TOKEN: "package-admin-token"
       },
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -124,6 +125,12 @@ describe("the npm package, installed into a host project", () => {
     })
     const health = await fetch(`http://127.0.0.1:${port}/health`)
     assert.strictEqual(health.status, 200)
+    // The tarball carries the dashboard built (dist/ui): the package's server finds and serves it.
+    const page = await fetch(`http://127.0.0.1:${port}/ui/`)
+    assert.strictEqual(page.status, 200)
+    const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1]
+    assert.isDefined(script)
+    assert.strictEqual((await fetch(`http://127.0.0.1:${port}${script}`)).status, 200)
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
     child.kill("SIGTERM")
     assert.strictEqual(await exited, 0)

@@ -276,6 +276,70 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
       })
     )
 
+    it.effect(
+      "creates a source from a preset, tests a request, searches payloads, and bulk-reprocesses with a count",
+      () =>
+        Effect.gen(function* () {
+          const tenant = yield* freshTenant
+          yield* open(tenant.slug, "#/sources")
+          yield* ui((p) => p.click('button:has-text("New source")'))
+          yield* ui((p) => p.selectOption('.create-source select[name="provider"]', "github"))
+          // The GitHub preset asks for its secret, nothing it does not need.
+          const asked = yield* ui((p) =>
+            p.$$eval(".create-source input", (inputs) => inputs.map((input) => (input as { name: string }).name))
+          )
+          assert.deepStrictEqual(asked, ["slug", "secret"])
+          yield* ui((p) => p.fill('.create-source input[name="slug"]', "github"))
+          yield* ui((p) => p.fill('.create-source input[name="secret"]', GITHUB_SECRET))
+          yield* ui((p) => p.click('.create-source button:has-text("Create")'))
+          yield* ui((p) => p.waitForSelector('article[data-source="github"]'))
+          const url = yield* ui((p) => p.textContent('article[data-source="github"] .ingest-url code'))
+          assert.include(url, `/api/tenants/${tenant.slug}/eventhook/in/github`)
+
+          // The tester: a request signed with the source's secret verifies; one that is not says why.
+          const body = '{"action":"opened","issue":{"number":7}}'
+          const signature = yield* Effect.promise(() => sign(GITHUB_SECRET, body))
+          yield* ui((p) => p.click('article[data-source="github"] button:has-text("Test a request")'))
+          yield* ui((p) =>
+            p.fill(".tester textarea >> nth=0", `x-github-event: issues\nx-hub-signature-256: ${signature}`)
+          )
+          yield* ui((p) => p.fill(".tester textarea >> nth=1", body))
+          yield* ui((p) => p.click('.tester button:has-text("Test")'))
+          const verified = yield* ui((p) => p.waitForSelector(".report").then((report) => report.textContent()))
+          assert.include(verified, "yes (secret #0)")
+          assert.include(verified, "issues")
+          yield* ui((p) =>
+            p.fill(".tester textarea >> nth=0", "x-github-event: issues\nx-hub-signature-256: sha256=00")
+          )
+          yield* ui((p) => p.click('.tester button:has-text("Test")'))
+          yield* ui((p) => p.waitForSelector('.report dd.bad:has-text("signature")'))
+
+          // Three unrouted events, one of them for customer cus_7.
+          const ids: Array<string> = []
+          for (const customer of ["cus_5", "cus_7", "cus_9"]) {
+            const sent = yield* signedGithub(tenant.slug, JSON.stringify({ customer }), `d-${customer}`)
+            ids.push(sent.json.event_id)
+          }
+          for (const id of ids) yield* settledEvent(tenant.id, id)
+          const since = new Date(Date.now() - 3_600_000).toISOString()
+          yield* open(
+            tenant.slug,
+            `#/events?since=${encodeURIComponent(since)}&payload_contains=${encodeURIComponent('{"customer":"cus_7"}')}`
+          )
+          yield* ui((p) => p.waitForSelector(`tr[data-event-id="${ids[1]}"]`))
+          assert.strictEqual(yield* ui((p) => p.$$eval("table.event-list tbody tr", (rows) => rows.length)), 1)
+
+          // Bulk: the count first, then the confirmation.
+          yield* open(tenant.slug, "#/events?status=unrouted")
+          yield* ui((p) => p.click('button:has-text("Reprocess matching")'))
+          yield* ui((p) => p.waitForSelector('.bulk button:has-text("Reprocess 3")'))
+          yield* shot("events-bulk")
+          yield* ui((p) => p.click('.bulk button:has-text("Reprocess 3")'))
+          yield* ui((p) => p.click('.bulk .confirm button:has-text("Yes, reprocess 3")'))
+          yield* ui((p) => p.waitForSelector('.bulk .done:has-text("3 events reprocessed")'))
+        })
+    )
+
     it.effect("renders hostile payloads and headers as text: nothing in them runs", () =>
       Effect.gen(function* () {
         const tenant = yield* freshTenant

@@ -35,8 +35,13 @@ const Signed = ({ token, onSignOut }: { readonly token: string; readonly onSignO
   const location = useLocation()
   const tenants = useApi(token, (client) => client.tenants.list(), [])
   const [tenant, setTenant] = useState(storedTenant)
+  // The tab's tenant is shown at once (no wait for the list); once the list is in, an unknown one gives way.
   const chosen =
-    tenants.state === "ready" ? (tenants.value.find((t) => t.slug === tenant) ?? tenants.value[0]) : undefined
+    tenants.state === "ready"
+      ? (tenants.value.find((t) => t.slug === tenant) ?? tenants.value[0])
+      : tenant === null
+        ? undefined
+        : { slug: tenant }
   const section = location.path[0] ?? "overview"
   return (
     <div class="layout">

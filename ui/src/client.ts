@@ -21,16 +21,27 @@ export const problemOf = (failure: unknown): Problem => {
   return { error: String(value?._tag ?? "error"), message: String(value?.message ?? failure) }
 }
 
+// One client per token: building it walks the whole API definition, which is worth doing once.
+let cached: { readonly token: string; readonly client: Client } | undefined
+
+const clientFor = (token: string) =>
+  cached?.token === token
+    ? Effect.succeed(cached.client)
+    : Effect.map(
+        HttpApiClient.make(EventhookApi, {
+          baseUrl: window.location.origin,
+          transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token))
+        }),
+        (client) => {
+          cached = { token, client: client as Client }
+          return client as Client
+        }
+      )
+
 /** Runs one call with the session's token as a bearer header (never in a URL); a failure rejects with its Problem. */
 export const callApi = async <A, E>(token: string, call: (client: Client) => Effect.Effect<A, E>): Promise<A> => {
   const exit = await Effect.runPromiseExit(
-    Effect.gen(function* () {
-      const client = yield* HttpApiClient.make(EventhookApi, {
-        baseUrl: window.location.origin,
-        transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token))
-      })
-      return yield* call(client as Client)
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    Effect.flatMap(clientFor(token), call).pipe(Effect.provide(FetchHttpClient.layer))
   )
   if (Exit.isSuccess(exit)) return exit.value
   throw problemOf(Cause.squash(exit.cause))
