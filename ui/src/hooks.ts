@@ -2,6 +2,17 @@ import { type Effect } from "effect"
 import { useCallback, useEffect, useState } from "preact/hooks"
 import { type Client, callApi, type Problem } from "./client.ts"
 
+/** What every view of a tenant is given. */
+export interface TenantProps {
+  readonly token: string
+  readonly tenant: string
+}
+
+/** A view that also reads the URL's query (`#/events?source=…`). */
+export interface QueryProps extends TenantProps {
+  readonly query: URLSearchParams
+}
+
 export type Loaded<A> =
   | { readonly state: "loading" }
   | { readonly state: "failed"; readonly problem: Problem }

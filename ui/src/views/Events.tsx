@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks"
 import { type Client, callApi, type Problem } from "../client.ts"
 import { ago, bytes } from "../format.ts"
-import { useApi } from "../hooks.ts"
+import { type QueryProps, useApi } from "../hooks.ts"
 import { type LiveEvent, followEvents } from "../live.ts"
 import { ConfirmButton, ProblemNote, Status } from "../parts/common.tsx"
 import { href, navigate } from "../router.ts"
@@ -36,15 +36,7 @@ const toLocal = (iso: string | undefined) => {
 }
 
 /** The request log: newest first, paged, filtered, searchable by payload, and live. */
-export const Events = ({
-  token,
-  tenant,
-  query
-}: {
-  readonly token: string
-  readonly tenant: string
-  readonly query: URLSearchParams
-}) => {
+export const Events = ({ token, tenant, query }: QueryProps) => {
   const filter = fromQuery(query)
   const [cursor, setCursor] = useState<string | undefined>(undefined)
   const [live, setLive] = useState(query.get("live") === "1")

@@ -1,5 +1,5 @@
 import { duration } from "../format.ts"
-import { useApi } from "../hooks.ts"
+import { type TenantProps, useApi } from "../hooks.ts"
 import { RateChart } from "../parts/Chart.tsx"
 import { ProblemNote } from "../parts/common.tsx"
 import { href } from "../router.ts"
@@ -13,7 +13,7 @@ const COUNTS = [
 ] as const
 
 /** Per source over the last hour and day: outcomes, rejections by reason, backlog, and the rate as a chart. */
-export const Overview = ({ token, tenant }: { readonly token: string; readonly tenant: string }) => {
+export const Overview = ({ token, tenant }: TenantProps) => {
   const overview = useApi(token, (client) => client.events.overview({ params: { tenant_slug: tenant } }), [tenant])
   if (overview.state === "loading") return <p class="loading">Loading…</p>
   if (overview.state === "failed") return <ProblemNote problem={overview.problem} />

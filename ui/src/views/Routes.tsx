@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks"
 import { callApi, type Problem } from "../client.ts"
-import { useApi } from "../hooks.ts"
+import { type QueryProps, useApi } from "../hooks.ts"
 import { ConfirmButton, ProblemNote, Status } from "../parts/common.tsx"
 import { navigate } from "../router.ts"
 
@@ -24,15 +24,7 @@ const fieldOf = (problem: Problem): Field | null => {
 }
 
 /** Routes per source, in tiers of equal priority, in the order they run. */
-export const Routes = ({
-  token,
-  tenant,
-  query
-}: {
-  readonly token: string
-  readonly tenant: string
-  readonly query: URLSearchParams
-}) => {
+export const Routes = ({ token, tenant, query }: QueryProps) => {
   const source = query.get("source") ?? undefined
   const routes = useRoutes(token, tenant, source)
   const sources = useApi(token, (client) => client.sources.list({ params: { tenant_slug: tenant } }), [tenant])

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks"
 import { callApi, type Problem } from "../client.ts"
-import { useApi } from "../hooks.ts"
+import { type TenantProps, useApi } from "../hooks.ts"
 import { ConfirmButton, ProblemNote } from "../parts/common.tsx"
 import { href } from "../router.ts"
 
@@ -9,7 +9,7 @@ const useSources = (token: string, tenant: string) =>
   useApi(token, (client) => client.sources.list({ params: { tenant_slug: tenant } }), [tenant])
 
 /** Sources: ingest URLs, presets, enable/disable, secret rotation with the secret mix, the tester. */
-export const Sources = ({ token, tenant }: { readonly token: string; readonly tenant: string }) => {
+export const Sources = ({ token, tenant }: TenantProps) => {
   const sources = useSources(token, tenant)
   const overview = useApi(token, (client) => client.events.overview({ params: { tenant_slug: tenant } }), [tenant])
   const [creating, setCreating] = useState(false)
