@@ -7,16 +7,18 @@ import {
   insertCeiling,
   type Ledger,
   ledgerOf,
+  peerLedgerOf,
   prepareDatabase,
   type RunTarget,
   recovery,
+  resetPeer,
   settle,
   workflowTarget
 } from "./bench/database.ts"
 import { type Destination, startDestination } from "./bench/destination.ts"
 import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressions.ts"
 import { type LoadResult, offerRate, saturate } from "./bench/load.ts"
-import { build, peakRssMb, repoRoot, startBareServer, startEventhook, stop } from "./bench/processes.ts"
+import { build, peakRssMb, repoRoot, startBareServer, startEventhook, startPeer, stop } from "./bench/processes.ts"
 import {
   CONCURRENCY,
   CONSTANT_RATE,
@@ -56,6 +58,16 @@ const main = async () => {
     // one reported (every run is in the JSON).
     const bare = await startBareServer()
     const service = await startEventhook(database.url)
+    // Issue 22's peer: the receiver a user would write by hand (scripts/bench/peer.mjs), measured in the same runs.
+    const peer = await startPeer(database.url)
+    const peerRun = async (name: string, run: () => Promise<LoadResult>) => {
+      await resetPeer(database.url)
+      await settle(database.url)
+      const result = await run()
+      ledgers[name] = await peerLedgerOf(database.url, result)
+      return result
+    }
+    const peerFigures: Record<string, unknown> = {}
     const httpCeiling: Record<string, unknown> = {}
     const insert: Record<string, unknown> = {}
     const saturation: Record<string, unknown> = {}
@@ -64,7 +76,13 @@ const main = async () => {
       const runs: Array<{
         readonly http: RunFigures
         readonly insert: RunFigures
-        readonly eventhook: RunFigures & { readonly vs_http_ceiling: number; readonly vs_insert_ceiling: number }
+        readonly peer: RunFigures
+        readonly eventhook: RunFigures & {
+          readonly vs_http_ceiling: number
+          readonly vs_insert_ceiling: number
+          readonly vs_peer: number
+          readonly p99_vs_peer: number
+        }
       }> = []
       for (let repeat = 1; repeat <= REPEATS; repeat++) {
         const http = await saturate(
@@ -88,29 +106,38 @@ const main = async () => {
           service.child.pid!
         )
         ledgers[`saturation_${key}_run${repeat}`] = await ledgerOf(database.url, run, result)
+        const byHand = await peerRun(`peer_${key}_run${repeat}`, () =>
+          saturate(peer.port, "/", concurrency, () => payloadOf(Date.now()), "distinct", peer.child.pid!)
+        )
         runs.push({
           http: { per_second: rateOf(http), ...latenciesOf(http), cpu: http.cpu },
           insert: ceiling,
+          peer: { per_second: rateOf(byHand), ...latenciesOf(byHand), cpu: byHand.cpu },
           eventhook: {
             per_second: rateOf(result),
             ...latenciesOf(result),
             vs_http_ceiling: round(rateOf(result) / rateOf(http), 3),
             vs_insert_ceiling: round(rateOf(result) / ceiling.per_second, 3),
+            vs_peer: round(rateOf(result) / rateOf(byHand), 3),
+            p99_vs_peer: round(latenciesOf(result).p99_ms / latenciesOf(byHand).p99_ms, 3),
             delivered_per_second: await deliveredPerSecond(database.url, run.sourceId, result.window!),
             cpu: result.cpu
           }
         })
       }
       // Each figure is the median run's, with the spread over the runs beside it.
-      const ofMedian = (side: "http" | "insert" | "eventhook") => ({
+      const ofMedian = (side: "http" | "insert" | "peer" | "eventhook") => ({
         ...medianBy(runs, (run) => run[side].per_second)[side],
         per_second_spread: spread(runs.map((run) => run[side].per_second)),
         runs: runs.map((run) => run[side])
       })
       httpCeiling[key] = ofMedian("http")
       insert[key] = ofMedian("insert")
+      peerFigures[key] = ofMedian("peer")
       saturation[key] = {
         ...ofMedian("eventhook"),
+        vs_peer: spread(runs.map((run) => run.eventhook.vs_peer)),
+        p99_vs_peer: spread(runs.map((run) => run.eventhook.p99_vs_peer)),
         vs_insert_ceiling: spread(runs.map((run) => run.eventhook.vs_insert_ceiling)),
         vs_http_ceiling: spread(runs.map((run) => run.eventhook.vs_http_ceiling))
       }
@@ -157,6 +184,7 @@ const main = async () => {
     }
     figures.http_ceiling = httpCeiling
     figures.insert_ceiling = insert
+    figures.peer_saturation = peerFigures
     figures.eventhook_saturation = saturation
 
     // Constant rates: repeated too; each figure is the run with the median p99 (of the ack, of webhook → workflow).
@@ -166,6 +194,8 @@ const main = async () => {
       /** The load generator's own share of the ack latency: how late it sent each request. */
       sent_late: ReturnType<typeof latencySummary>
       cpu: unknown
+      /** The peer at the same rate, right after. */
+      peer_ack: ReturnType<typeof latencySummary>
     }> = []
     const e2eRuns: Array<{
       ack: ReturnType<typeof latencySummary>
@@ -208,11 +238,15 @@ const main = async () => {
     await warmup.close()
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       const constant = await offeredRun(`constant_${CONSTANT_RATE}_run${repeat}`, CONSTANT_RATE)
+      const peerConstant = await peerRun(`peer_constant_${CONSTANT_RATE}_run${repeat}`, () =>
+        offerRate(peer.port, "/", CONSTANT_RATE, (due) => payloadOf(due), peer.child.pid!)
+      )
       constantRuns.push({
         acked_per_second: rateOf(constant.result),
         ack: latenciesOf(constant.result),
         sent_late: constant.result.sendLateness!,
-        cpu: constant.result.cpu
+        cpu: constant.result.cpu,
+        peer_ack: latenciesOf(peerConstant)
       })
       const e2e = await offeredRun(`end_to_end_${END_TO_END_RATE}_run${repeat}`, END_TO_END_RATE)
       e2eRuns.push({
@@ -229,10 +263,12 @@ const main = async () => {
       })
       await destination.close()
     }
+    await stop(peer.child)
     figures.eventhook_constant_rate = {
       offered_per_second: CONSTANT_RATE,
       ...medianBy(constantRuns, (run) => run.ack.p99_ms),
       ack_p99_spread: spread(constantRuns.map((run) => run.ack.p99_ms)),
+      peer_ack_p99_spread: spread(constantRuns.map((run) => run.peer_ack.p99_ms)),
       runs: constantRuns
     }
     figures.eventhook_end_to_end = {
@@ -363,12 +399,13 @@ const printTable = (report: any) => {
     const key = `c${c}`
     rows.push(saturationRow(`http ceiling (bare node:http) c=${c}`, f.http_ceiling[key], ""))
     rows.push(saturationRow(`insert ceiling (1 row/txn) c=${c}`, f.insert_ceiling[key], ""))
+    rows.push(saturationRow(`peer (node:http + pg, by hand) c=${c}`, f.peer_saturation[key], ""))
     const s = f.eventhook_saturation[key]
     rows.push(
       saturationRow(
         `eventhook saturation c=${c}`,
         s,
-        `${s.vs_insert_ceiling.median}× insert${range(s.vs_insert_ceiling)}, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered`
+        `${s.vs_peer.median}× peer${range(s.vs_peer)} (p99 ${s.p99_vs_peer.median}×), ${s.vs_insert_ceiling.median}× insert, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered`
       )
     )
   }
@@ -378,7 +415,7 @@ const printTable = (report: any) => {
     k.acked_per_second,
     k.ack.p50_ms,
     `${k.ack.p99_ms}${range(k.ack_p99_spread)}`,
-    `p99.9 ${k.ack.p999_ms} ms; sent late: p50 ${k.sent_late.p50_ms}, p99 ${k.sent_late.p99_ms} ms`,
+    `p99.9 ${k.ack.p999_ms} ms; peer's p99 ${k.peer_ack.p99_ms}${range(k.peer_ack_p99_spread)} ms; sent late: p99 ${k.sent_late.p99_ms} ms`,
     cpuOf(k.cpu)
   ])
   const e = f.eventhook_end_to_end
@@ -442,9 +479,14 @@ const printTable = (report: any) => {
       : `dashboard: events view not measured: ${d.first_rows.skipped}`
   )
   for (const [name, ledger] of Object.entries(report.ledgers as Record<string, Ledger>))
-    console.log(
-      `ledger ${name}: ${ledger.acked} ${name === "recovery" ? "queued" : "acked"}, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.repeats === undefined ? `${ledger.workflows} workflows` : `${ledger.workflows} received at the destination (${ledger.repeats} repeats)`} — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
-    )
+    if (name.startsWith("peer_"))
+      console.log(
+        `ledger ${name}: ${ledger.acked} acked, ${ledger.non200} not 200, ${ledger.rows} rows (stored only: the peer processes nothing) — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
+      )
+    else
+      console.log(
+        `ledger ${name}: ${ledger.acked} ${name === "recovery" ? "queued" : "acked"}, ${ledger.non200} not 200, ${ledger.rows} rows, ${ledger.delivered} delivered, ${ledger.repeats === undefined ? `${ledger.workflows} workflows` : `${ledger.workflows} received at the destination (${ledger.repeats} repeats)`} — ${ledger.balanced ? "balanced" : `VOID: ${ledger.problem}`}`
+      )
 }
 
 await main()

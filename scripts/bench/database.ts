@@ -336,3 +336,24 @@ export const recovery = async (url: string, run: { tenantId: string; sourceId: s
     })
   )
 }
+
+/** The peer's ledger (issue 22): after an emptied table, every 200 has exactly one row, and no other row exists. */
+export const peerLedgerOf = async (url: string, result: LoadResult): Promise<Ledger> => {
+  const acked = result.shots.filter((shot) => shot.status === 200).length
+  const rows = await withSql(url, 1, (sql) =>
+    sql<{ rows: number }>`SELECT count(*)::int AS rows FROM peer_delivery`.pipe(Effect.map((found) => found[0]!.rows))
+  )
+  const problem = rows === acked ? null : `${rows} rows for ${acked} acks`
+  return {
+    acked,
+    non200: result.shots.length - acked,
+    rows,
+    delivered: 0,
+    workflows: 0,
+    balanced: problem === null,
+    problem
+  }
+}
+
+/** Empties the peer's table before a run of it, so its ledger counts that run alone. */
+export const resetPeer = (url: string) => withSql(url, 1, (sql) => sql`TRUNCATE peer_delivery`)

@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { SECRET } from "./settings.ts"
 import { round } from "./statistics.ts"
 
 // Processes: the service and the bare server as children, their CPU time and memory.
@@ -124,6 +126,16 @@ export const BARE_SERVER = `
 export const startBareServer = async () => {
   const child = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
   const match = await waitForLine(child, /bare listening on (\d+)/)
+  return { child, port: Number(match[1]) }
+}
+
+/** The hand-written receiver of issue 22 (peer.mjs), against the bench's database. */
+export const startPeer = async (databaseUrl: string) => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("peer.mjs", import.meta.url))], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DATABASE_URL: databaseUrl, PEER_SECRET: SECRET }
+  })
+  const match = await waitForLine(child, /peer listening on (\d+)/)
   return { child, port: Number(match[1]) }
 }
 
