@@ -331,6 +331,7 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
 
           // Bulk: the count first, then the confirmation.
           yield* open(tenant.slug, "#/events?status=unrouted")
+          assert.strictEqual(yield* ui((p) => p.inputValue('select[name="status"]')), "unrouted")
           yield* ui((p) => p.click('button:has-text("Reprocess matching")'))
           yield* ui((p) => p.waitForSelector('.bulk button:has-text("Reprocess 3")'))
           yield* shot("events-bulk")

@@ -92,11 +92,11 @@ export const Events = ({ token, tenant, query }: QueryProps) => {
       >
         <label>
           Source
-          <select name="source" defaultValue={filter.source ?? ""}>
+          <select name="source">
             <option value="">any</option>
             {sources.state === "ready" &&
               sources.value.map((source) => (
-                <option key={source.slug} value={source.slug}>
+                <option key={source.slug} value={source.slug} selected={source.slug === filter.source}>
                   {source.slug}
                 </option>
               ))}
@@ -104,9 +104,9 @@ export const Events = ({ token, tenant, query }: QueryProps) => {
         </label>
         <label>
           Status
-          <select name="status" defaultValue={filter.status ?? ""}>
+          <select name="status">
             {STATUSES.map((status) => (
-              <option key={status} value={status}>
+              <option key={status} value={status} selected={status === (filter.status ?? "")}>
                 {status === "" ? "any" : status}
               </option>
             ))}

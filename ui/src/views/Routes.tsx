@@ -174,7 +174,8 @@ const RouteForm = ({
     }
     const types = text("filter_event_types")
     return {
-      source: text("source"),
+      // A disabled field is not in the form's data: an edited route keeps its source.
+      source: route?.source ?? text("source"),
       name: text("name"),
       priority: Number(text("priority") || "0"),
       target_type: text("target_type") as (typeof TARGETS)[number],
@@ -213,9 +214,9 @@ const RouteForm = ({
       <h2>{route === null ? "New route" : `Edit ${route.name}`}</h2>
       <label>
         Source
-        <select name="source" disabled={route !== null} defaultValue={route?.source ?? defaultSource ?? sources[0] ?? ""}>
+        <select name="source" disabled={route !== null}>
           {sources.map((slug) => (
-            <option key={slug} value={slug}>
+            <option key={slug} value={slug} selected={slug === (route?.source ?? defaultSource)}>
               {slug}
             </option>
           ))}
@@ -233,9 +234,9 @@ const RouteForm = ({
       </label>
       <label>
         Target
-        <select name="target_type" defaultValue={route?.target_type ?? "workflow"}>
+        <select name="target_type">
           {TARGETS.map((target) => (
-            <option key={target} value={target}>
+            <option key={target} value={target} selected={target === (route?.target_type ?? "workflow")}>
               {target}
             </option>
           ))}
