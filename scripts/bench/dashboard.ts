@@ -16,7 +16,7 @@ const median = (values: ReadonlyArray<number>) =>
   round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!, 1)
 
 /** `count` delivered GitHub-like events over the last `days`, newest first in time, customers cus_0…cus_9999. */
-export const history = (url: string, run: { tenantId: string; sourceId: string }, count: number, days: number) =>
+const history = (url: string, run: { tenantId: string; sourceId: string }, count: number, days: number) =>
   withSql(url, 1, (sql) =>
     sql`INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
                                         event_type, status, verified, received_at, processed_at)

@@ -83,9 +83,10 @@ const serve = (file: UiFile, cacheControl: string, status = 200) =>
     headers: { ...SECURITY_HEADERS, "cache-control": cacheControl }
   })
 
+// Not a 503: that code means the database is away (CONTRACT §3); the page is simply not there.
 const notBuilt = HttpServerResponse.jsonUnsafe(
-  { error: "unavailable", message: "the dashboard is not built: run `npm run build`" },
-  { status: 503, headers: SECURITY_HEADERS }
+  { error: "not_found", message: "the dashboard is not built: run `npm run build`" },
+  { status: 404, headers: SECURITY_HEADERS }
 )
 
 const uiRoutes = (files: ReadonlyMap<string, UiFile> | undefined) => {

@@ -5,7 +5,7 @@ import type { EventId } from "../domain/ids.ts"
 import type { EnabledRoute } from "../domain/Route.ts"
 import { parseTraceParent } from "../domain/traceParent.ts"
 import * as Metrics from "../metrics/metrics.ts"
-import { routeTiers, selectRoutes } from "../routing/matchRoutes.ts"
+import { selectRoutes, tiersOf } from "../routing/matchRoutes.ts"
 import { type CompletedAction, EventActionRepo } from "../store/EventActionRepo.ts"
 import { EventQueue, type Lease } from "../store/EventQueue.ts"
 import { groupCommit } from "../store/groupCommit.ts"
@@ -134,7 +134,7 @@ export class Processor extends Context.Service<
         // Hot path: untraced (README "Fast path").
         const processLeased = Effect.fnUntraced(function* (event: EventForProcessing) {
           const selected = selectRoutes(yield* routes.listEnabled(event.source_id), event)
-          const tiers = routeTiers(selected.matched, event.event_type)
+          const tiers = tiersOf(selected.matched)
           const skipped = yield* Effect.forEach(selected.skipped, ({ route, reason }) =>
             skippedAction(route, event, reason)
           )

@@ -18,21 +18,24 @@ const byPriority = (a: MatchableRoute, b: MatchableRoute): number =>
   b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /**
- * The matching routes in tiers of equal priority, highest first; within a tier by `created_at`, then `id`.
+ * Routes already matched, in tiers of equal priority, highest first; within a tier by `created_at`, then `id`.
  * A tier runs concurrently; the next starts when it has finished.
  */
-export const routeTiers = <R extends MatchableRoute>(
-  routes: ReadonlyArray<R>,
-  eventType: string | null
-): ReadonlyArray<ReadonlyArray<R>> => {
+export const tiersOf = <R extends MatchableRoute>(routes: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> => {
   const tiers: Array<Array<R>> = []
-  for (const route of routes.filter((route) => routeMatches(route, eventType)).sort(byPriority)) {
+  for (const route of [...routes].sort(byPriority)) {
     const last = tiers.at(-1)
     if (last !== undefined && last[0]!.priority === route.priority) last.push(route)
     else tiers.push([route])
   }
   return tiers
 }
+
+/** The routes matching an event type (no CEL filter), in tiers (`tiersOf`). */
+export const routeTiers = <R extends MatchableRoute>(
+  routes: ReadonlyArray<R>,
+  eventType: string | null
+): ReadonlyArray<ReadonlyArray<R>> => tiersOf(routes.filter((route) => routeMatches(route, eventType)))
 
 /** A route the event's type matched but whose filter could not decide: recorded as `skipped`, with the reason. */
 export interface SkippedRoute<R> {
