@@ -1,7 +1,7 @@
 import type { FileSystem, Path } from "effect"
 import { Cause, ConfigProvider, Console, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
-import { type Etag, FetchHttpClient, type HttpPlatform, HttpRouter, HttpServer } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { type Etag, FetchHttpClient, type HttpPlatform, HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar, OpenApi } from "effect/http-api"
 import { OtlpSerialization, OtlpTracer } from "effect/observability"
 import { EventAdmin } from "./admin/EventAdmin.ts"
 import { EventStream, fireStopSignalOnStop, stopSignalLayer } from "./admin/EventStream.ts"
@@ -11,10 +11,10 @@ import { TenantAdmin } from "./admin/TenantAdmin.ts"
 import { AppConfig } from "./config/AppConfig.ts"
 import { PgHost } from "./host/PgHost.ts"
 import { AdminHandlers } from "./http/AdminHandlers.ts"
-import { EventhookApi } from "./http/Api.ts"
+import { EventhookApi, ServedApi } from "./http/Api.ts"
 import { ContractErrors } from "./http/contractErrors.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
-import { IngestHandlers } from "./http/IngestHandlers.ts"
+import { IngestRoute } from "./http/IngestRoute.ts"
 import { MetricsListener, MetricsRoute } from "./http/MetricsRoute.ts"
 import { UiRoute } from "./http/UiRoute.ts"
 import { EventWriter } from "./ingest/EventWriter.ts"
@@ -22,6 +22,7 @@ import { Ingest } from "./ingest/Ingest.ts"
 import { RateLimiter } from "./ingest/RateLimiter.ts"
 import { Reverify } from "./ingest/Reverify.ts"
 import { setMetricsEnabled } from "./metrics/metrics.ts"
+import { IngestFirst } from "./processing/ingestFirst.ts"
 import { Processor } from "./processing/Processor.ts"
 import { QueueGauges } from "./processing/queueGauges.ts"
 import { Reprocess } from "./processing/Reprocess.ts"
@@ -73,7 +74,7 @@ export const EventhookCore = Layer.mergeAll(
   QueueGauges.pipe(Layer.provide(DatabaseHealth.layer))
 ).pipe(
   Layer.provideMerge(Processor.layer),
-  Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer, HttpSender.layer))
+  Layer.provideMerge(Layer.mergeAll(Repositories, RateLimiter.layer, HttpSender.layer, IngestFirst.layer))
 )
 
 /** The operator services behind the admin API and the CLI (issue 6). */
@@ -94,6 +95,13 @@ export const EventhookOperatorTools = EventhookAdmin.pipe(
   Layer.provideMerge(Repositories)
 )
 
+/** The OpenAPI document of the whole API (ingest included), made once, on its first request. */
+let openApi: HttpServerResponse.HttpServerResponse | undefined
+const openApiDocument = () => {
+  openApi ??= HttpServerResponse.jsonUnsafe(OpenApi.fromApi(EventhookApi))
+  return openApi
+}
+
 /** The Scalar API reference the `/docs` page loads. */
 export const SCALAR_VERSION = "1.43.5"
 
@@ -102,9 +110,9 @@ export const SCALAR_VERSION = "1.43.5"
  * and the contract's JSON for every error (404, 405, 415…).
  */
 export const EventhookRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(EventhookApi, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([IngestHandlers, HealthHandlers, AdminHandlers])
-  ),
+  IngestRoute,
+  HttpApiBuilder.layer(ServedApi).pipe(Layer.provide([HealthHandlers, AdminHandlers])),
+  HttpRouter.add("GET", "/openapi.json", Effect.sync(openApiDocument)),
   // The page loads Scalar from jsDelivr, pinned. The inline variant keeps a 6 MB script (twice over, with its
   // module's source) in every instance's heap for a page few open (issue 7: idle heap 54 → 41 MB).
   HttpApiScalar.layerCdn(EventhookApi, { path: "/docs", version: SCALAR_VERSION }),

@@ -79,6 +79,9 @@ export const appConfig = Config.all({
   ),
   metricsSourceLabel: Config.Boolean("EVENTHOOK_METRICS_SOURCE_LABEL").pipe(Config.withDefault(true)),
   metrics: Config.Boolean("EVENTHOOK_METRICS").pipe(Config.withDefault(true)),
+  ingestFirstMaxLagSeconds: Config.schema(NonNegativeInt, "EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS").pipe(
+    Config.withDefault(10)
+  ),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
     deny: Config.schema(DestinationList("deny"), "EVENTHOOK_DESTINATION_DENY").pipe(Config.withDefault(""))
@@ -122,6 +125,8 @@ export interface AppConfigShape {
   readonly metricsSourceLabel: boolean
   /** Where `http` targets may send (EVENTHOOK_DESTINATION_ALLOW / _DENY). */
   readonly destinationRules: DestinationRules
+  /** Processing yields to ingest while the event loop is saturated, for events up to this old; 0: never (issue 22). */
+  readonly ingestFirstMaxLagSeconds: number
 }
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("eventhook/config/AppConfig") {

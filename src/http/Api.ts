@@ -57,22 +57,24 @@ export class HealthGroup extends HttpApiGroup.make("health").add(
 ) {}
 
 /**
+ * The API as it is served by HttpApi: every endpoint but ingest, which is a router route of its own (IngestRoute.ts).
  * Request bodies and query strings are decoded once, here, strictly: a field the schema does not name is a 400, as
  * the CLI's `validate` does. Headers and path parameters keep Schema's defaults (transport headers are not ours).
  */
-export class EventhookApi extends HttpApi.make("eventhook")
-  .add(IngestGroup)
+export class ServedApi extends HttpApi.make("eventhook")
   .add(HealthGroup)
   .add(AdminTenantsGroup)
   .add(AdminSourcesGroup)
   .add(AdminRoutesGroup)
   .add(AdminEventsGroup)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
-  .annotate(HttpApi.QueryParseOptions, { onExcessProperty: "error" })
-  .annotateMerge(
-    OpenApi.annotations({
-      title: "Eventhook",
-      description:
-        "Webhook ingestion and routing. Providers POST to the ingest endpoint; operators manage tenants, sources, routes and events through the admin API (Authorization: Bearer $EVENTHOOK_ADMIN_TOKEN)."
-    })
-  ) {}
+  .annotate(HttpApi.QueryParseOptions, { onExcessProperty: "error" }) {}
+
+/** The whole API, ingest included: what `/openapi.json`, `/docs` and the typed clients describe. */
+export class EventhookApi extends ServedApi.add(IngestGroup).annotateMerge(
+  OpenApi.annotations({
+    title: "Eventhook",
+    description:
+      "Webhook ingestion and routing. Providers POST to the ingest endpoint; operators manage tenants, sources, routes and events through the admin API (Authorization: Bearer $EVENTHOOK_ADMIN_TOKEN)."
+  })
+) {}

@@ -68,6 +68,12 @@ const poolPending = Metric.gauge("eventhook_db_pool_pending_requests", {
 const poolMax = Metric.gauge("eventhook_db_pool_max_connections", {
   description: "The most connections this instance's pool opens"
 })
+const ingestFirstActive = Metric.gauge("eventhook_ingest_first_active", {
+  description: "1 while the event loop is saturated by ingest and processing is held to its floor rate (ingest first)"
+})
+const heldBack = Metric.gauge("eventhook_processing_held_back_events", {
+  description: "Events waiting for processing because ingest comes first"
+})
 const operations = Metric.counter("eventhook_operator_events_total", {
   description: "Events reprocessed or re-verified by an operator, by operation and result",
   incremental: true
@@ -248,4 +254,8 @@ export const recordPool = gated((stats: Pool.Stats) =>
     ],
     { discard: true }
   )
+)
+
+export const recordIngestFirst = gated((active: boolean, waiting: number) =>
+  Effect.all([Metric.update(ingestFirstActive, active ? 1 : 0), Metric.update(heldBack, waiting)], { discard: true })
 )

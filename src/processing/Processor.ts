@@ -13,6 +13,7 @@ import { RouteRepo } from "../store/RouteRepo.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { type ActionOutcome, actionTimeoutMs, executeRoute, failedOutcome } from "../targets/executeRoute.ts"
 import { eventOutcome, type FailedRoute } from "./eventOutcome.ts"
+import { IngestFirst } from "./ingestFirst.ts"
 import { LeaseHolder } from "./leaseHolder.ts"
 import { defaultProcessorOptions, type ProcessorOptions } from "./processorOptions.ts"
 import { Sweeper } from "./sweeper.ts"
@@ -53,6 +54,7 @@ export class Processor extends Context.Service<
         const actions = yield* EventActionRepo
         const leases = yield* LeaseHolder
         const sweeper = yield* Sweeper
+        const ingestFirst = yield* IngestFirst
         const lease = leases.lease
         const mailbox = yield* Effect.acquireRelease(Queue.bounded<EventId>(options.mailboxCapacity), Queue.shutdown)
         const handedOver = yield* Effect.acquireRelease(Queue.unbounded<EventForProcessing>(), Queue.shutdown)
@@ -227,6 +229,7 @@ export class Processor extends Context.Service<
             claimed,
             (event) =>
               Effect.sync(() => leases.hold(event.id)).pipe(
+                Effect.andThen(ingestFirst.admit(event.received_at)),
                 Effect.andThen(Semaphore.take(permits, 1)),
                 Effect.andThen(Semaphore.take(bytePermits, weightOf(event))),
                 Effect.andThen(FiberSet.run(running, Effect.ensuring(guarded(event), release(event))))

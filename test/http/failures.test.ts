@@ -3,7 +3,7 @@ import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { inject } from "vitest"
-import { IN_FLIGHT_BODY_BYTES } from "../../src/http/IngestHandlers.ts"
+import { IN_FLIGHT_BODY_BYTES } from "../../src/http/IngestRoute.ts"
 import { postWebhook } from "../support/http.ts"
 import { createSource, eventsOfTenant, freshTenant, TestServer, UnreachableDatabase } from "../support/TestLayers.ts"
 

@@ -1,9 +1,10 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Effect, Fiber, Layer, Ref, Schedule } from "effect"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
+import { IngestFirst } from "../../src/processing/ingestFirst.ts"
 import { defaultProcessorOptions, Processor } from "../../src/processing/Processor.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
 import type { Lease } from "../../src/store/EventQueue.ts"
@@ -42,7 +43,8 @@ const Repos = Layer.mergeAll(
   EventRepo.layer,
   EventQueue.layer,
   EventActionRepo.layer,
-  HttpSender.layer
+  HttpSender.layer,
+  IngestFirst.layer
 )
 const Config = (maxRetriesBase: { retryBaseSeconds: number }) =>
   Layer.unwrap(Effect.sync(() => AppConfig.layerWith(testConfig(maxRetriesBase))))
@@ -308,6 +310,68 @@ describe("new events handed over in memory", () => {
                                                 WHERE tenant_id = ${tenant.id} AND locked_by IS NOT NULL`
         assert.strictEqual(held?.n, 0)
       }).pipe(Effect.provide(Shared))
+  )
+
+  // Issue 22: the loop's utilization is given (saturated), and ingest traffic is a fiber noting requests.
+  const saturatedBy = (maxLagSeconds: number) =>
+    Effect.gen(function* () {
+      const first = Context.get(
+        yield* Layer.build(
+          IngestFirst.layerWith({ maxLagSeconds, saturatedAt: 0.9, sampleMillis: 20, floorPerSecond: 0 }, () => () => 1)
+        ),
+        IngestFirst
+      )
+      const traffic = yield* Effect.forkScoped(
+        Effect.sync(() => first.noteRequest()).pipe(Effect.repeat(Schedule.spaced("5 millis")))
+      )
+      const processor = Context.get(
+        yield* Layer.build(
+          Processor.layerWith(fastOptions).pipe(Layer.provide(PgHost), Layer.provide(Layer.succeed(IngestFirst, first)))
+        ),
+        Processor
+      )
+      return { processor, traffic }
+    })
+
+  it.live("ingest first: while ingest saturates the loop a new event waits; once ingest stops it is processed", () =>
+    Effect.gen(function* () {
+      const { tenant, sourceId } = yield* routedToWorkflow
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const { processor, traffic } = yield* saturatedBy(30)
+          yield* Effect.sleep("60 millis")
+          const lease = yield* processor.leaseForNew(7)
+          const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
+          yield* processor.handOver(forProcessing(tenant.id, sourceId, eventId))
+          yield* Effect.sleep("600 millis")
+          assert.strictEqual((yield* eventRow(tenant.id, eventId)).status, "pending")
+          yield* Fiber.interrupt(traffic)
+          yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+        })
+      )
+      assert.strictEqual(yield* workflowsOf(tenant.id), 1)
+    }).pipe(Effect.provide(Shared))
+  )
+
+  it.live("ingest first holds no event back beyond its lag bound, however long ingest saturates the loop", () =>
+    Effect.gen(function* () {
+      const { tenant, sourceId } = yield* routedToWorkflow
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const { processor } = yield* saturatedBy(1)
+          yield* Effect.sleep("60 millis")
+          const lease = yield* processor.leaseForNew(7)
+          const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
+          const handedOverAt = Date.now()
+          yield* processor.handOver(forProcessing(tenant.id, sourceId, eventId))
+          yield* Effect.sleep("500 millis")
+          assert.strictEqual((yield* eventRow(tenant.id, eventId)).status, "pending")
+          yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
+          assert.isAtLeast(Date.now() - handedOverAt, 1000)
+        })
+      )
+      assert.strictEqual(yield* workflowsOf(tenant.id), 1)
+    }).pipe(Effect.provide(Shared))
   )
 
   it.live("when enough handed-over events wait already, a new event is stored unleased and a sweep processes it", () =>

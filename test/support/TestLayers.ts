@@ -44,6 +44,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   tracing: false,
   metricsSourceLabel: true,
   metrics: true,
+  ingestFirstMaxLagSeconds: 10,
   ...overrides
 })
 
