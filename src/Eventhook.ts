@@ -14,6 +14,7 @@ import { AdminHandlers } from "./http/AdminHandlers.ts"
 import { EventhookApi, ServedApi } from "./http/Api.ts"
 import { ContractErrors } from "./http/contractErrors.ts"
 import { HealthHandlers } from "./http/HealthHandlers.ts"
+import { IngestEndpoint } from "./http/IngestEndpoint.ts"
 import { IngestRoute } from "./http/IngestRoute.ts"
 import { MetricsListener, MetricsRoute } from "./http/MetricsRoute.ts"
 import { UiRoute } from "./http/UiRoute.ts"
@@ -106,20 +107,27 @@ const openApiDocument = () => {
 export const SCALAR_VERSION = "1.43.5"
 
 /**
+ * Eventhook's HTTP routes, with a platform's own way to the ingest endpoint beside the router's (Node's:
+ * nodeIngestListener.ts) sharing the one endpoint and its body budget.
+ */
+export const eventhookRoutesWith = (ingestListener: Layer.Layer<never, never, IngestEndpoint | AppConfig>) =>
+  Layer.mergeAll(
+    Layer.merge(IngestRoute, ingestListener).pipe(Layer.provide(IngestEndpoint.layer)),
+    HttpApiBuilder.layer(ServedApi).pipe(Layer.provide([HealthHandlers, AdminHandlers])),
+    HttpRouter.add("GET", "/openapi.json", Effect.sync(openApiDocument)),
+    // The page loads Scalar from jsDelivr, pinned. The inline variant keeps a 6 MB script (twice over, with its
+    // module's source) in every instance's heap for a page few open (issue 7: idle heap 54 → 41 MB).
+    HttpApiScalar.layerCdn(EventhookApi, { path: "/docs", version: SCALAR_VERSION }),
+    MetricsRoute,
+    UiRoute,
+    ContractErrors
+  ).pipe(Layer.provide(EventhookAdmin), Layer.provide(EventhookCore))
+
+/**
  * Eventhook's HTTP routes, for a host's HttpRouter: ingest, health, the admin API, `/openapi.json`, `/docs`, and
  * and the contract's JSON for every error (404, 405, 415…).
  */
-export const EventhookRoutes = Layer.mergeAll(
-  IngestRoute,
-  HttpApiBuilder.layer(ServedApi).pipe(Layer.provide([HealthHandlers, AdminHandlers])),
-  HttpRouter.add("GET", "/openapi.json", Effect.sync(openApiDocument)),
-  // The page loads Scalar from jsDelivr, pinned. The inline variant keeps a 6 MB script (twice over, with its
-  // module's source) in every instance's heap for a page few open (issue 7: idle heap 54 → 41 MB).
-  HttpApiScalar.layerCdn(EventhookApi, { path: "/docs", version: SCALAR_VERSION }),
-  MetricsRoute,
-  UiRoute,
-  ContractErrors
-).pipe(Layer.provide(EventhookAdmin), Layer.provide(EventhookCore))
+export const EventhookRoutes = eventhookRoutesWith(Layer.empty)
 
 /** What HttpApiBuilder needs of the platform besides the server. */
 type HttpServerServices = HttpPlatform.HttpPlatform | Etag.Generator | FileSystem.FileSystem | Path.Path
@@ -169,11 +177,15 @@ const LogLevelLive = Layer.unwrap(
  * configured HOST and PORT.
  */
 export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServices, E, R>(
-  httpServer: (listen: { readonly host: string; readonly port: number }) => Layer.Layer<A, E, R>
+  httpServer: (listen: { readonly host: string; readonly port: number }) => Layer.Layer<A, E, R>,
+  /** A platform's own way to the ingest endpoint beside the router (Node's: nodeIngestListener.ts). */
+  ingestListener: Layer.Layer<never, never, IngestEndpoint | AppConfig> = Layer.empty
 ) =>
   // The stop signal fires before the server closes, so open event streams end at once (EventStream.ts).
   fireStopSignalOnStop.pipe(
-    Layer.provideMerge(HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true })),
+    Layer.provideMerge(
+      HttpRouter.serve(eventhookRoutesWith(ingestListener), { disableLogger: true, disableListenLog: true })
+    ),
     Layer.merge(ListeningLine),
     Layer.merge(MetricsListener),
     Layer.provide(PgHost),

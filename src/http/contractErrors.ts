@@ -8,7 +8,7 @@ import { isIngestTarget } from "./Api.ts"
 // Content-Type an endpoint does not take), and a 503 says when to come back.
 
 /** Providers that honour Retry-After wait this long after a 503. */
-const RETRY_AFTER_SECONDS = "5"
+export const RETRY_AFTER_SECONDS = "5"
 
 const codes: Readonly<Record<number, readonly [error: string, message: string]>> = {
   400: ["invalid_request", "the request is malformed"],
@@ -25,10 +25,14 @@ const codes: Readonly<Record<number, readonly [error: string, message: string]>>
 
 const errorBody = (status: number) => codes[status] ?? ([`http_${status}`, "the request could not be served"] as const)
 
-export const jsonError = (status: number, headers: Record<string, string> = {}) => {
+/** The contract's body for an error status. */
+export const contractError = (status: number) => {
   const [error, message] = errorBody(status)
-  return HttpServerResponse.jsonUnsafe({ error, message }, { status, headers })
+  return { error, message }
 }
+
+export const jsonError = (status: number, headers: Record<string, string> = {}) =>
+  HttpServerResponse.jsonUnsafe(contractError(status), { status, headers })
 
 const isRouteNotFound = (error: unknown): boolean =>
   error instanceof HttpServerError.HttpServerError && error.reason._tag === "RouteNotFound"

@@ -13,8 +13,13 @@ import { recordIngestFirst } from "../metrics/metrics.ts"
 export interface IngestFirstOptions {
   /** An event this old (since it was received) is processed without waiting; 0 turns ingest first off. */
   readonly maxLagSeconds: number
-  /** The loop is saturated at this utilization (busy share of a sample). */
+  /**
+   * The loop counts as saturated at this utilization (its busy share, smoothed over the last samples). Below 1,
+   * because the loop also waits on PostgreSQL while the machine's cores are full.
+   */
   readonly saturatedAt: number
+  /** The weight of the newest sample in the smoothed utilization: one busy sample alone is not an overload. */
+  readonly smoothing: number
   /** How often the loop's utilization is sampled. */
   readonly sampleMillis: number
   /** Events processed per second while ingest comes first, so processing never stops. */
@@ -22,7 +27,8 @@ export interface IngestFirstOptions {
 }
 
 export const defaultIngestFirstOptions: Omit<IngestFirstOptions, "maxLagSeconds"> = {
-  saturatedAt: 0.9,
+  saturatedAt: 0.75,
+  smoothing: 0.4,
   sampleMillis: 100,
   floorPerSecond: 100
 }
@@ -70,11 +76,12 @@ export class IngestFirst extends Context.Service<
         const maxLagMillis = options.maxLagSeconds * 1000
         if (maxLagMillis <= 0) return IngestFirst.of({ noteRequest: () => {}, admit: () => Effect.void })
         const tokensPerSample = (options.floorPerSecond * options.sampleMillis) / 1000
-        const state = { ingestFirst: false, tokens: tokensPerSample, requests: 0, waiting: 0 }
+        const state = { ingestFirst: false, tokens: tokensPerSample, requests: 0, waiting: 0, utilization: 0 }
         const sampleUtilization = utilization()
         const sample = Effect.suspend(() => {
+          state.utilization = options.smoothing * sampleUtilization() + (1 - options.smoothing) * state.utilization
           state.ingestFirst = ingestComesFirst(
-            { utilization: sampleUtilization(), requests: state.requests },
+            { utilization: state.utilization, requests: state.requests },
             options.saturatedAt
           )
           state.requests = 0

@@ -317,7 +317,10 @@ describe("new events handed over in memory", () => {
     Effect.gen(function* () {
       const first = Context.get(
         yield* Layer.build(
-          IngestFirst.layerWith({ maxLagSeconds, saturatedAt: 0.9, sampleMillis: 20, floorPerSecond: 0 }, () => () => 1)
+          IngestFirst.layerWith(
+            { maxLagSeconds, saturatedAt: 0.9, smoothing: 1, sampleMillis: 20, floorPerSecond: 0 },
+            () => () => 1
+          )
         ),
         IngestFirst
       )

@@ -1,14 +1,14 @@
-import { NodeHttpServer } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { type Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
-import { HttpRouter } from "effect/http"
+import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
 import { inject } from "vitest"
 import { AppConfig, type AppConfigShape } from "../../src/config/AppConfig.ts"
 import { defaultDestinationRules } from "../../src/domain/destinationRules.ts"
 import { Event, type NewEvent } from "../../src/domain/Event.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
-import { EventhookRoutes } from "../../src/Eventhook.ts"
+import { eventhookRoutesWith } from "../../src/Eventhook.ts"
 import { PgHost } from "../../src/host/PgHost.ts"
+import { nodeServerWithIngestListener } from "../../src/server.node.ts"
 import { ConfigCache } from "../../src/store/ConfigCache.ts"
 import { poolOptions } from "../../src/store/Database.ts"
 import { EventActionRepo } from "../../src/store/EventActionRepo.ts"
@@ -77,15 +77,39 @@ const Fixtures = Layer.mergeAll(
   PromiseRepo.layer
 )
 
-/** Eventhook's routes on a real HTTP server on a random port, an HttpClient pointed at it, and fixtures. */
-export const TestServer = (overrides: Partial<AppConfigShape> = {}, database = TestDatabase) =>
-  HttpRouter.serve(EventhookRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+/** Which way ingest requests take: the standalone Node service's listener, or the router's route (a host's). */
+export type IngestWay = "node listener" | "router"
+
+/**
+ * Eventhook's routes on a real HTTP server on a random port, as the standalone Node service serves them (ingest by
+ * its listener unless `ingestWay` says "router"), an HttpClient pointed at it, and fixtures.
+ */
+export const TestServer = (
+  overrides: Partial<AppConfigShape> = {},
+  database = TestDatabase,
+  ingestWay: IngestWay = "node listener"
+) => {
+  const node = nodeServerWithIngestListener()
+  return HttpRouter.serve(eventhookRoutesWith(ingestWay === "router" ? Layer.empty : node.ingestListener), {
+    disableLogger: true,
+    disableListenLog: true
+  }).pipe(
     Layer.provide(PgHost),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(
+      HttpServer.layerTestClient.pipe(
+        Layer.provide(
+          Layer.fresh(FetchHttpClient.layer).pipe(
+            Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { keepalive: false }))
+          )
+        ),
+        Layer.provideMerge(node.server({ port: 0, host: "127.0.0.1" }))
+      )
+    ),
     Layer.provideMerge(Fixtures),
     Layer.provideMerge(database),
     Layer.provideMerge(AppConfig.layerWith(testConfig(overrides)))
   )
+}
 
 /** A PostgreSQL that cannot be reached: nothing listens on port 1. */
 export const UnreachableDatabase = PgClient.layer({
