@@ -3,6 +3,7 @@ import { dashboardFigures } from "./bench/dashboard.ts"
 import {
   createRunSource,
   deliveredPerSecond,
+  drainOf,
   endToEndLatencies,
   insertCeiling,
   type Ledger,
@@ -17,9 +18,10 @@ import {
 } from "./bench/database.ts"
 import { type Destination, startDestination } from "./bench/destination.ts"
 import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressions.ts"
-import { type LoadResult, offerRate, saturate } from "./bench/load.ts"
+import { burst, type LoadResult, offerRate, saturate } from "./bench/load.ts"
 import { build, peakRssMb, repoRoot, startBareServer, startEventhook, startPeer, stop } from "./bench/processes.ts"
 import {
+  BURST_EVENTS,
   CONCURRENCY,
   CONSTANT_RATE,
   END_TO_END_RATE,
@@ -181,6 +183,81 @@ const main = async () => {
       saturation_concurrency: routingConcurrency,
       saturation_plain: routingOf("plain"),
       saturation_filter_and_transform: routingOf("cel")
+    }
+    // Ingest first (issue 22): a burst of 20,000 webhooks at the higher concurrency, acked at ingest's speed while
+    // processing is held to its floor, then drained; the drain is timed by the rows' own timestamps.
+    const burstRun = await createRunSource(database.url, "burst")
+    await settle(database.url)
+    const burstResult = await burst(
+      service.port,
+      burstRun.path,
+      routingConcurrency,
+      BURST_EVENTS,
+      () => payloadOf(Date.now()),
+      service.child.pid!
+    )
+    const burstAcked = burstResult.shots.filter((shot) => shot.status === 200).length
+    const drained = await drainOf(database.url, burstRun.sourceId, burstAcked, burstResult.window)
+    ledgers.burst = await ledgerOf(database.url, burstRun, burstResult)
+    figures.eventhook_burst = {
+      events: BURST_EVENTS,
+      concurrency: routingConcurrency,
+      acked_per_second: round(burstAcked / burstResult.seconds),
+      seconds_to_ack: round(burstResult.seconds, 2),
+      ...latenciesOf(burstResult),
+      ...drained,
+      cpu: burstResult.cpu
+    }
+    // More than one core (issue 22): two instances sharing the database, the senders split between them, against
+    // the one instance alone at the same concurrency, alternated and repeated.
+    const second = await startEventhook(database.url)
+    const processRuns: Array<{ readonly one: RunFigures; readonly two: RunFigures; readonly two_vs_one: number }> = []
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      const oneRun = await createRunSource(database.url, `one-process-${repeat}`)
+      await settle(database.url)
+      const one = await saturate(
+        service.port,
+        oneRun.path,
+        routingConcurrency,
+        () => payloadOf(Date.now()),
+        "distinct",
+        service.child.pid!
+      )
+      ledgers[`one_process_run${repeat}`] = await ledgerOf(database.url, oneRun, one)
+      const twoRun = await createRunSource(database.url, `two-processes-${repeat}`)
+      await settle(database.url)
+      const halves = await Promise.all(
+        [service, second].map((instance) =>
+          saturate(
+            instance.port,
+            twoRun.path,
+            routingConcurrency / 2,
+            () => payloadOf(Date.now()),
+            "distinct",
+            instance.child.pid!
+          )
+        )
+      )
+      const both: LoadResult = {
+        shots: halves.flatMap((half) => half.shots),
+        measuredShots: halves.flatMap((half) => half.measuredShots),
+        seconds: SECONDS,
+        cpu: halves[0]!.cpu
+      }
+      ledgers[`two_processes_run${repeat}`] = await ledgerOf(database.url, twoRun, both)
+      processRuns.push({
+        one: { per_second: rateOf(one), ...latenciesOf(one), cpu: one.cpu },
+        two: { per_second: rateOf(both), ...latenciesOf(both), cpu: halves.map((half) => half.cpu) },
+        two_vs_one: round(rateOf(both) / rateOf(one), 3)
+      })
+    }
+    await stop(second.child)
+    figures.processes = {
+      concurrency: routingConcurrency,
+      one: medianBy(processRuns, (run) => run.one.per_second).one,
+      two: medianBy(processRuns, (run) => run.two.per_second).two,
+      two_vs_one: spread(processRuns.map((run) => run.two_vs_one)),
+      runs: processRuns
     }
     figures.http_ceiling = httpCeiling
     figures.insert_ceiling = insert
@@ -409,6 +486,24 @@ const printTable = (report: any) => {
       )
     )
   }
+  const b = f.eventhook_burst
+  rows.push([
+    `eventhook burst of ${b.events} at c=${b.concurrency} (ingest first)`,
+    b.acked_per_second,
+    b.p50_ms,
+    b.p99_ms,
+    `acked in ${b.seconds_to_ack} s (${b.delivered_during_burst} delivered meanwhile); all delivered ${b.seconds_to_drain_from_start} s after the start, ${b.seconds_to_catch_up_after_burst} s after the burst`,
+    cpuOf(b.cpu)
+  ])
+  const p = f.processes
+  rows.push([
+    `eventhook c=${p.concurrency}: one process / two processes`,
+    `${p.one.per_second} / ${p.two.per_second}`,
+    "",
+    `${p.one.p99_ms} / ${p.two.p99_ms}`,
+    `two / one: ${p.two_vs_one.median}×${range(p.two_vs_one)}`,
+    ""
+  ])
   const k = f.eventhook_constant_rate
   rows.push([
     `eventhook ${k.offered_per_second}/s offered (ack)`,

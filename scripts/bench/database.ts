@@ -357,3 +357,40 @@ export const peerLedgerOf = async (url: string, result: LoadResult): Promise<Led
 
 /** Empties the peer's table before a run of it, so its ledger counts that run alone. */
 export const resetPeer = (url: string) => withSql(url, 1, (sql) => sql`TRUNCATE peer_delivery`)
+
+/**
+ * A burst's drain (issue 22): waits until every event of the source is delivered (up to 5 minutes), then reads
+ * when the last one was, and how many were delivered within the burst's window.
+ */
+export const drainOf = async (
+  url: string,
+  sourceId: string,
+  count: number,
+  window: { readonly fromEpochMs: number; readonly toEpochMs: number }
+) => {
+  const deadline = Date.now() + 300_000
+  for (;;) {
+    const [row] = await withSql(
+      url,
+      1,
+      (sql) =>
+        sql<{ delivered: number; last_ms: number | null; during: number }>`
+        SELECT count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
+               (extract(epoch FROM max(processed_at)) * 1000)::float8 AS last_ms,
+               count(*) FILTER (WHERE status = 'delivered'
+                 AND processed_at < to_timestamp(${window.toEpochMs / 1000}))::int AS during
+        FROM p_eventhook__event WHERE source_id = ${sourceId}`
+    )
+    if (row!.delivered >= count || Date.now() > deadline)
+      return {
+        delivered: row!.delivered,
+        delivered_during_burst: row!.during,
+        seconds_to_drain_from_start: round(((row!.last_ms ?? window.toEpochMs) - window.fromEpochMs) / 1000, 2),
+        seconds_to_catch_up_after_burst: round(
+          Math.max(0, (row!.last_ms ?? window.toEpochMs) - window.toEpochMs) / 1000,
+          2
+        )
+      }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}

@@ -136,3 +136,43 @@ export const offerRate = async (
     sendLateness: latencySummary(lateness)
   } satisfies LoadResult
 }
+
+/**
+ * A burst: `total` distinct requests sent closed-loop by `concurrency` senders, as fast as they are answered; the
+ * window is the whole burst (issue 22: ingest first).
+ */
+export const burst = async (
+  port: number,
+  path: string,
+  concurrency: number,
+  total: number,
+  makeBody: () => Buffer,
+  servicePid: number
+) => {
+  const ready = Array.from({ length: total }, () => signed(makeBody()))
+  let taken = 0
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+  const shots: Array<Shot> = []
+  const meter = cpuMeter(servicePid)
+  const fromEpochMs = Date.now()
+  const start = performance.now()
+  meter.start()
+  const sender = async () => {
+    while (taken < total) {
+      const { body, headers } = ready[taken++]!
+      const sent = performance.now()
+      const answer = await post(agent, port, path, body, headers)
+      shots.push({ ...answer, latencyMs: performance.now() - sent })
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, sender))
+  const seconds = (performance.now() - start) / 1000
+  agent.destroy()
+  return {
+    shots,
+    measuredShots: shots,
+    seconds,
+    cpu: meter.perRequest(shots.length),
+    window: { fromEpochMs, toEpochMs: Date.now() }
+  } satisfies LoadResult
+}

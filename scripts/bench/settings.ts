@@ -12,4 +12,5 @@ export const REPEATS = positiveIntegerFrom("BENCH_REPEATS", 3)
 export const CONSTANT_RATE = 1000
 export const END_TO_END_RATE = 500
 export const RECOVERY_EVENTS = 20_000
+export const BURST_EVENTS = 20_000
 export const SECRET = "bench-github-secret"
