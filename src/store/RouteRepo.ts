@@ -88,7 +88,11 @@ export class RouteRepo extends Context.Service<
           ORDER BY r.priority DESC, r.created_at, r.id`
     })
     const listEnabled = (sourceId: SourceId) =>
-      cache.get(`routes:${sourceId}`, listQuery(sourceId).pipe(Effect.orDie, Effect.flatMap(openedAll)), () => true)
+      cache.get(
+        `routes:${sourceId}`,
+        Effect.suspend(() => listQuery(sourceId)).pipe(Effect.orDie, Effect.flatMap(openedAll)),
+        () => true
+      )
     const insert = Effect.fn("RouteRepo.insert")(function* (given: NewRoute) {
       const route = { ...given, target_config: yield* box.sealTarget(given.target_type, given.target_config) }
       const rows = yield* sql`

@@ -96,7 +96,8 @@ export class SourceRepo extends Context.Service<
         ? Effect.succeedNone
         : cache.get(
             `source:${tenantSlug}/${sourceSlug}`,
-            findEnabledQuery({ tenantSlug, sourceSlug }).pipe(
+            // Built on a miss only: a hit (nearly every request) makes no statement.
+            Effect.suspend(() => findEnabledQuery({ tenantSlug, sourceSlug })).pipe(
               Effect.orDie,
               Effect.flatMap(
                 Option.match({ onNone: () => Effect.succeedNone, onSome: (found) => Effect.asSome(opened(found)) })
