@@ -37,7 +37,6 @@ const limitedServer = (slot: IngestListenerSlot) => () => {
   return server
 }
 
-/** The standalone service on Node's HTTP server, with the header, request and size limits of serverLimits. */
 /**
  * Node's HTTP server with the limits of serverLimits, asking the ingest listener first (issue 22), and the layer
  * that installs that listener while the service runs (it needs the IngestEndpoint and AppConfig).
@@ -51,7 +50,7 @@ export const nodeServerWithIngestListener = () => {
   }
 }
 
-/** The standalone service on Node's HTTP server. */
+/** The standalone service on Node's HTTP server, with the header, request and size limits of serverLimits. */
 export const NodeEventhookServer = Layer.suspend(() => {
   const node = nodeServerWithIngestListener()
   return eventhookServer(node.server, node.ingestListener)

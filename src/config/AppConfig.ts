@@ -125,7 +125,7 @@ export interface AppConfigShape {
   readonly metricsSourceLabel: boolean
   /** Where `http` targets may send (EVENTHOOK_DESTINATION_ALLOW / _DENY). */
   readonly destinationRules: DestinationRules
-  /** Processing yields to ingest while the event loop is saturated, for events up to this old; 0: never (issue 22). */
+  /** Processing yields to ingest while ingest requests queue, for events up to this old; 0: never (issue 22). */
   readonly ingestFirstMaxLagSeconds: number
 }
 

@@ -4,6 +4,7 @@ import { type IngestError, PayloadTooLarge } from "../domain/errors.ts"
 import { Ingest } from "../ingest/Ingest.ts"
 import { normalizeSourceIp } from "../ingest/sourceIp.ts"
 import { INGEST_ROUTE, type IngestOutcome, recordIngest } from "../metrics/metrics.ts"
+import { IngestFirst } from "../processing/ingestFirst.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { ingestErrorResponse } from "./errorResponses.ts"
 
@@ -92,6 +93,7 @@ export class IngestEndpoint extends Context.Service<
       // Services are taken here, once, not per request (EFFECT4.md trap 3).
       const ingest = yield* Ingest
       const config = yield* AppConfig
+      const ingestFirst = yield* IngestFirst
       const bodyBudget = yield* Semaphore.make(Math.max(IN_FLIGHT_BODY_BYTES, config.maxBodyBytes))
 
       const answer = (request: IngestHttpRequest): Effect.Effect<IngestAnswer> => {
@@ -99,6 +101,7 @@ export class IngestEndpoint extends Context.Service<
         let outcome: IngestOutcome = "error"
         const source = `${request.tenantSlug}/${request.sourceSlug}`
         const answered = Effect.gen(function* () {
+          ingestFirst.requestStarted()
           // A declared length over the limit is refused before anything is read.
           if (Number(request.headers["content-length"] ?? 0) > config.maxBodyBytes)
             return yield* new PayloadTooLarge({ limitBytes: config.maxBodyBytes })
@@ -129,14 +132,15 @@ export class IngestEndpoint extends Context.Service<
             }
           }).pipe(Semaphore.withPermits(bodyBudget, reservation(request.headers, config.maxBodyBytes)))
         }).pipe(
-          Effect.onExit((exit) =>
-            recordIngest({
+          Effect.onExit((exit) => {
+            ingestFirst.requestEnded()
+            return recordIngest({
               ...measuredOutcome(exit, outcome),
               source,
               seconds: (performance.now() - started) / 1000,
               sourceLabel: config.metricsSourceLabel
             })
-          ),
+          }),
           Effect.catchTags({
             // 429 carries a Retry-After computed from the source's bucket.
             RateLimited: (error) =>

@@ -6,7 +6,6 @@ import type { EventId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
 import { formatTraceParent } from "../domain/traceParent.ts"
 import { recordIngestPhase, recordVerified } from "../metrics/metrics.ts"
-import { IngestFirst } from "../processing/ingestFirst.ts"
 import { Processor } from "../processing/Processor.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import type { HandshakeAnswer } from "../verify/handshake.ts"
@@ -69,11 +68,9 @@ export class Ingest extends Context.Service<
       const processor = yield* Processor
       const publicUrl = Option.getOrNull(config.publicUrl)
       const limiter = yield* RateLimiter
-      const ingestFirst = yield* IngestFirst
 
       // Hot path: untraced (README "Fast path").
       const receive = Effect.fnUntraced(function* (webhook: IncomingWebhook) {
-        ingestFirst.noteRequest()
         // The first database access is bounded: when the pool cannot give a connection in time, the caller gets
         // a 503 to retry rather than a hang. Nothing has been written yet, so nothing is lost.
         const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug).pipe(

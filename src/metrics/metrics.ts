@@ -69,7 +69,7 @@ const poolMax = Metric.gauge("eventhook_db_pool_max_connections", {
   description: "The most connections this instance's pool opens"
 })
 const ingestFirstActive = Metric.gauge("eventhook_ingest_first_active", {
-  description: "1 while the event loop is saturated by ingest and processing is held to its floor rate (ingest first)"
+  description: "1 while ingest requests queue and processing is held to its floor rate (ingest first)"
 })
 const heldBack = Metric.gauge("eventhook_processing_held_back_events", {
   description: "Events waiting for processing because ingest comes first"

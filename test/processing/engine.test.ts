@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Ref, Schedule } from "effect"
+import { Context, Effect, Layer, Ref } from "effect"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import type { EventId, SourceId, TenantId } from "../../src/domain/ids.ts"
 import { PgHost, PgPromiseResolver, PgTaskLauncher } from "../../src/host/PgHost.ts"
@@ -312,43 +312,39 @@ describe("new events handed over in memory", () => {
       }).pipe(Effect.provide(Shared))
   )
 
-  // Issue 22: the loop's utilization is given (saturated), and ingest traffic is a fiber noting requests.
-  const saturatedBy = (maxLagSeconds: number) =>
+  // Issue 22: ingest first with a threshold of one request in flight, and no floor: a request that has started and
+  // not ended is a queue.
+  const queuedBy = (maxLagSeconds: number) =>
     Effect.gen(function* () {
       const first = Context.get(
         yield* Layer.build(
-          IngestFirst.layerWith(
-            { maxLagSeconds, saturatedAt: 0.9, smoothing: 1, sampleMillis: 20, floorPerSecond: 0 },
-            () => () => 1
-          )
+          IngestFirst.layerWith({ maxLagSeconds, queuedAt: 1, smoothing: 1, sampleMillis: 20, floorPerSecond: 0 })
         ),
         IngestFirst
       )
-      const traffic = yield* Effect.forkScoped(
-        Effect.sync(() => first.noteRequest()).pipe(Effect.repeat(Schedule.spaced("5 millis")))
-      )
+      first.requestStarted()
       const processor = Context.get(
         yield* Layer.build(
           Processor.layerWith(fastOptions).pipe(Layer.provide(PgHost), Layer.provide(Layer.succeed(IngestFirst, first)))
         ),
         Processor
       )
-      return { processor, traffic }
+      return { processor, first }
     })
 
-  it.live("ingest first: while ingest saturates the loop a new event waits; once ingest stops it is processed", () =>
+  it.live("ingest first: while requests queue a new event waits; once the queue is gone it is processed", () =>
     Effect.gen(function* () {
       const { tenant, sourceId } = yield* routedToWorkflow
       yield* Effect.scoped(
         Effect.gen(function* () {
-          const { processor, traffic } = yield* saturatedBy(30)
+          const { processor, first } = yield* queuedBy(30)
           yield* Effect.sleep("60 millis")
           const lease = yield* processor.leaseForNew(7)
           const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
           yield* processor.handOver(forProcessing(tenant.id, sourceId, eventId))
           yield* Effect.sleep("600 millis")
           assert.strictEqual((yield* eventRow(tenant.id, eventId)).status, "pending")
-          yield* Fiber.interrupt(traffic)
+          first.requestEnded()
           yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
         })
       )
@@ -356,12 +352,12 @@ describe("new events handed over in memory", () => {
     }).pipe(Effect.provide(Shared))
   )
 
-  it.live("ingest first holds no event back beyond its lag bound, however long ingest saturates the loop", () =>
+  it.live("ingest first holds no event back beyond its lag bound, however long requests queue", () =>
     Effect.gen(function* () {
       const { tenant, sourceId } = yield* routedToWorkflow
       yield* Effect.scoped(
         Effect.gen(function* () {
-          const { processor } = yield* saturatedBy(1)
+          const { processor } = yield* queuedBy(1)
           yield* Effect.sleep("60 millis")
           const lease = yield* processor.leaseForNew(7)
           const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)

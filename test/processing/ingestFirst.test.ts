@@ -1,13 +1,20 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ingestComesFirst, mayProcess } from "../../src/processing/ingestFirst.ts"
+import { ingestComesFirst, mayProcess, smoothedInFlight } from "../../src/processing/ingestFirst.ts"
 
 describe("ingest first (issue 22): the decisions", () => {
-  it("ingest comes first only when the loop was saturated while requests arrived", () => {
-    assert.isTrue(ingestComesFirst({ utilization: 0.95, requests: 10 }, 0.9))
-    assert.isTrue(ingestComesFirst({ utilization: 0.9, requests: 1 }, 0.9))
-    assert.isFalse(ingestComesFirst({ utilization: 0.89, requests: 1000 }, 0.9))
-    // Processing alone saturating the loop (a backlog draining, no requests) is what it should do.
-    assert.isFalse(ingestComesFirst({ utilization: 1, requests: 0 }, 0.9))
+  it("ingest comes first while requests queue: as many in flight as the threshold, smoothed", () => {
+    assert.isTrue(ingestComesFirst(32, 32))
+    assert.isTrue(ingestComesFirst(60, 32))
+    assert.isFalse(ingestComesFirst(31.9, 32))
+    // One crowded sample after a quiet time is not an overload; a few in a row are.
+    let smoothed = 0
+    smoothed = smoothedInFlight(smoothed, 64, 0.4)
+    assert.isFalse(ingestComesFirst(smoothed, 32))
+    smoothed = smoothedInFlight(smoothed, 64, 0.4)
+    assert.isTrue(ingestComesFirst(smoothed, 32))
+    // And it ends a few samples after the queue is gone.
+    smoothed = smoothedInFlight(smoothedInFlight(smoothed, 0, 0.4), 0, 0.4)
+    assert.isFalse(ingestComesFirst(smoothed, 32))
   })
 
   it("an event is processed when ingest does not come first, when the floor has a token, or at the lag bound", () => {
