@@ -60,6 +60,15 @@ const contractShape = (response: HttpServerResponse.HttpServerResponse) => {
 }
 
 /**
+ * How a surprise from below (a defect) is answered, logged once: 503 when the database is not available right now
+ * (CONTRACT §3), else 500 with the defect logged. Neither answer carries internals; a 503 also gets Retry-After.
+ */
+export const defectStatus = (databaseUnavailable: boolean, defect: unknown): Effect.Effect<503 | 500> =>
+  databaseUnavailable
+    ? Effect.as(Effect.logWarning("answered 503: the database is unavailable"), 503 as const)
+    : Effect.as(Effect.logError("request failed", defect), 500 as const)
+
+/**
  * For every route, Eventhook's and a host's alike. A surprise from below (a defect) is answered here, in one place:
  * 503 when the database is not available right now (CONTRACT §3), else 500 with the defect logged; neither answer
  * carries internals.
@@ -68,11 +77,7 @@ export const ContractErrors = HttpRouter.middleware(
   (effect) =>
     effect.pipe(
       Effect.catchIf(isRouteNotFound, () => noRoute),
-      Effect.catchDefect((defect) =>
-        isDatabaseUnavailable(defect)
-          ? Effect.as(Effect.logWarning("answered 503: the database is unavailable"), jsonError(503))
-          : Effect.as(Effect.logError("request failed", defect), jsonError(500))
-      ),
+      Effect.catchDefect((defect) => Effect.map(defectStatus(isDatabaseUnavailable(defect), defect), jsonError)),
       Effect.map(contractShape)
     ),
   { global: true }

@@ -3,7 +3,7 @@ import { type Cause, Effect, FiberSet, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { PayloadTooLarge } from "../domain/errors.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
-import { contractError, RETRY_AFTER_SECONDS } from "./contractErrors.ts"
+import { contractError, defectStatus, RETRY_AFTER_SECONDS } from "./contractErrors.ts"
 import { BodyIncomplete, type IngestAnswer, IngestEndpoint } from "./IngestEndpoint.ts"
 
 // The standalone Node service takes ingest requests straight from Node's HTTP server (issue 22): the same endpoint
@@ -64,15 +64,13 @@ const readBody = (request: IncomingMessage) => (maxBytes: number) =>
     request.once("close", onClose)
   })
 
-/** A defect is answered as ContractErrors answers it on the router: 503 when the database is away, else 500. */
+/** A defect is answered as ContractErrors answers it on the router. */
 const defectAnswer = (cause: Cause.Cause<never>): Effect.Effect<IngestAnswer> =>
-  causeIsDatabaseUnavailable(cause)
-    ? Effect.as(Effect.logWarning("answered 503: the database is unavailable"), {
-        status: 503,
-        body: contractError(503),
-        headers: { "retry-after": RETRY_AFTER_SECONDS }
-      })
-    : Effect.as(Effect.logError("request failed", cause), { status: 500, body: contractError(500) })
+  Effect.map(defectStatus(causeIsDatabaseUnavailable(cause), cause), (status) => ({
+    status,
+    body: contractError(status),
+    ...(status === 503 ? { headers: { "retry-after": RETRY_AFTER_SECONDS } } : {})
+  }))
 
 const send = (request: IncomingMessage, response: ServerResponse, answer: IngestAnswer) => {
   if (response.headersSent || response.destroyed) return
