@@ -12,13 +12,14 @@ import {
   prepareDatabase,
   type RunTarget,
   recovery,
+  repeatsLedgerOf,
   resetPeer,
   settle,
   workflowTarget
 } from "./bench/database.ts"
 import { type Destination, startDestination } from "./bench/destination.ts"
 import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressions.ts"
-import { burst, type LoadResult, offerRate, saturate } from "./bench/load.ts"
+import { burst, type LoadResult, offerRate, SIGNED_AHEAD, saturate } from "./bench/load.ts"
 import { build, peakRssMb, repoRoot, startBareServer, startEventhook, startPeer, stop } from "./bench/processes.ts"
 import {
   BURST_EVENTS,
@@ -207,6 +208,30 @@ const main = async () => {
       ...latenciesOf(burstResult),
       ...drained,
       cpu: burstResult.cpu
+    }
+    // A retry storm: the same 1,000 deliveries sent over and over at the higher concurrency, so nearly every
+    // request is a repeat, stored as the duplicate it is (each in its batch's second statement).
+    const stormRuns: Array<RunFigures> = []
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      const run = await createRunSource(database.url, `repeats-${repeat}`)
+      await settle(database.url)
+      const result = await saturate(
+        service.port,
+        run.path,
+        routingConcurrency,
+        () => payloadOf(Date.now()),
+        "repeated",
+        service.child.pid!
+      )
+      ledgers[`repeats_run${repeat}`] = await repeatsLedgerOf(database.url, run, result)
+      stormRuns.push({ per_second: rateOf(result), ...latenciesOf(result), cpu: result.cpu })
+    }
+    figures.eventhook_repeats = {
+      concurrency: routingConcurrency,
+      distinct_deliveries: SIGNED_AHEAD.repeated,
+      ...medianBy(stormRuns, (run) => run.per_second),
+      per_second_spread: spread(stormRuns.map((run) => run.per_second)),
+      runs: stormRuns
     }
     // More than one core (issue 22): two instances sharing the database, the senders split between them, against
     // the one instance alone at the same concurrency, alternated and repeated.
@@ -495,6 +520,14 @@ const printTable = (report: any) => {
     `acked in ${b.seconds_to_ack} s (${b.delivered_during_burst} delivered meanwhile); all delivered ${b.seconds_to_drain_from_start} s after the start, ${b.seconds_to_catch_up_after_burst} s after the burst`,
     cpuOf(b.cpu)
   ])
+  const storm = f.eventhook_repeats
+  rows.push(
+    saturationRow(
+      `eventhook retry storm c=${storm.concurrency}`,
+      storm,
+      `the same ${storm.distinct_deliveries} deliveries over and over: nearly all stored as duplicates`
+    )
+  )
   const p = f.processes
   rows.push([
     `eventhook c=${p.concurrency}: one process / two processes`,

@@ -394,3 +394,67 @@ export const drainOf = async (
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
 }
+
+/**
+ * A retry storm's ledger: the same deliveries sent over and over. Every 200 has a row of its own; each delivery
+ * is accepted once (processed once, one workflow), and every other row is a duplicate pointing at its original.
+ */
+export const repeatsLedgerOf = async (
+  url: string,
+  run: { tenantId: string; sourceId: string },
+  result: LoadResult
+): Promise<Ledger> => {
+  const ackedIds = result.shots
+    .filter((shot) => shot.status === 200)
+    .map((shot) => (JSON.parse(shot.body) as { event_id: string }).event_id)
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const [counts] = await withSql(
+      url,
+      1,
+      (sql) =>
+        sql<{
+          rows: number
+          originals: number
+          delivered: number
+          pointing: number
+          workflows: number
+          matched: number
+        }>`
+        SELECT count(*)::int AS rows,
+               count(*) FILTER (WHERE NOT e.is_duplicate)::int AS originals,
+               count(*) FILTER (WHERE NOT e.is_duplicate AND e.status = 'delivered')::int AS delivered,
+               count(*) FILTER (WHERE e.is_duplicate AND e.status = 'duplicate' AND original.id IS NOT NULL)::int AS pointing,
+               (SELECT count(*) FROM workflow_execution WHERE tenant_id = ${run.tenantId})::int AS workflows,
+               count(*) FILTER (WHERE e.id::text = ANY(${ackedIds}))::int AS matched
+        FROM p_eventhook__event e
+        LEFT JOIN p_eventhook__event original
+          ON original.id = e.duplicate_of AND original.source_id = e.source_id AND NOT original.is_duplicate
+        WHERE e.source_id = ${run.sourceId}`
+    )
+    const { rows, originals, delivered, pointing, workflows, matched } = counts!
+    const settled = delivered === originals && workflows === originals
+    if (settled || Date.now() > deadline) {
+      const problem =
+        new Set(ackedIds).size !== ackedIds.length
+          ? "an event id was acked twice"
+          : matched !== ackedIds.length || rows !== ackedIds.length
+            ? `${rows} rows (${matched} of them acked) for ${ackedIds.length} acks`
+            : pointing !== rows - originals
+              ? `${rows - originals - pointing} repeats are not duplicates of an accepted event`
+              : !settled
+                ? `not processed after 120 s: ${delivered} delivered, ${workflows} workflows of ${originals}`
+                : null
+      return {
+        acked: ackedIds.length,
+        non200: result.shots.length - ackedIds.length,
+        rows,
+        delivered,
+        workflows,
+        balanced: problem === null,
+        problem
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}

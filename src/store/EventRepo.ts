@@ -141,10 +141,41 @@ export class EventRepo extends Context.Service<
         }
       }, Effect.orDie)
 
+      // Repeats of accepted events, each with the id chosen for it, stored as duplicates of their originals by one
+      // statement. A repeat whose original is gone (deleted by retention in between) gets no row; its id is absent.
+      const insertDuplicates = (repeats: ReadonlyArray<{ readonly id: EventId; readonly event: NewEvent }>) => {
+        const column = <A>(pick: (event: NewEvent) => A) => repeats.map((repeat) => pick(repeat.event))
+        return sql`
+          INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
+            headers, event_type, idempotency_key, is_duplicate, duplicate_of, status, max_retries, verified,
+            verified_secret_index, source_ip)
+          SELECT v.id, v.tenant_id, v.source_id, v.content_type, v.raw_payload, v.parsed_payload, v.headers,
+            v.event_type, v.idempotency_key, true, original.id, 'duplicate', v.max_retries, true,
+            v.verified_secret_index, v.source_ip::inet
+          FROM unnest(${uuidArray(repeats.map((repeat) => repeat.id))}, ${uuidArray(column((e) => e.tenant_id))},
+            ${uuidArray(column((e) => e.source_id))}, ${textArray(column((e) => e.content_type))},
+            ${byteaArray(column((e) => e.raw_payload))}, ${jsonbArray(column((e) => e.parsed_payload))},
+            ${jsonbArray(column((e) => e.headers))}, ${textArray(column((e) => e.event_type))},
+            ${textArray(column((e) => e.idempotency_key))}, ${int4Array(column((e) => e.max_retries))},
+            ${int4Array(column((e) => e.verified_secret_index))}, ${textArray(column((e) => e.source_ip))})
+            AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
+              idempotency_key, max_retries, verified_secret_index, source_ip)
+          JOIN p_eventhook__event original
+            ON original.source_id = v.source_id AND original.idempotency_key = v.idempotency_key
+              AND NOT original.is_duplicate AND original.verified
+          RETURNING id::text AS id, duplicate_of::text AS duplicate_of`.pipe(
+          Effect.flatMap(decodeInserted),
+          Effect.map(
+            (rows) =>
+              new Map(rows.flatMap((row) => (row.duplicate_of === null ? [] : [[row.id, row.duplicate_of] as const])))
+          )
+        )
+      }
+
       // Hot path: untraced (README "Fast path").
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
-        // Ids are chosen here, so the rows the unique index turned away are known by id, not by position.
-        // Ids are made here so each request knows its row without reading the batch back.
+        // Ids are chosen here, so each request knows its row without reading the batch back, and the rows the unique
+        // index turned away are known by id, not by position.
         const ids = batch.map(() => EventId.make(crypto.randomUUID()))
         const inserted = yield* sql`
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
@@ -170,10 +201,28 @@ export class EventRepo extends Context.Service<
           DO NOTHING
           RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
         const accepted = new Set(inserted.map((row) => row.id))
+        // The rows the unique index turned away repeat accepted events: they are stored as duplicates by one more
+        // statement for all of them, not two statements each (a provider's retry storm is all repeats). Its failure
+        // fails only the repeats; the accepted rows are committed and answered.
+        const repeats = batch.flatMap((event, index) => (accepted.has(ids[index]!) ? [] : [{ id: ids[index]!, event }]))
+        const originals =
+          repeats.length === 0
+            ? Exit.succeed(new Map<EventId, EventId>())
+            : yield* Effect.exit(Effect.orDie(insertDuplicates(repeats)))
         const results: Array<Exit.Exit<StoredEvent>> = []
         for (const [index, event] of batch.entries()) {
           const id = ids[index]!
-          results.push(accepted.has(id) ? Exit.succeed({ _tag: "Stored", id }) : yield* Effect.exit(insert(event)))
+          if (accepted.has(id)) results.push(Exit.succeed({ _tag: "Stored", id }))
+          else if (Exit.isFailure(originals)) results.push(Exit.failCause(originals.cause))
+          else {
+            const original = originals.value.get(id)
+            results.push(
+              original !== undefined
+                ? Exit.succeed({ _tag: "Duplicate", id, duplicateOf: original })
+                : // Its original was deleted in between (retention): on its own, accepted anew or a duplicate.
+                  yield* Effect.exit(insert(event))
+            )
+          }
         }
         return results
       }, Effect.orDie)

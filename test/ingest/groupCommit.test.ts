@@ -41,6 +41,61 @@ const refuseRowsWith = (tenantId: TenantId, marker: string, gateLock: number) =>
     )
   })
 
+/** Makes the database refuse duplicate rows of one tenant (the statement that stores a batch's repeats). */
+const refuseDuplicatesOf = (tenantId: TenantId) =>
+  Effect.gen(function* () {
+    const sql = yield* PgClient.PgClient
+    const name = `test_no_dup_${tenantId.replaceAll("-", "")}`
+    yield* sql.unsafe(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.tenant_id = '${tenantId}' AND NEW.is_duplicate THEN RAISE EXCEPTION 'duplicates refused by the test'; END IF;
+        RETURN NEW;
+      END $$`)
+    yield* sql.unsafe(
+      `CREATE TRIGGER ${name} BEFORE INSERT ON p_eventhook__event FOR EACH ROW EXECUTE FUNCTION ${name}()`
+    )
+    yield* Effect.addFinalizer(() =>
+      Effect.orDie(
+        Effect.andThen(
+          sql.unsafe(`DROP TRIGGER IF EXISTS ${name} ON p_eventhook__event`),
+          sql.unsafe(`DROP FUNCTION IF EXISTS ${name}()`)
+        )
+      )
+    )
+  })
+
+/**
+ * Writes `events` as one batch of the single-flusher writer: a first row (`{"gate":true}`) is held in the database
+ * by an advisory lock while they queue behind it, then released. The events' exits, in order.
+ */
+const writeAsOneBatch = (tenantId: TenantId, sourceId: SourceId, gateLock: number, events: ReadonlyArray<NewEvent>) =>
+  Effect.gen(function* () {
+    const sql = yield* PgClient.PgClient
+    const writer = yield* EventWriter
+    const holding = yield* Deferred.make<void>()
+    const release = yield* Deferred.make<void>()
+    const holder = yield* sql
+      .withTransaction(
+        sql`SELECT pg_advisory_xact_lock(${gateLock})`.pipe(
+          Effect.andThen(Deferred.succeed(holding, undefined)),
+          Effect.andThen(Deferred.await(release))
+        )
+      )
+      .pipe(Effect.forkScoped)
+    yield* Deferred.await(holding)
+    const gate = yield* Effect.forkScoped(writer.write(newEvent(tenantId, sourceId, '{"gate":true}')))
+    yield* Effect.sleep("200 millis")
+    const next = yield* Effect.forkScoped(
+      Effect.forEach(events, (event) => Effect.exit(writer.write(event)), { concurrency: "unbounded" })
+    )
+    yield* Effect.sleep("200 millis")
+    yield* Deferred.succeed(release, undefined)
+    yield* Fiber.join(holder)
+    yield* Fiber.join(gate)
+    return yield* Fiber.join(next)
+  })
+
 const newEvent = (tenantId: TenantId, sourceId: SourceId, body: string, key: string | null = null): NewEvent => ({
   tenant_id: tenantId,
   source_id: sourceId,
@@ -197,6 +252,77 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
       const rows = yield* eventsOfTenant(tenant.id)
       assert.strictEqual(rows.filter((row) => row.status === "pending").length, 1)
       assert.strictEqual(rows.filter((row) => row.status === "duplicate").length, 19)
+    })
+  )
+
+  it.effect(
+    "a batch's repeats of earlier events are stored as duplicates of their own originals, by one statement",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* createSource(tenant.id, { slug: "repeats", verifier_config: { type: "none" } })
+        const gateLock = Math.floor(Math.random() * 1_000_000_000)
+        yield* refuseRowsWith(tenant.id, "never-sent", gateLock)
+        const writer = yield* EventWriter
+        const originalA = yield* writer.write(newEvent(tenant.id, sourceId, '{"id":"a"}', "a"))
+        const originalB = yield* writer.write(newEvent(tenant.id, sourceId, '{"id":"b"}', "b"))
+        const exits = yield* writeAsOneBatch(tenant.id, sourceId, gateLock, [
+          newEvent(tenant.id, sourceId, '{"id":"a","try":2}', "a"),
+          newEvent(tenant.id, sourceId, '{"id":"c"}', "c"),
+          newEvent(tenant.id, sourceId, '{"id":"b","try":2}', "b"),
+          newEvent(tenant.id, sourceId, '{"id":"a","try":3}', "a")
+        ])
+        const stored = exits.map((exit) => (Exit.isSuccess(exit) ? exit.value : assert.fail(String(exit))))
+        assert.deepStrictEqual(
+          stored.map((result) => [result._tag, result._tag === "Duplicate" ? result.duplicateOf : null]),
+          [
+            ["Duplicate", originalA.id],
+            ["Stored", null],
+            ["Duplicate", originalB.id],
+            ["Duplicate", originalA.id]
+          ]
+        )
+        // Each repeat's row holds its own body, and points at its original.
+        const rows = yield* eventsOfTenant(tenant.id)
+        const duplicates = rows.filter((row) => row.status === "duplicate")
+        assert.sameDeepMembers(
+          duplicates.map((row) => [row.is_duplicate, row.duplicate_of, row.parsed_payload]),
+          [
+            [true, originalA.id, { id: "a", try: 2 }],
+            [true, originalB.id, { id: "b", try: 2 }],
+            [true, originalA.id, { id: "a", try: 3 }]
+          ]
+        )
+        // Stored together: the three duplicate rows were committed by one transaction.
+        const sql = yield* PgClient.PgClient
+        const [transactions] = yield* sql<{ count: string }>`
+        SELECT count(DISTINCT xmin::text)::text AS count FROM p_eventhook__event
+        WHERE tenant_id = ${tenant.id} AND is_duplicate`
+        assert.strictEqual(transactions!.count, "1")
+      })
+  )
+
+  it.effect("when a batch's repeats cannot be stored, only they fail: its new events are committed and answered", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "repeats", verifier_config: { type: "none" } })
+      const gateLock = Math.floor(Math.random() * 1_000_000_000)
+      yield* refuseRowsWith(tenant.id, "never-sent", gateLock)
+      yield* refuseDuplicatesOf(tenant.id)
+      const writer = yield* EventWriter
+      yield* writer.write(newEvent(tenant.id, sourceId, '{"id":"x"}', "x"))
+      const [repeat, fresh] = yield* writeAsOneBatch(tenant.id, sourceId, gateLock, [
+        newEvent(tenant.id, sourceId, '{"id":"x","try":2}', "x"),
+        newEvent(tenant.id, sourceId, '{"id":"y"}', "y")
+      ])
+      assert.isTrue(Exit.isFailure(repeat!))
+      if (Exit.isFailure(repeat!)) assert.include(String(Cause.squash(repeat.cause)), "BatchNotCommitted")
+      assert.isTrue(Exit.isSuccess(fresh!) && fresh.value._tag === "Stored")
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.sameDeepMembers(
+        rows.map((row) => row.parsed_payload),
+        [{ id: "x" }, { gate: true }, { id: "y" }]
+      )
     })
   )
 
