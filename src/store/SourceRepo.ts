@@ -44,6 +44,9 @@ export interface ResealReport {
 const IngestKey = Schema.Struct({ tenantSlug: Schema.String, sourceSlug: Schema.String })
 const IdRow = Schema.Struct({ id: SourceId })
 
+/** Unknown tenant and source slugs longer than this together are looked up every time, never kept. */
+const MAX_KEPT_UNKNOWN_SLUGS_LENGTH = 128
+
 export class SourceRepo extends Context.Service<
   SourceRepo,
   {
@@ -88,7 +91,10 @@ export class SourceRepo extends Context.Service<
           FROM p_eventhook__source s JOIN tenant t ON t.id = s.tenant_id
           WHERE t.slug = ${tenantSlug} AND s.slug = ${sourceSlug} AND s.is_enabled`
     })
-    // Unknown slugs are not kept: a source created a moment later must be found at once.
+    // An unknown or disabled source is kept too, so a provider that keeps posting to a deleted or disabled source
+    // (or a flood of one wrong URL) costs no query per request: creating or enabling it anywhere notifies, and the
+    // cache is dropped, as for any change. Only slugs of a plausible length are kept, so random long URLs cannot
+    // fill memory.
     // Hot path: untraced (README "Fast path").
     // Text PostgreSQL cannot hold (a `%00` in the URL) names no row; asking would be a query error, not a miss.
     const findEnabled = (tenantSlug: string, sourceSlug: string) =>
@@ -103,7 +109,7 @@ export class SourceRepo extends Context.Service<
                 Option.match({ onNone: () => Effect.succeedNone, onSome: (found) => Effect.asSome(opened(found)) })
               )
             ),
-            Option.isSome
+            (found) => Option.isSome(found) || tenantSlug.length + sourceSlug.length <= MAX_KEPT_UNKNOWN_SLUGS_LENGTH
           )
 
     const insert = Effect.fn("SourceRepo.insert")(function* (source: NewSource) {

@@ -66,6 +66,23 @@ layer(App, { excludeTestServices: true })("config cache", (it) => {
     })
   )
 
+  it.effect("an unknown source answered 404 (kept in memory) is found once plain SQL gives a source its slug", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "early", verifier_config: { type: "none" } })
+      const late = `/api/tenants/${tenant.slug}/eventhook/in/late`
+      assert.strictEqual((yield* postWebhook(late, "{}")).status, 404)
+      assert.strictEqual((yield* postWebhook(late, "{}")).status, 404)
+      const sql = yield* PgClient.PgClient
+      yield* sql`UPDATE p_eventhook__source SET slug = 'late' WHERE id = ${sourceId}`
+      yield* seenWithin2s(postWebhook(late, "{}"), (answer) => answer.status === 200)
+      yield* seenWithin2s(
+        postWebhook(`/api/tenants/${tenant.slug}/eventhook/in/early`, "{}"),
+        (answer) => answer.status === 404
+      )
+    })
+  )
+
   it.effect("a route changed by plain SQL is used by the next event", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
