@@ -20,7 +20,16 @@ import {
 import { type Destination, startDestination } from "./bench/destination.ts"
 import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressions.ts"
 import { burst, type LoadResult, offerRate, SIGNED_AHEAD, saturate } from "./bench/load.ts"
-import { build, peakRssMb, repoRoot, startBareServer, startEventhook, startPeer, stop } from "./bench/processes.ts"
+import {
+  build,
+  peakRssMb,
+  repoRoot,
+  residentMbOf,
+  startBareServer,
+  startEventhook,
+  startPeer,
+  stop
+} from "./bench/processes.ts"
 import {
   BURST_EVENTS,
   CONCURRENCY,
@@ -365,6 +374,7 @@ const main = async () => {
       })
       await destination.close()
     }
+    figures.peer_peak_rss_mb = peakRssMb(peer.child.pid!)
     await stop(peer.child)
     figures.eventhook_constant_rate = {
       offered_per_second: CONSTANT_RATE,
@@ -448,6 +458,7 @@ const main = async () => {
       problem: recoveryProblem
     }
     figures.eventhook_peak_rss_mb = peakRssMb(service.child.pid!)
+    figures.eventhook_resident_at_end = residentMbOf(service.child.pid!)
     await stop(service.child)
     // The dashboard (issue 20): payload search on a million events, the events view's first rows in Chromium.
     figures.dashboard = await dashboardFigures(database.url)
@@ -594,7 +605,14 @@ const printTable = (report: any) => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
   console.log("")
   for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i]!)).join("  "))
-  console.log(`\npeak RSS of the service: ${f.eventhook_peak_rss_mb} MB`)
+  const resident = f.eventhook_resident_at_end
+  console.log(
+    `\npeak RSS of the service: ${f.eventhook_peak_rss_mb} MB` +
+      (resident === null
+        ? ""
+        : ` (at the end ${resident.rss_mb} MB, of which ${resident.file_backed_mb} MB file-backed: the Node binary and mapped files)`) +
+      `; the peer's peak: ${f.peer_peak_rss_mb} MB`
+  )
   const d = f.dashboard
   const s = d.payload_search
   console.log(

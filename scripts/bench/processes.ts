@@ -30,6 +30,17 @@ export const peakRssMb = (pid: number) => {
   }
 }
 
+/** Resident memory now (VmRSS) and its file-backed share (RssFile: the Node binary and mapped files), in MB. */
+export const residentMbOf = (pid: number) => {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    const kbOf = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN)
+    return { rss_mb: round(kbOf("VmRSS") / 1024), file_backed_mb: round(kbOf("RssFile") / 1024) }
+  } catch {
+    return null
+  }
+}
+
 /** Clock ticks per second of /proc's CPU times. */
 export const ticksPerSecond = (() => {
   try {
