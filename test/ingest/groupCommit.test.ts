@@ -14,42 +14,14 @@ import { createSource, eventsOfTenant, freshTenant, TestDatabase, TestServer } f
 
 // Issue 7, group commit: correctness of batching, not speed (that is `npm run bench`).
 
-/** Makes the database refuse a batch holding a row with `marker` in its body, for one tenant only. */
-const refuseRowsWith = (tenantId: TenantId, marker: string, gateLock: number) =>
+/** A BEFORE INSERT trigger on the event table running `body` (PL/pgSQL) for each row, dropped with the scope. */
+const eventTrigger = (name: string, body: string) =>
   Effect.gen(function* () {
     const sql = yield* PgClient.PgClient
-    const name = `test_gate_${tenantId.replaceAll("-", "")}`
     yield* sql.unsafe(`
       CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.tenant_id = '${tenantId}' THEN
-          IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%gate%' THEN PERFORM pg_advisory_xact_lock(${gateLock}); END IF;
-          IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%${marker}%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
-        END IF;
-        RETURN NEW;
-      END $$`)
-    yield* sql.unsafe(
-      `CREATE TRIGGER ${name} BEFORE INSERT ON p_eventhook__event FOR EACH ROW EXECUTE FUNCTION ${name}()`
-    )
-    yield* Effect.addFinalizer(() =>
-      Effect.orDie(
-        Effect.andThen(
-          sql.unsafe(`DROP TRIGGER IF EXISTS ${name} ON p_eventhook__event`),
-          sql.unsafe(`DROP FUNCTION IF EXISTS ${name}()`)
-        )
-      )
-    )
-  })
-
-/** Makes the database refuse duplicate rows of one tenant (the statement that stores a batch's repeats). */
-const refuseDuplicatesOf = (tenantId: TenantId) =>
-  Effect.gen(function* () {
-    const sql = yield* PgClient.PgClient
-    const name = `test_no_dup_${tenantId.replaceAll("-", "")}`
-    yield* sql.unsafe(`
-      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.tenant_id = '${tenantId}' AND NEW.is_duplicate THEN RAISE EXCEPTION 'duplicates refused by the test'; END IF;
+        ${body}
         RETURN NEW;
       END $$`)
     yield* sql.unsafe(
@@ -66,8 +38,29 @@ const refuseDuplicatesOf = (tenantId: TenantId) =>
   })
 
 /**
+ * Makes the database refuse a batch holding a row with `marker` in its body, for one tenant only; a row with `gate`
+ * in its body waits for the advisory lock `gateLock`.
+ */
+const refuseRowsWith = (tenantId: TenantId, marker: string, gateLock: number) =>
+  eventTrigger(
+    `test_gate_${tenantId.replaceAll("-", "")}`,
+    `IF NEW.tenant_id = '${tenantId}' THEN
+          IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%gate%' THEN PERFORM pg_advisory_xact_lock(${gateLock}); END IF;
+          IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%${marker}%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+        END IF;`
+  )
+
+/** Makes the database refuse duplicate rows of one tenant (the statement that stores a batch's repeats). */
+const refuseDuplicatesOf = (tenantId: TenantId) =>
+  eventTrigger(
+    `test_no_dup_${tenantId.replaceAll("-", "")}`,
+    `IF NEW.tenant_id = '${tenantId}' AND NEW.is_duplicate THEN RAISE EXCEPTION 'duplicates refused by the test'; END IF;`
+  )
+
+/**
  * Writes `events` as one batch of the single-flusher writer: a first row (`{"gate":true}`) is held in the database
- * by an advisory lock while they queue behind it, then released. The events' exits, in order.
+ * by an advisory lock while they queue behind it, then released. The first row's result, and the events' exits in
+ * order.
  */
 const writeAsOneBatch = (tenantId: TenantId, sourceId: SourceId, gateLock: number, events: ReadonlyArray<NewEvent>) =>
   Effect.gen(function* () {
@@ -92,8 +85,7 @@ const writeAsOneBatch = (tenantId: TenantId, sourceId: SourceId, gateLock: numbe
     yield* Effect.sleep("200 millis")
     yield* Deferred.succeed(release, undefined)
     yield* Fiber.join(holder)
-    yield* Fiber.join(gate)
-    return yield* Fiber.join(next)
+    return { gated: yield* Fiber.join(gate), exits: yield* Fiber.join(next) }
   })
 
 const newEvent = (tenantId: TenantId, sourceId: SourceId, body: string, key: string | null = null): NewEvent => ({
@@ -266,7 +258,7 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
         const writer = yield* EventWriter
         const originalA = yield* writer.write(newEvent(tenant.id, sourceId, '{"id":"a"}', "a"))
         const originalB = yield* writer.write(newEvent(tenant.id, sourceId, '{"id":"b"}', "b"))
-        const exits = yield* writeAsOneBatch(tenant.id, sourceId, gateLock, [
+        const { exits } = yield* writeAsOneBatch(tenant.id, sourceId, gateLock, [
           newEvent(tenant.id, sourceId, '{"id":"a","try":2}', "a"),
           newEvent(tenant.id, sourceId, '{"id":"c"}', "c"),
           newEvent(tenant.id, sourceId, '{"id":"b","try":2}', "b"),
@@ -311,7 +303,9 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
       yield* refuseDuplicatesOf(tenant.id)
       const writer = yield* EventWriter
       yield* writer.write(newEvent(tenant.id, sourceId, '{"id":"x"}', "x"))
-      const [repeat, fresh] = yield* writeAsOneBatch(tenant.id, sourceId, gateLock, [
+      const {
+        exits: [repeat, fresh]
+      } = yield* writeAsOneBatch(tenant.id, sourceId, gateLock, [
         newEvent(tenant.id, sourceId, '{"id":"x","try":2}', "x"),
         newEvent(tenant.id, sourceId, '{"id":"y"}', "y")
       ])
@@ -332,37 +326,14 @@ layer(App, { excludeTestServices: true })("group commit", (it) => {
       const sourceId = yield* createSource(tenant.id, { slug: "gated", verifier_config: { type: "none" } })
       const gateLock = Math.floor(Math.random() * 1_000_000_000)
       yield* refuseRowsWith(tenant.id, "poison", gateLock)
-      const sql = yield* PgClient.PgClient
-      const writer = yield* EventWriter
-
-      // Hold the gate: the first batch (a single row) waits in the database while the next batch gathers.
-      const holding = yield* Deferred.make<void>()
-      const release = yield* Deferred.make<void>()
-      const holder = yield* sql
-        .withTransaction(
-          sql`SELECT pg_advisory_xact_lock(${gateLock})`.pipe(
-            Effect.andThen(Deferred.succeed(holding, undefined)),
-            Effect.andThen(Deferred.await(release))
-          )
-        )
-        .pipe(Effect.forkScoped)
-      yield* Deferred.await(holding)
-      const gate = yield* Effect.forkScoped(writer.write(newEvent(tenant.id, sourceId, '{"gate":true}')))
-      yield* Effect.sleep("200 millis")
-      const next = yield* Effect.forkScoped(
-        Effect.forEach(
-          ['{"clean":1}', '{"poison":true}', '{"clean":2}'],
-          (body) => Effect.exit(writer.write(newEvent(tenant.id, sourceId, body))),
-          { concurrency: "unbounded" }
-        )
+      // The first batch (a single row) waits in the database while the next batch gathers.
+      const { gated, exits } = yield* writeAsOneBatch(
+        tenant.id,
+        sourceId,
+        gateLock,
+        ['{"clean":1}', '{"poison":true}', '{"clean":2}'].map((body) => newEvent(tenant.id, sourceId, body))
       )
-      yield* Effect.sleep("200 millis")
-      yield* Deferred.succeed(release, undefined)
-      yield* Fiber.join(holder)
-
-      const gated = yield* Fiber.join(gate)
       assert.strictEqual(gated._tag, "Stored")
-      const exits = yield* Fiber.join(next)
       for (const exit of exits) {
         assert.isTrue(Exit.isFailure(exit))
         if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "BatchNotCommitted")
