@@ -68,11 +68,7 @@ export const defectStatus = (databaseUnavailable: boolean, defect: unknown): Eff
     ? Effect.as(Effect.logWarning("answered 503: the database is unavailable"), 503 as const)
     : Effect.as(Effect.logError("request failed", defect), 500 as const)
 
-/**
- * For every route, Eventhook's and a host's alike. A surprise from below (a defect) is answered here, in one place:
- * 503 when the database is not available right now (CONTRACT §3), else 500 with the defect logged; neither answer
- * carries internals.
- */
+/** For every route, Eventhook's and a host's alike: a surprise from below (a defect) is answered as `defectStatus` says. */
 export const ContractErrors = HttpRouter.middleware(
   (effect) =>
     effect.pipe(

@@ -109,38 +109,6 @@ export class EventRepo extends Context.Service<
           RETURNING id::text AS id, NULL::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
       }
 
-      const insertDuplicate = (event: NewEvent) => {
-        const { parsed, headers } = columns(event)
-        return sql`
-          INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
-            event_type, idempotency_key, is_duplicate, duplicate_of, status, max_retries, verified,
-            verified_secret_index, source_ip)
-          SELECT ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
-            ${headers}, ${event.event_type}, ${event.idempotency_key}, true, original.id, 'duplicate',
-            ${event.max_retries}, true, ${event.verified_secret_index}, ${event.source_ip}::inet
-          FROM (SELECT id FROM p_eventhook__event
-                WHERE source_id = ${event.source_id} AND idempotency_key = ${event.idempotency_key}
-                  AND NOT is_duplicate AND verified) AS original
-          RETURNING id::text AS id, duplicate_of::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
-      }
-
-      // A request on its own (a repeat turned away by a batch): stored as accepted, or as the duplicate it is. The
-      // original may be deleted between the two statements (retention); then the repeat is accepted anew.
-      const insert = Effect.fnUntraced(function* (event: NewEvent) {
-        for (;;) {
-          const [accepted] = yield* insertAccepted(event)
-          if (accepted !== undefined) return { _tag: "Stored", id: accepted.id } satisfies StoredEvent
-          const [duplicate] = yield* insertDuplicate(event)
-          if (duplicate !== undefined && duplicate.duplicate_of !== null) {
-            return {
-              _tag: "Duplicate",
-              id: duplicate.id,
-              duplicateOf: duplicate.duplicate_of
-            } satisfies StoredEvent
-          }
-        }
-      }, Effect.orDie)
-
       // Repeats of accepted events, each with the id chosen for it, stored as duplicates of their originals by one
       // statement. A repeat whose original is gone (deleted by retention in between) gets no row; its id is absent.
       const insertDuplicates = (repeats: ReadonlyArray<{ readonly id: EventId; readonly event: NewEvent }>) => {
@@ -171,6 +139,18 @@ export class EventRepo extends Context.Service<
           )
         )
       }
+
+      // A request on its own (a repeat turned away by a batch): stored as accepted, or as the duplicate it is. The
+      // original may be deleted between the two statements (retention); then the repeat is accepted anew.
+      const insert = Effect.fnUntraced(function* (event: NewEvent) {
+        for (;;) {
+          const [accepted] = yield* insertAccepted(event)
+          if (accepted !== undefined) return { _tag: "Stored", id: accepted.id } satisfies StoredEvent
+          const id = EventId.make(crypto.randomUUID())
+          const original = (yield* insertDuplicates([{ id, event }])).get(id)
+          if (original !== undefined) return { _tag: "Duplicate", id, duplicateOf: original } satisfies StoredEvent
+        }
+      }, Effect.orDie)
 
       // Hot path: untraced (README "Fast path").
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
