@@ -36,6 +36,8 @@ export interface NewEvent {
   readonly lease?: EventLease | null
   /** The W3C traceparent of the request that stored it, when tracing is on. */
   readonly trace_parent?: string | null
+  /** See `Interpreted.parsed_is_body`. */
+  readonly parsed_is_body?: boolean
 }
 
 /** Who holds an event (`locked_by`) and for how long at a time (`locked_until` = now + seconds). */
@@ -165,4 +167,9 @@ export interface Interpreted {
   readonly parsed_payload: unknown
   readonly event_type: string | null
   readonly idempotency_key: string | null
+  /**
+   * The parsed payload is the body itself, a JSON document (object or array) in UTF-8 without a byte order mark:
+   * PostgreSQL can parse the stored bytes into `parsed_payload` itself (jsonb), so they need not be sent twice.
+   */
+  readonly parsed_is_body?: boolean
 }

@@ -5,7 +5,7 @@ import { firstUnstorable } from "../domain/storable.ts"
 import { extractEventType } from "./eventType.ts"
 import { extractIdempotencyKey } from "./idempotencyKey.ts"
 import { naturalIdempotencyKey } from "./naturalIdempotencyKey.ts"
-import { parsePayload } from "./parse.ts"
+import { parsedIsBody, parsePayload } from "./parse.ts"
 
 /** Why jsonb could not store the parsed body (one such row would fail the whole group-commit batch it rides in). */
 const unstorable = (document: unknown): string | null => {
@@ -31,6 +31,7 @@ export const interpretPayload = (
       const input = { headers, body: payload, exactIntegers: true }
       return {
         parsed_payload: payload,
+        parsed_is_body: parsedIsBody(headers["content-type"] ?? null, body, payload),
         event_type: extractEventType(source.event_type_config, input),
         // NULL paths: the provider's natural delivery id; an empty list: no deduplication.
         idempotency_key:

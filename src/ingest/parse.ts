@@ -19,6 +19,20 @@ const parseJson = (text: string): Result.Result<unknown, string> =>
     catch: (error) => `body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}`
   })
 
+const UTF8_BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf]
+
+/**
+ * Whether `payload`, parsed from `body`, is the body's own JSON document (an object or an array), so that the
+ * database parsing the bytes yields the same jsonb. Not when the decoder dropped a byte order mark (jsonb would
+ * refuse it), nor for a top-level `null` (stored as SQL NULL, where the database would store a jsonb null) or
+ * scalar, nor for anything but a JSON body.
+ */
+export const parsedIsBody = (contentType: string | null, body: Uint8Array, payload: unknown): boolean =>
+  typeof payload === "object" &&
+  payload !== null &&
+  isJson(parseMediaType(contentType).essence) &&
+  !UTF8_BYTE_ORDER_MARK.every((byte, index) => body[index] === byte)
+
 /** Form fields as JSON; a key that repeats becomes an array of its values, in order. */
 const parseForm = (text: string): Record<string, string | Array<string>> => collectFields(new URLSearchParams(text))
 

@@ -161,12 +161,15 @@ export class EventRepo extends Context.Service<
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
             headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
             verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
-          SELECT id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
-            idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
-            source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds), trace_parent
+          SELECT id, tenant_id, source_id, content_type, raw_payload,
+            CASE WHEN parsed_is_body THEN convert_from(raw_payload, 'UTF8')::jsonb ELSE parsed_payload END, headers,
+            event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+            verified_secret_index, source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds), trace_parent
           FROM unnest(${uuidArray(ids)}, ${uuidArray(batch.map((e) => e.tenant_id))},
             ${uuidArray(batch.map((e) => e.source_id))}, ${textArray(batch.map((e) => e.content_type))},
-            ${byteaArray(batch.map((e) => e.raw_payload))}, ${jsonbArray(batch.map((e) => e.parsed_payload))},
+            ${byteaArray(batch.map((e) => e.raw_payload))},
+            ${jsonbArray(batch.map((e) => (e.parsed_is_body === true ? null : e.parsed_payload)))},
+            ${boolArray(batch.map((e) => e.parsed_is_body === true))},
             ${jsonbArray(batch.map((e) => e.headers))}, ${textArray(batch.map((e) => e.event_type))},
             ${textArray(batch.map((e) => e.idempotency_key))}, ${textArray(batch.map((e) => e.status))},
             ${int4Array(batch.map((e) => e.max_retries))}, ${textArray(batch.map((e) => e.last_error))},
@@ -174,9 +177,9 @@ export class EventRepo extends Context.Service<
             ${int4Array(batch.map((e) => e.verified_secret_index))}, ${textArray(batch.map((e) => e.source_ip))},
             ${textArray(batch.map((e) => e.lease?.holder))}, ${float8Array(batch.map((e) => e.lease?.seconds))},
             ${textArray(batch.map((e) => e.trace_parent))})
-            AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
-              idempotency_key, status, max_retries, last_error, verified, verification_error, verified_secret_index,
-              source_ip, locked_by, lease_seconds, trace_parent)
+            AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, parsed_is_body, headers,
+              event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+              verified_secret_index, source_ip, locked_by, lease_seconds, trace_parent)
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
           DO NOTHING
           RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))

@@ -343,6 +343,56 @@ for (const way of ["node listener", "router"] as const)
       })
     )
 
+    it.effect("JSON bodies' parsed payloads: documents parsed by the database, a BOM, null and scalars as before", () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        yield* createSource(tenant.id, { slug: "open", verifier_config: { type: "none" } })
+        const json = { "content-type": "application/json" }
+        const document =
+          '{"order": 820982911946154508, "price": 1.50, "hundred": 1e2, "name": "caf\\u00e9", "list": [1, 2]}'
+        const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"kind": "bom"}')])
+        // Sent together, so they share batches: a body the database must not parse rides with ones it parses.
+        const answers = yield* Effect.all(
+          [
+            post(ingestPath(tenant.slug, "open"), document, json),
+            post(ingestPath(tenant.slug, "open"), withBom, json),
+            post(ingestPath(tenant.slug, "open"), "null", json),
+            post(ingestPath(tenant.slug, "open"), '"just a string"', json),
+            post(ingestPath(tenant.slug, "open"), '[true, {"a": null}]', { "content-type": "application/vnd.x+json" })
+          ],
+          { concurrency: "unbounded" }
+        )
+        assert.deepStrictEqual(
+          answers.map((answer) => answer.status),
+          [200, 200, 200, 200, 200]
+        )
+        const ids = answers.map((answer) => (answer.json as { event_id: string }).event_id)
+        const sql = yield* PgClient.PgClient
+        const rows = yield* sql<{
+          id: string
+          parsed: string | null
+          order: string | null
+          price_is_1_5: boolean | null
+        }>`
+          SELECT id::text AS id, parsed_payload::text AS parsed, parsed_payload ->> 'order' AS order,
+                 (parsed_payload -> 'price')::numeric = 1.5 AS price_is_1_5
+          FROM p_eventhook__event WHERE id = ANY(${ids}::uuid[])`.pipe(Effect.orDie)
+        const byId = new Map(rows.map((row) => [row.id, row]))
+        const [parsedDocument, bom, jsonNull, scalar, array] = ids.map((id) => byId.get(id)!)
+        assert.strictEqual(parsedDocument!.order, "820982911946154508")
+        assert.isTrue(parsedDocument!.price_is_1_5)
+        const events = new Map((yield* eventsOfTenant(tenant.id)).map((event) => [event.id, event]))
+        const stored = events.get(parsedDocument!.id as never)!.parsed_payload as Record<string, unknown>
+        assert.strictEqual(stored.name, "café")
+        assert.strictEqual(stored.hundred, 100)
+        assert.deepStrictEqual(stored.list, [1, 2])
+        assert.deepStrictEqual(JSON.parse(bom!.parsed!), { kind: "bom" })
+        assert.isNull(jsonNull!.parsed)
+        assert.strictEqual(scalar!.parsed, '"just a string"')
+        assert.deepStrictEqual(JSON.parse(array!.parsed!), [true, { a: null }])
+      })
+    )
+
     it.effect("form bodies are parsed, other types kept raw, and methods other than POST get 405", () =>
       Effect.gen(function* () {
         const tenant = yield* freshTenant

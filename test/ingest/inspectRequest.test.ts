@@ -31,7 +31,8 @@ describe("inspectRequest", () => {
       interpreted: {
         parsed_payload: { id: "evt_1", type: "charge.succeeded" },
         event_type: "charge.succeeded",
-        idempotency_key: "evt_1"
+        idempotency_key: "evt_1",
+        parsed_is_body: true
       },
       handshake: null
     })
