@@ -19,6 +19,7 @@ const launcher = (kind: ExecutionKind, executions: ExecutionRepo["Service"]) =>
       kind: launch.kind,
       queue: launch.queue,
       input: launch.input,
+      input_from_event: launch.inputIsEventPayload === true ? (launch.eventId ?? null) : null,
       idempotency_key: launch.idempotencyKey,
       key_ttl_days: IDEMPOTENCY_KEY_TTL_DAYS
     })

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Schema } from "effect"
-import type { TenantId } from "../domain/ids.ts"
+import type { EventId, TenantId } from "../domain/ids.ts"
 import { int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { groupCommit } from "./groupCommit.ts"
 
@@ -12,6 +12,11 @@ export interface NewExecution {
   readonly kind: string
   readonly queue: string
   readonly input: unknown
+  /**
+   * The event whose stored `parsed_payload` is `input`: copied from its row by the statement, so the payload is not
+   * sent again. The row exists while the event is processed (retention never deletes a pending or processing one).
+   */
+  readonly input_from_event?: EventId | null
   readonly idempotency_key: string
   readonly key_ttl_days: number
 }
@@ -55,11 +60,12 @@ export class ExecutionRepo extends Context.Service<
           // nothing. Foreign keys are checked at the end of the statement, when both rows exist.
           const ids = executions.map(() => crypto.randomUUID())
           const created = yield* sql`
-            WITH v (id, tenant_id, kind, queue, input, key, ttl_days) AS (
+            WITH v (id, tenant_id, kind, queue, input, from_event, key, ttl_days) AS (
               SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(executions.map((e) => e.tenant_id))},
                 ${textArray(executions.map((e) => e.kind))}, ${textArray(executions.map((e) => e.queue))},
-                ${jsonbArray(executions.map((e) => e.input))}, ${textArray(executions.map((e) => e.idempotency_key))},
-                ${int4Array(executions.map((e) => e.key_ttl_days))})
+                ${jsonbArray(executions.map((e) => (e.input_from_event == null ? e.input : null)))},
+                ${uuidArray(executions.map((e) => e.input_from_event))},
+                ${textArray(executions.map((e) => e.idempotency_key))}, ${int4Array(executions.map((e) => e.key_ttl_days))})
             ),
             claimed AS (
               INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})
@@ -68,7 +74,10 @@ export class ExecutionRepo extends Context.Service<
               RETURNING ${keyColumn} AS id
             ), created AS (
               INSERT INTO ${table} (id, tenant_id, kind, queue, status, input)
-              SELECT v.id, v.tenant_id, v.kind, v.queue, 'PENDING', v.input FROM v JOIN claimed USING (id)
+              SELECT v.id, v.tenant_id, v.kind, v.queue, 'PENDING',
+                CASE WHEN v.from_event IS NULL THEN v.input
+                     ELSE (SELECT e.parsed_payload FROM p_eventhook__event e WHERE e.id = v.from_event) END
+              FROM v JOIN claimed USING (id)
               RETURNING id
             )
             SELECT id::text AS id FROM created`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Created)))

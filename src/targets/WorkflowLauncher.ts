@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { TenantId } from "../domain/ids.ts"
+import type { EventId, TenantId } from "../domain/ids.ts"
 import type { TargetFailed } from "./TargetFailed.ts"
 
 export { TargetFailed } from "./TargetFailed.ts"
@@ -12,6 +12,13 @@ export interface ExecutionLaunch {
   readonly input: unknown
   /** The same key must return the same execution, never start a second one. */
   readonly idempotencyKey: string
+  /** The event whose route launches it. */
+  readonly eventId?: EventId
+  /**
+   * `input` is that event's stored `parsed_payload`, as it is (no transform): a host on Eventhook's database may
+   * copy it from the event row rather than write it again (the reference host does).
+   */
+  readonly inputIsEventPayload?: boolean
 }
 export type WorkflowLaunch = ExecutionLaunch
 

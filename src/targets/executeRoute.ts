@@ -87,7 +87,9 @@ const launchOnce = (
     kind: target.kind,
     queue: target.queue ?? "default",
     input: payload,
-    idempotencyKey: actionIdempotencyKey(route, event, target.idempotency_key_path)
+    idempotencyKey: actionIdempotencyKey(route, event, target.idempotency_key_path),
+    eventId: event.id,
+    inputIsEventPayload: payload === event.parsed_payload
   })
 
 /** An `http` target: the event sent to the destination, the answer recorded on the action. */

@@ -120,7 +120,9 @@ layer(HostApp, { excludeTestServices: true })("a host application's own targets"
           kind: "host-kind",
           queue: "q1",
           input: { id: "order-9", type: "order.paid" },
-          idempotencyKey: `eventhook:${good}:order-9`
+          idempotencyKey: `eventhook:${good}:order-9`,
+          eventId: event_id,
+          inputIsEventPayload: true
         }
       ])
       const actions = event.actions

@@ -132,6 +132,13 @@ layer(TestServer({ adminToken: Option.some(Redacted.make(TOKEN)) }), { excludeTe
           (yield* actionsOfEvent(big)).map((action) => action.status),
           ["success", "success"]
         )
+        // Without a transform the input is the event's parsed payload, copied from its row, the id exact too.
+        const sql = yield* PgClient.PgClient
+        const [task] = yield* sql<{ same: boolean; order: string }>`
+          SELECT t.input = e.parsed_payload AS same, t.input ->> 'id' AS order
+          FROM task_execution t, p_eventhook__event e
+          WHERE t.tenant_id = ${tenant.id} AND t.kind = 'vip' AND e.id = ${big}`.pipe(Effect.orDie)
+        assert.deepStrictEqual(task, { same: true, order: "820982911946154508" })
 
         // A small order without a customer: the first filter is false (no action); the second cannot decide.
         const plain = yield* send(tenant.slug, "shop", small)
