@@ -5,7 +5,7 @@ import { firstUnstorable } from "../domain/storable.ts"
 import { extractEventType } from "./eventType.ts"
 import { extractIdempotencyKey } from "./idempotencyKey.ts"
 import { naturalIdempotencyKey } from "./naturalIdempotencyKey.ts"
-import { parsedIsBody, parsePayload } from "./parse.ts"
+import { parseBody } from "./parse.ts"
 
 /** Why jsonb could not store the parsed body (one such row would fail the whole group-commit batch it rides in). */
 const unstorable = (document: unknown): string | null => {
@@ -22,16 +22,16 @@ export const interpretPayload = (
   headers: Readonly<Record<string, string | undefined>>,
   body: Uint8Array
 ): Result.Result<Interpreted, string> =>
-  parsePayload(headers["content-type"] ?? null, body).pipe(
-    Result.flatMap((payload) => {
-      const problem = unstorable(payload)
-      return problem === null ? Result.succeed(payload) : Result.fail(problem)
+  parseBody(headers["content-type"] ?? null, body).pipe(
+    Result.flatMap((parsed) => {
+      const problem = unstorable(parsed.payload)
+      return problem === null ? Result.succeed(parsed) : Result.fail(problem)
     }),
-    Result.map((payload) => {
+    Result.map(({ payload, isBodyDocument }) => {
       const input = { headers, body: payload, exactIntegers: true }
       return {
         parsed_payload: payload,
-        parsed_is_body: parsedIsBody(headers["content-type"] ?? null, body, payload),
+        parsed_is_body: isBodyDocument,
         event_type: extractEventType(source.event_type_config, input),
         // NULL paths: the provider's natural delivery id; an empty list: no deduplication.
         idempotency_key:

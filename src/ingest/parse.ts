@@ -20,32 +20,44 @@ const parseJson = (text: string): Result.Result<unknown, string> =>
   })
 
 const UTF8_BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf]
-
-/**
- * Whether `payload`, parsed from `body`, is the body's own JSON document (an object or an array), so that the
- * database parsing the bytes yields the same jsonb. Not when the decoder dropped a byte order mark (jsonb would
- * refuse it), nor for a top-level `null` (stored as SQL NULL, where the database would store a jsonb null) or
- * scalar, nor for anything but a JSON body.
- */
-export const parsedIsBody = (contentType: string | null, body: Uint8Array, payload: unknown): boolean =>
-  typeof payload === "object" &&
-  payload !== null &&
-  isJson(parseMediaType(contentType).essence) &&
-  !UTF8_BYTE_ORDER_MARK.every((byte, index) => body[index] === byte)
+const startsWithByteOrderMark = (body: Uint8Array) => UTF8_BYTE_ORDER_MARK.every((byte, index) => body[index] === byte)
 
 /** Form fields as JSON; a key that repeats becomes an array of its values, in order. */
 const parseForm = (text: string): Record<string, string | Array<string>> => collectFields(new URLSearchParams(text))
+
+/** A body's parsed payload, and whether it is the body's own JSON document (see `Interpreted.parsed_is_body`). */
+export interface ParsedBody {
+  readonly payload: unknown
+  /**
+   * An object or an array parsed from a JSON body, so that the database parsing the bytes yields the same jsonb.
+   * Not when the decoder dropped a byte order mark (jsonb would refuse it), nor for a top-level `null` (stored as
+   * SQL NULL, where the database would store a jsonb null) or scalar, nor for any other type of body.
+   */
+  readonly isBodyDocument: boolean
+}
+
+const notTheBody = (payload: unknown): ParsedBody => ({ payload, isBodyDocument: false })
+
+/** `parsePayload`, saying too whether the payload is the body's own JSON document. */
+export const parseBody = (contentType: string | null, body: Uint8Array): Result.Result<ParsedBody, string> => {
+  if (body.length === 0) return Result.succeed(notTheBody(null))
+  const { essence, charset } = parseMediaType(contentType)
+  if (isJson(essence))
+    return Result.map(Result.flatMap(decodeText(body, charset), parseJson), (payload) => ({
+      payload,
+      isBodyDocument: typeof payload === "object" && payload !== null && !startsWithByteOrderMark(body)
+    }))
+  if (essence === "application/x-www-form-urlencoded")
+    return Result.map(decodeText(body, charset), (text) => notTheBody(parseForm(text)))
+  if (essence === "multipart/form-data" && contentType !== null)
+    return Result.map(parseMultipart(contentType, body), notTheBody)
+  return Result.succeed(notTheBody(null))
+}
 
 /**
  * The parsed payload for `parsed_payload`: JSON, form-urlencoded and multipart bodies are parsed; every other type
  * (XML, text, binary) is kept raw only, as `null` here. An empty body parses to `null`.
  * A failure says why, in words.
  */
-export const parsePayload = (contentType: string | null, body: Uint8Array): Result.Result<unknown, string> => {
-  if (body.length === 0) return Result.succeed(null)
-  const { essence, charset } = parseMediaType(contentType)
-  if (isJson(essence)) return Result.flatMap(decodeText(body, charset), parseJson)
-  if (essence === "application/x-www-form-urlencoded") return Result.map(decodeText(body, charset), parseForm)
-  if (essence === "multipart/form-data" && contentType !== null) return parseMultipart(contentType, body)
-  return Result.succeed(null)
-}
+export const parsePayload = (contentType: string | null, body: Uint8Array): Result.Result<unknown, string> =>
+  Result.map(parseBody(contentType, body), (parsed) => parsed.payload)
