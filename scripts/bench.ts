@@ -28,7 +28,8 @@ import {
   startBareServer,
   startEventhook,
   startPeer,
-  stop
+  stop,
+  whilePaused
 } from "./bench/processes.ts"
 import {
   BURST_EVENTS,
@@ -79,7 +80,27 @@ const main = async () => {
       ledgers[name] = await peerLedgerOf(database.url, result)
       return result
     }
+    // The service with ingest first at one request in flight (issue 22): at saturation it stores and holds
+    // processing to its floor (everything is processed after the run, its ledger checks), so its rate is ingest's
+    // own, compared with the peer's, which processes nothing either. At c=64 the default engages ingest first too;
+    // at c=16 it does not (fewer than 24 requests queue). Warmed by one unmeasured run, as the main service is by
+    // the runs before its own. Two instances share the database, and either one's sweeper would take the other's
+    // unleased events (those beyond the 1,000 held in memory) and process them during the other's measured run, so
+    // the instance not measured is paused (SIGSTOP) meanwhile.
+    const ingestOnly = await startEventhook(database.url, { EVENTHOOK_INGEST_FIRST_QUEUED_AT: "1" })
+    const ingestOnlyRun = async (name: string, concurrency: number) => {
+      const run = await createRunSource(database.url, name.replaceAll("_", "-"))
+      await settle(database.url)
+      const result = await whilePaused(service.child, () =>
+        saturate(ingestOnly.port, run.path, concurrency, () => payloadOf(Date.now()), "distinct", ingestOnly.child.pid!)
+      )
+      ledgers[name] = await ledgerOf(database.url, run, result)
+      ingestOnly.child.kill("SIGSTOP")
+      return { run, result }
+    }
+    await ingestOnlyRun("ingest_only_warmup", CONCURRENCY[0]!)
     const peerFigures: Record<string, unknown> = {}
+    const ingestOnlyFigures: Record<string, unknown> = {}
     const httpCeiling: Record<string, unknown> = {}
     const insert: Record<string, unknown> = {}
     const saturation: Record<string, unknown> = {}
@@ -89,6 +110,7 @@ const main = async () => {
         readonly http: RunFigures
         readonly insert: RunFigures
         readonly peer: RunFigures
+        readonly ingest_only: RunFigures & { readonly vs_peer: number; readonly p99_vs_peer: number }
         readonly eventhook: RunFigures & {
           readonly vs_http_ceiling: number
           readonly vs_insert_ceiling: number
@@ -121,10 +143,20 @@ const main = async () => {
         const byHand = await peerRun(`peer_${key}_run${repeat}`, () =>
           saturate(peer.port, "/", concurrency, () => payloadOf(Date.now()), "distinct", peer.child.pid!)
         )
+        ingestOnly.child.kill("SIGCONT")
+        const { run: storeRun, result: stored } = await ingestOnlyRun(`ingest_only_${key}_run${repeat}`, concurrency)
         runs.push({
           http: { per_second: rateOf(http), ...latenciesOf(http), cpu: http.cpu },
           insert: ceiling,
           peer: { per_second: rateOf(byHand), ...latenciesOf(byHand), cpu: byHand.cpu },
+          ingest_only: {
+            per_second: rateOf(stored),
+            ...latenciesOf(stored),
+            vs_peer: round(rateOf(stored) / rateOf(byHand), 3),
+            p99_vs_peer: round(latenciesOf(stored).p99_ms / latenciesOf(byHand).p99_ms, 3),
+            delivered_per_second: await deliveredPerSecond(database.url, storeRun.sourceId, stored.window!),
+            cpu: stored.cpu
+          },
           eventhook: {
             per_second: rateOf(result),
             ...latenciesOf(result),
@@ -138,7 +170,7 @@ const main = async () => {
         })
       }
       // Each figure is the median run's, with the spread over the runs beside it.
-      const ofMedian = (side: "http" | "insert" | "peer" | "eventhook") => ({
+      const ofMedian = (side: "http" | "insert" | "peer" | "ingest_only" | "eventhook") => ({
         ...medianBy(runs, (run) => run[side].per_second)[side],
         per_second_spread: spread(runs.map((run) => run[side].per_second)),
         runs: runs.map((run) => run[side])
@@ -146,6 +178,11 @@ const main = async () => {
       httpCeiling[key] = ofMedian("http")
       insert[key] = ofMedian("insert")
       peerFigures[key] = ofMedian("peer")
+      ingestOnlyFigures[key] = {
+        ...ofMedian("ingest_only"),
+        vs_peer: spread(runs.map((run) => run.ingest_only.vs_peer)),
+        p99_vs_peer: spread(runs.map((run) => run.ingest_only.p99_vs_peer))
+      }
       saturation[key] = {
         ...ofMedian("eventhook"),
         vs_peer: spread(runs.map((run) => run.eventhook.vs_peer)),
@@ -155,6 +192,8 @@ const main = async () => {
       }
     }
     await stop(bare.child)
+    ingestOnly.child.kill("SIGCONT")
+    await stop(ingestOnly.child)
     // Routing cost (issue 21): saturation with a route that filters and transforms every event against the same
     // route without them, alternated and repeated at the higher concurrency.
     const routingConcurrency = CONCURRENCY.at(-1)!
@@ -297,6 +336,7 @@ const main = async () => {
     figures.insert_ceiling = insert
     figures.peer_saturation = peerFigures
     figures.eventhook_saturation = saturation
+    figures.eventhook_ingest_only_saturation = ingestOnlyFigures
 
     // Constant rates: repeated too; each figure is the run with the median p99 (of the ack, of webhook → workflow).
     const constantRuns: Array<{
@@ -519,6 +559,14 @@ const printTable = (report: any) => {
         `eventhook saturation c=${c}`,
         s,
         `${s.vs_peer.median}× peer${range(s.vs_peer)} (p99 ${s.p99_vs_peer.median}×), ${s.vs_insert_ceiling.median}× insert, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered`
+      )
+    )
+    const i = f.eventhook_ingest_only_saturation[key]
+    rows.push(
+      saturationRow(
+        `eventhook ingest first at 1 in flight c=${c}`,
+        i,
+        `${i.vs_peer.median}× peer${range(i.vs_peer)} (p99 ${i.p99_vs_peer.median}×); ${i.delivered_per_second}/s delivered (the rest after the run)`
       )
     )
   }

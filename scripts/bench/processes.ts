@@ -117,6 +117,16 @@ export const cpuMeter = (servicePid: number | null) => {
   }
 }
 
+/** Runs `run` with `child` stopped (SIGSTOP), and lets it go on (SIGCONT) afterwards. */
+export const whilePaused = async <A>(child: ChildProcess, run: () => Promise<A>) => {
+  child.kill("SIGSTOP")
+  try {
+    return await run()
+  } finally {
+    child.kill("SIGCONT")
+  }
+}
+
 export const stop = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve()

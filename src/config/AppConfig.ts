@@ -82,6 +82,7 @@ export const appConfig = Config.all({
   ingestFirstMaxLagSeconds: Config.schema(NonNegativeInt, "EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS").pipe(
     Config.withDefault(10)
   ),
+  ingestFirstQueuedAt: Config.schema(PositiveInt, "EVENTHOOK_INGEST_FIRST_QUEUED_AT").pipe(Config.withDefault(24)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
     deny: Config.schema(DestinationList("deny"), "EVENTHOOK_DESTINATION_DENY").pipe(Config.withDefault(""))
@@ -127,6 +128,8 @@ export interface AppConfigShape {
   readonly destinationRules: DestinationRules
   /** Processing yields to ingest while ingest requests queue, for events up to this old; 0: never (issue 22). */
   readonly ingestFirstMaxLagSeconds: number
+  /** Ingest comes first while this many ingest requests are in flight, smoothed (issue 22). */
+  readonly ingestFirstQueuedAt: number
 }
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("eventhook/config/AppConfig") {

@@ -25,8 +25,7 @@ export interface IngestFirstOptions {
   readonly floorPerSecond: number
 }
 
-export const defaultIngestFirstOptions: Omit<IngestFirstOptions, "maxLagSeconds"> = {
-  queuedAt: 24,
+export const defaultIngestFirstOptions: Omit<IngestFirstOptions, "maxLagSeconds" | "queuedAt"> = {
   smoothing: 0.4,
   sampleMillis: 100,
   floorPerSecond: 100
@@ -105,10 +104,14 @@ export class IngestFirst extends Context.Service<
       })
     )
 
-  /** EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS, with the defaults above. */
+  /** EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS and EVENTHOOK_INGEST_FIRST_QUEUED_AT, with the defaults above. */
   static readonly layer = Layer.unwrap(
     Effect.map(AppConfig, (config) =>
-      IngestFirst.layerWith({ ...defaultIngestFirstOptions, maxLagSeconds: config.ingestFirstMaxLagSeconds })
+      IngestFirst.layerWith({
+        ...defaultIngestFirstOptions,
+        maxLagSeconds: config.ingestFirstMaxLagSeconds,
+        queuedAt: config.ingestFirstQueuedAt
+      })
     )
   )
 }

@@ -26,6 +26,9 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.isTrue(Option.isNone(config.adminToken))
       assert.isTrue(Option.isNone(config.secretKey))
       assert.isTrue(Option.isNone(config.secretKeyPrevious))
+      // Beyond the contract (README "Configuration"): ingest first under overload.
+      assert.strictEqual(config.ingestFirstMaxLagSeconds, 10)
+      assert.strictEqual(config.ingestFirstQueuedAt, 24)
     })
   )
 
@@ -75,7 +78,9 @@ describe("AppConfig (CONTRACT §2)", () => {
         EVENTHOOK_REJECTED_RETENTION_DAYS: "1",
         EVENTHOOK_RETENTION_DAYS: "30",
         EVENTHOOK_PUBLIC_URL: "https://hooks.example.com/",
-        EVENTHOOK_ADMIN_TOKEN: "tok"
+        EVENTHOOK_ADMIN_TOKEN: "tok",
+        EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS: "0",
+        EVENTHOOK_INGEST_FIRST_QUEUED_AT: "4"
       })
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.databaseUrl)), "postgres://u:p@db:5432/app")
       assert.strictEqual(config.port, 9000)
@@ -86,6 +91,8 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.deepStrictEqual(config.retentionDays, Option.some(30))
       assert.deepStrictEqual(config.publicUrl, Option.some("https://hooks.example.com"))
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.adminToken)), "tok")
+      assert.strictEqual(config.ingestFirstMaxLagSeconds, 0)
+      assert.strictEqual(config.ingestFirstQueuedAt, 4)
     })
   )
 
@@ -113,7 +120,10 @@ describe("AppConfig (CONTRACT §2)", () => {
     ["EVENTHOOK_PUBLIC_URL", "hooks.example.com"],
     ["EVENTHOOK_SECRET_KEY", "c2hvcnQta2V5LW9mLWVsZXZlbi1ieXRlcw=="],
     ["EVENTHOOK_SECRET_KEY", "not base64 at all, but forty-four characters"],
-    ["EVENTHOOK_SECRET_KEY_PREVIOUS", "AAAA"]
+    ["EVENTHOOK_SECRET_KEY_PREVIOUS", "AAAA"],
+    ["EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS", "-1"],
+    ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "0"],
+    ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "2.5"]
   ]
   for (const [name, value] of bad) {
     it.effect(`a bad ${name} (${JSON.stringify(value)}) fails, naming the variable`, () =>

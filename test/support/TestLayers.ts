@@ -45,6 +45,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   metricsSourceLabel: true,
   metrics: true,
   ingestFirstMaxLagSeconds: 10,
+  ingestFirstQueuedAt: 24,
   ...overrides
 })
 
