@@ -89,6 +89,7 @@ const main = async () => {
     // the instance not measured is paused (SIGSTOP) meanwhile.
     const ingestOnly = await startEventhook(database.url, { EVENTHOOK_INGEST_FIRST_QUEUED_AT: "1" })
     const ingestOnlyRun = async (name: string, concurrency: number) => {
+      ingestOnly.child.kill("SIGCONT")
       const run = await createRunSource(database.url, name.replaceAll("_", "-"))
       await settle(database.url)
       const result = await whilePaused(service.child, () =>
@@ -143,7 +144,6 @@ const main = async () => {
         const byHand = await peerRun(`peer_${key}_run${repeat}`, () =>
           saturate(peer.port, "/", concurrency, () => payloadOf(Date.now()), "distinct", peer.child.pid!)
         )
-        ingestOnly.child.kill("SIGCONT")
         const { run: storeRun, result: stored } = await ingestOnlyRun(`ingest_only_${key}_run${repeat}`, concurrency)
         runs.push({
           http: { per_second: rateOf(http), ...latenciesOf(http), cpu: http.cpu },
