@@ -36,7 +36,6 @@ export interface StreamFilter {
   readonly eventTypes?: ReadonlyArray<string>
 }
 
-/** Events as operators read them (admin API, CLI): always within one tenant. */
 /**
  * The events list and its payload search, newest first. The containment is wrapped in `coalesce` (the same result:
  * a NULL payload matches nothing either way) so that the planner does not take it for a very selective condition:
@@ -76,6 +75,7 @@ export const searchStatement = (sql: PgClient.PgClient, tenantId: TenantId, sear
     ORDER BY e.received_at DESC, e.id DESC
     LIMIT ${search.limit}`
 
+/** Events as operators read them (admin API, CLI): always within one tenant. */
 export class EventReads extends Context.Service<
   EventReads,
   {

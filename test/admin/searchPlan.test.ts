@@ -4,21 +4,13 @@ import { Data, Effect, Layer } from "effect"
 import type { EventSummary } from "../../src/domain/Event.ts"
 import { searchStatement } from "../../src/store/EventReads.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
+import { nodesOf, type PlanNode, planOf } from "../support/queryPlans.ts"
 import { createSource, freshTenant, PlainSourceRepo, TestDatabase } from "../support/TestLayers.ts"
 
 // The dashboard's payload search (issue 20) must read the tenant's events in the window through its
 // `(tenant_id, received_at)` index, newest first, whatever else the table holds. With another tenant's burst filling
 // the window, PostgreSQL took a containment for so selective a condition that it read the whole table instead
 // (the bench: 1.3 s for an hour). Run under EXPLAIN here, for that case.
-
-interface PlanNode {
-  readonly "Node Type": string
-  readonly "Relation Name"?: string
-  readonly "Index Name"?: string
-  readonly Plans?: ReadonlyArray<PlanNode>
-}
-
-const nodesOf = (node: PlanNode): ReadonlyArray<PlanNode> => [node, ...(node.Plans ?? []).flatMap(nodesOf)]
 
 /** Carries the plan and the rows out of the transaction, which is rolled back: no other test sees these events. */
 class RolledBack extends Data.TaggedError("RolledBack")<{
@@ -59,11 +51,7 @@ describe("the payload search's plan", () => {
           limit: 51
         })
         const found = (yield* statement) as unknown as ReadonlyArray<EventSummary>
-        const [text, params] = statement.compile()
-        const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params)
-        const explained = row!["QUERY PLAN"]
-        const [{ Plan }] = (typeof explained === "string" ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }]
-        return yield* new RolledBack({ plan: Plan, found })
+        return yield* new RolledBack({ plan: yield* planOf(sql, statement, false), found })
       }).pipe(
         sql.withTransaction,
         Effect.catchTag("RolledBack", (rolledBack) => Effect.succeed(rolledBack)),

@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Data, Effect, Layer } from "effect"
 import { claimDueStatement } from "../../src/store/EventQueue.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
+import { nodesOf, type PlanNode, planOf } from "../support/queryPlans.ts"
 import { createSource, freshTenant, PlainSourceRepo, TestDatabase } from "../support/TestLayers.ts"
 
 // A sweep must read only about what it claims (issue 7): when it read every queued row and sorted them, draining a
@@ -11,19 +12,8 @@ import { createSource, freshTenant, PlainSourceRepo, TestDatabase } from "../sup
 // ANALYZE gives them. Which index serves which kind is the planner's choice (the unleased may come through the status
 // index, in the same order); what it must not do is read the backlog, or sort it.
 
-interface PlanNode {
-  readonly "Node Type": string
-  readonly "Relation Name"?: string
-  readonly "Actual Rows": number
-  readonly "Actual Loops": number
-  readonly "Rows Removed by Filter"?: number
-  readonly Plans?: ReadonlyArray<PlanNode>
-}
-
 const rowsRead = (node: PlanNode) =>
   (node["Actual Rows"] + (node["Rows Removed by Filter"] ?? 0)) * node["Actual Loops"]
-
-const nodesOf = (node: PlanNode): ReadonlyArray<PlanNode> => [node, ...(node.Plans ?? []).flatMap(nodesOf)]
 
 /** Carries the plan out of the transaction, which is rolled back so that no other test's sweeper sees the backlog. */
 class RolledBack extends Data.TaggedError("RolledBack")<{ readonly plan: PlanNode }> {}
@@ -59,15 +49,12 @@ describe("the sweep's plan", () => {
         yield* events(2_000, "status, locked_by, locked_until", `'processing', 'dead', ${longAgo("ms")}`)
         yield* events(2_000, "status, next_retry_at", `'failed', ${longAgo("ms")}`)
         yield* sql`ANALYZE p_eventhook__event`
-        const [text, params] = claimDueStatement(
+        const plan = yield* planOf(
           sql,
-          { holder: "plan-test", seconds: 60 },
-          { limit: LIMIT, pendingGraceSeconds: 5 }
-        ).compile()
-        const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)
-        const explained = row!["QUERY PLAN"]
-        const [{ Plan }] = (typeof explained === "string" ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }]
-        return yield* new RolledBack({ plan: Plan })
+          claimDueStatement(sql, { holder: "plan-test", seconds: 60 }, { limit: LIMIT, pendingGraceSeconds: 5 }),
+          true
+        )
+        return yield* new RolledBack({ plan })
       }).pipe(
         sql.withTransaction,
         Effect.catchTag("RolledBack", (rolledBack) => Effect.succeed(rolledBack.plan)),
