@@ -83,6 +83,7 @@ export const appConfig = Config.all({
     Config.withDefault(10)
   ),
   ingestFirstQueuedAt: Config.schema(PositiveInt, "EVENTHOOK_INGEST_FIRST_QUEUED_AT").pipe(Config.withDefault(24)),
+  processAtIngest: Config.Boolean("EVENTHOOK_PROCESS_AT_INGEST").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
     deny: Config.schema(DestinationList("deny"), "EVENTHOOK_DESTINATION_DENY").pipe(Config.withDefault(""))
@@ -130,6 +131,11 @@ export interface AppConfigShape {
   readonly ingestFirstMaxLagSeconds: number
   /** Ingest comes first while this many ingest requests are in flight, smoothed (issue 22). */
   readonly ingestFirstQueuedAt: number
+  /**
+   * An event whose routes only start workflows or create tasks of the reference host is processed by the statement
+   * that stores it, before the 200 (issue 22; src/processing/processAtIngest.ts).
+   */
+  readonly processAtIngest: boolean
 }
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("eventhook/config/AppConfig") {

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { EventId, SourceId, TenantId } from "./ids.ts"
+import { EventId, type RouteId, SourceId, TenantId } from "./ids.ts"
 
 export const EventStatus = Schema.Literals([
   "pending",
@@ -38,6 +38,31 @@ export interface NewEvent {
   readonly trace_parent?: string | null
   /** See `Interpreted.parsed_is_body`. */
   readonly parsed_is_body?: boolean
+  /** The id to store it under; chosen by the store when absent. */
+  readonly id?: EventId
+  /** Its processing, when its own statement does it (src/processing/processAtIngest.ts). */
+  readonly processed?: ProcessedAtIngest | null
+}
+
+/** A workflow or task a new event's statement creates (the reference host's tables). */
+export interface LaunchAtIngest {
+  readonly route_id: RouteId
+  readonly target_type: "workflow" | "task"
+  /** Chosen by the service, as the reference host's launcher chooses it. */
+  readonly execution_id: string
+  readonly kind: string
+  readonly queue: string
+  /** The route's transform of the payload; null: the payload as stored. */
+  readonly transformed: { readonly value: unknown } | null
+  /** The key the launcher would claim: derived from the new event's id, so no other launch holds it. */
+  readonly idempotency_key: string
+}
+
+/** A new event's processing done by its own statement: its final status and what it launched. */
+export interface ProcessedAtIngest {
+  readonly status: "delivered" | "unrouted"
+  /** In the order processing would run them (tiers, highest priority first). */
+  readonly launches: ReadonlyArray<LaunchAtIngest>
 }
 
 /** Who holds an event (`locked_by`) and for how long at a time (`locked_until` = now + seconds). */
@@ -48,7 +73,8 @@ export interface EventLease {
 
 /** The outcome of storing an event: a duplicate is stored too, and names the event it repeats. */
 export type StoredEvent =
-  | { readonly _tag: "Stored"; readonly id: EventId }
+  /** `processed`: its processing was committed with it (`NewEvent.processed`). */
+  | { readonly _tag: "Stored"; readonly id: EventId; readonly processed: boolean }
   | { readonly _tag: "Duplicate"; readonly id: EventId; readonly duplicateOf: EventId }
 
 /** What processing needs of an event. */

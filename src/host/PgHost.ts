@@ -1,5 +1,5 @@
 import { Effect, Layer, Option, Semaphore } from "effect"
-import { type ExecutionKind, ExecutionRepo } from "../store/ExecutionRepo.ts"
+import { type ExecutionKind, ExecutionRepo, IDEMPOTENCY_KEY_TTL_DAYS } from "../store/ExecutionRepo.ts"
 import { PromiseRepo } from "../store/PromiseRepo.ts"
 import { PromiseResolver } from "../targets/PromiseResolver.ts"
 import { TargetFailed } from "../targets/TargetFailed.ts"
@@ -8,8 +8,7 @@ import { type ExecutionLaunch, WorkflowLauncher } from "../targets/WorkflowLaunc
 
 // The reference host on PostgreSQL (CONTRACT §4, §6): what the standalone server's targets write.
 
-// Providers retry for up to three days (Stripe); a week covers every retry schedule we know of.
-export const IDEMPOTENCY_KEY_TTL_DAYS = 7
+export { IDEMPOTENCY_KEY_TTL_DAYS } from "../store/ExecutionRepo.ts"
 
 const launcher = (kind: ExecutionKind, executions: ExecutionRepo["Service"]) =>
   // Hot path: untraced (README "Fast path").
@@ -29,13 +28,17 @@ const launcher = (kind: ExecutionKind, executions: ExecutionRepo["Service"]) =>
 /** A `PENDING` row in `workflow_execution` per launch, once per idempotency key. */
 export const PgWorkflowLauncher = Layer.effect(
   WorkflowLauncher,
-  Effect.map(ExecutionRepo, (executions) => WorkflowLauncher.of({ launch: launcher("workflow", executions) }))
+  Effect.map(ExecutionRepo, (executions) =>
+    WorkflowLauncher.of({ launch: launcher("workflow", executions), referenceTable: "workflow_execution" })
+  )
 ).pipe(Layer.provide(ExecutionRepo.layer))
 
 /** A `PENDING` row in `task_execution` per launch, once per idempotency key. */
 export const PgTaskLauncher = Layer.effect(
   TaskLauncher,
-  Effect.map(ExecutionRepo, (executions) => TaskLauncher.of({ launch: launcher("task", executions) }))
+  Effect.map(ExecutionRepo, (executions) =>
+    TaskLauncher.of({ launch: launcher("task", executions), referenceTable: "task_execution" })
+  )
 ).pipe(Layer.provide(ExecutionRepo.layer))
 
 /** Settlements querying the database at once: they are per event, so they must not take the pool from ingest. */

@@ -1,13 +1,18 @@
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
+import { type NewEvent, newEventForProcessing, type ProcessedAtIngest } from "../domain/Event.ts"
 import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
-import type { EventId } from "../domain/ids.ts"
+import { EventId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
 import { formatTraceParent } from "../domain/traceParent.ts"
-import { recordIngestPhase, recordVerified } from "../metrics/metrics.ts"
+import { recordAction, recordFinished, recordIngestPhase, recordVerified } from "../metrics/metrics.ts"
+import { IngestFirst } from "../processing/ingestFirst.ts"
 import { Processor } from "../processing/Processor.ts"
+import { processAtIngest, type ReferenceTargets } from "../processing/processAtIngest.ts"
+import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
+import { TaskLauncher } from "../targets/TaskLauncher.ts"
+import { type Launcher, WorkflowLauncher } from "../targets/WorkflowLauncher.ts"
 import type { HandshakeAnswer } from "../verify/handshake.ts"
 import { credentialHeaders } from "../verify/registry.ts"
 import { EventWriter } from "./EventWriter.ts"
@@ -35,6 +40,14 @@ export type Accepted =
   | { readonly status: "duplicate"; readonly eventId: EventId; readonly duplicateOf: EventId }
   /** A provider's endpoint check (Slack, Zoom): answered, neither stored nor routed. */
   | { readonly status: "handshake"; readonly answer: HandshakeAnswer }
+
+const isReference = (launcher: Launcher) => launcher.referenceTable !== undefined
+
+/** The metrics processing records for an event, for one processed by its own statement (in `seconds`). */
+const recordProcessedAtIngest = (processed: ProcessedAtIngest, seconds: number) =>
+  Effect.forEach(processed.launches, (launch) => recordAction(launch.target_type, "success", seconds), {
+    discard: true
+  }).pipe(Effect.andThen(recordFinished(processed.status, false)))
 
 /**
  * The ingest pipeline: lookup → rate limit → verify → parse → store → hand to processing (a verified handshake is answered
@@ -68,6 +81,16 @@ export class Ingest extends Context.Service<
       const processor = yield* Processor
       const publicUrl = Option.getOrNull(config.publicUrl)
       const limiter = yield* RateLimiter
+      const routes = yield* RouteRepo
+      const ingestFirst = yield* IngestFirst
+      // Spans are per action and per event, so a traced service processes after the response, where they are made.
+      const reference: ReferenceTargets = {
+        workflow: Option.isSome(
+          yield* Effect.serviceOption(WorkflowLauncher).pipe(Effect.map(Option.filter(isReference)))
+        ),
+        task: Option.isSome(yield* Effect.serviceOption(TaskLauncher).pipe(Effect.map(Option.filter(isReference))))
+      }
+      const atIngest = config.processAtIngest && !config.tracing && (reference.workflow || reference.task)
 
       // Hot path: untraced (README "Fast path").
       const receive = Effect.fnUntraced(function* (webhook: IncomingWebhook) {
@@ -151,9 +174,10 @@ export class Ingest extends Context.Service<
 
         const lease = yield* processor.leaseForNew(webhook.body.byteLength)
         const requestSpan = config.tracing ? yield* Effect.option(Effect.currentSpan) : Option.none()
-        const event: NewEvent = {
+        const accepted: NewEvent = {
           ...base,
           ...inspection.interpreted,
+          id: EventId.make(crypto.randomUUID()),
           status: "pending",
           last_error: null,
           verified: true,
@@ -162,18 +186,26 @@ export class Ingest extends Context.Service<
           lease,
           trace_parent: Option.match(requestSpan, { onNone: () => null, onSome: formatTraceParent })
         }
+        const forProcessing = newEventForProcessing(accepted.id!, accepted, new Date())
+        const event: NewEvent =
+          atIngest && !ingestFirst.comesFirst()
+            ? {
+                ...accepted,
+                processed: processAtIngest(yield* routes.listEnabled(source.id), forProcessing, reference)
+              }
+            : accepted
         const storeStarted = performance.now()
         const stored = yield* config.tracing
           ? store(event).pipe(Effect.withSpan("eventhook.ingest.store"))
           : store(event)
-        yield* recordIngestPhase("store", (performance.now() - storeStarted) / 1000)
+        const storeSeconds = (performance.now() - storeStarted) / 1000
+        yield* recordIngestPhase("store", storeSeconds)
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
         }
+        if (stored.processed) yield* recordProcessedAtIngest(event.processed!, storeSeconds)
         // Unleased (the workers have enough waiting), it is left to a sweep.
-        if (lease !== null) {
-          yield* processor.handOver(newEventForProcessing(stored.id, event, new Date()))
-        }
+        else if (lease !== null) yield* processor.handOver({ ...forProcessing, id: stored.id })
         return { status: "pending", eventId: stored.id } satisfies Accepted
       })
 

@@ -51,6 +51,8 @@ export class IngestFirst extends Context.Service<
     /** An ingest request arrived / was answered (called on the hot path: a counter). */
     readonly requestStarted: () => void
     readonly requestEnded: () => void
+    /** Whether ingest comes first now (requests queue). */
+    readonly comesFirst: () => boolean
     /** Waits, while ingest comes first, until an event received at `receivedAt` may be processed. */
     readonly admit: (receivedAt: Date) => Effect.Effect<void>
   }
@@ -61,7 +63,12 @@ export class IngestFirst extends Context.Service<
       Effect.gen(function* () {
         const maxLagMillis = options.maxLagSeconds * 1000
         if (maxLagMillis <= 0)
-          return IngestFirst.of({ requestStarted: () => {}, requestEnded: () => {}, admit: () => Effect.void })
+          return IngestFirst.of({
+            requestStarted: () => {},
+            requestEnded: () => {},
+            comesFirst: () => false,
+            admit: () => Effect.void
+          })
         const tokensPerSample = (options.floorPerSecond * options.sampleMillis) / 1000
         const state = { ingestFirst: false, tokens: tokensPerSample, inFlight: 0, smoothed: 0, waiting: 0 }
         const sample = Effect.suspend(() => {
@@ -88,6 +95,7 @@ export class IngestFirst extends Context.Service<
           requestEnded: () => {
             state.inFlight--
           },
+          comesFirst: () => state.ingestFirst,
           admit: (receivedAt) =>
             admitNow(receivedAt)
               ? Effect.void

@@ -3,6 +3,7 @@ import { Context, Effect, Exit, Layer, Predicate, Schema } from "effect"
 import { Event, type Interpreted, type NewEvent, type StoredEvent } from "../domain/Event.ts"
 import { EventId, type SourceId, type TenantId } from "../domain/ids.ts"
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
+import { IDEMPOTENCY_KEY_TTL_DAYS } from "./ExecutionRepo.ts"
 
 const InsertedRow = Schema.Struct({ id: EventId, duplicate_of: Schema.NullOr(EventId) })
 const EventIdRows = Schema.Array(Schema.Struct({ id: EventId }))
@@ -145,44 +146,122 @@ export class EventRepo extends Context.Service<
       const insert = Effect.fnUntraced(function* (event: NewEvent) {
         for (;;) {
           const [accepted] = yield* insertAccepted(event)
-          if (accepted !== undefined) return { _tag: "Stored", id: accepted.id } satisfies StoredEvent
+          if (accepted !== undefined) return { _tag: "Stored", id: accepted.id, processed: false } satisfies StoredEvent
           const id = EventId.make(crypto.randomUUID())
           const original = (yield* insertDuplicates([{ id, event }])).get(id)
           if (original !== undefined) return { _tag: "Duplicate", id, duplicateOf: original } satisfies StoredEvent
         }
       }, Effect.orDie)
 
+      /** A batch's rows, read back from one typed array per column (columnArrays.ts). */
+      const batchRows = (batch: ReadonlyArray<NewEvent>, ids: ReadonlyArray<EventId>) => sql`
+        unnest(${uuidArray(ids)}, ${uuidArray(batch.map((e) => e.tenant_id))},
+          ${uuidArray(batch.map((e) => e.source_id))}, ${textArray(batch.map((e) => e.content_type))},
+          ${byteaArray(batch.map((e) => e.raw_payload))},
+          ${jsonbArray(batch.map((e) => (e.parsed_is_body === true ? null : e.parsed_payload)))},
+          ${boolArray(batch.map((e) => e.parsed_is_body === true))},
+          ${jsonbArray(batch.map((e) => e.headers))}, ${textArray(batch.map((e) => e.event_type))},
+          ${textArray(batch.map((e) => e.idempotency_key))}, ${textArray(batch.map((e) => e.processed?.status ?? e.status))},
+          ${int4Array(batch.map((e) => e.max_retries))}, ${textArray(batch.map((e) => e.last_error))},
+          ${boolArray(batch.map((e) => e.verified))}, ${textArray(batch.map((e) => e.verification_error))},
+          ${int4Array(batch.map((e) => e.verified_secret_index))}, ${textArray(batch.map((e) => e.source_ip))},
+          ${textArray(batch.map((e) => (e.processed == null ? e.lease?.holder : null)))},
+          ${float8Array(batch.map((e) => (e.processed == null ? e.lease?.seconds : null)))},
+          ${textArray(batch.map((e) => e.trace_parent))}, ${boolArray(batch.map((e) => e.processed != null))})
+          AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, parsed_is_body, headers,
+            event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+            verified_secret_index, source_ip, locked_by, lease_seconds, trace_parent, processed)`
+
+      const insertRows = (rows: ReturnType<typeof batchRows>) => sql`
+        INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
+          headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+          verified_secret_index, source_ip, locked_by, locked_until, trace_parent, processed_at)
+        SELECT id, tenant_id, source_id, content_type, raw_payload,
+          CASE WHEN parsed_is_body THEN convert_from(raw_payload, 'UTF8')::jsonb ELSE parsed_payload END, headers,
+          event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+          verified_secret_index, source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds), trace_parent,
+          CASE WHEN processed THEN now() END
+        FROM ${rows}
+        ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
+        DO NOTHING`
+
+      // Events processed at ingest (src/processing/processAtIngest.ts): their launches are written by the same
+      // statement, for the rows it inserted (a repeat turned away by the unique index launches nothing), as the
+      // reference host writes them (ExecutionRepo), each with its action. A data-modifying CTE runs whether or not
+      // anything reads it; foreign keys are checked at the end of the statement, when every row exists. Each action
+      // starts a microsecond after the one before it, so an event's actions list in the order of its tiers.
+      const insertProcessed = (batch: ReadonlyArray<NewEvent>, ids: ReadonlyArray<EventId>) => {
+        const launches = batch.flatMap((event, index) =>
+          (event.processed?.launches ?? []).map((launch, position) => ({ event, id: ids[index]!, launch, position }))
+        )
+        const column = <A>(pick: (entry: (typeof launches)[number]) => A) => launches.map(pick)
+        return sql`
+          WITH inserted AS (${insertRows(batchRows(batch, ids))} RETURNING id, parsed_payload),
+          launched AS (
+            SELECT l.*, inserted.parsed_payload
+            FROM unnest(${uuidArray(column((l) => l.id))}, ${uuidArray(column((l) => l.launch.route_id))},
+              ${textArray(column((l) => l.launch.target_type))}, ${uuidArray(column((l) => l.launch.execution_id))},
+              ${uuidArray(column((l) => l.event.tenant_id))}, ${textArray(column((l) => l.launch.kind))},
+              ${textArray(column((l) => l.launch.queue))},
+              ${jsonbArray(column((l) => l.launch.transformed?.value))},
+              ${boolArray(column((l) => l.launch.transformed !== null))},
+              ${textArray(column((l) => l.launch.idempotency_key))}, ${int4Array(column((l) => l.position))})
+              AS l (event_id, route_id, target_type, execution_id, tenant_id, kind, queue, input, transformed, key,
+                position)
+            JOIN inserted ON inserted.id = l.event_id
+          ),
+          workflows AS (
+            INSERT INTO workflow_execution (id, tenant_id, kind, queue, status, input)
+            SELECT execution_id, tenant_id, kind, queue, 'PENDING',
+              CASE WHEN transformed THEN input ELSE parsed_payload END
+            FROM launched WHERE target_type = 'workflow'
+          ),
+          tasks AS (
+            INSERT INTO task_execution (id, tenant_id, kind, queue, status, input)
+            SELECT execution_id, tenant_id, kind, queue, 'PENDING',
+              CASE WHEN transformed THEN input ELSE parsed_payload END
+            FROM launched WHERE target_type = 'task'
+          ),
+          keys AS (
+            INSERT INTO idempotency_key (tenant_id, key, expires_at, workflow_execution_id, task_execution_id)
+            SELECT tenant_id, key, now() + make_interval(days => ${IDEMPOTENCY_KEY_TTL_DAYS}),
+              CASE WHEN target_type = 'workflow' THEN execution_id END,
+              CASE WHEN target_type = 'task' THEN execution_id END
+            FROM launched
+          ),
+          actions AS (
+            INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+              task_execution_id, started_at, completed_at)
+            SELECT event_id, route_id, target_type, 'success',
+              CASE WHEN target_type = 'workflow' THEN execution_id::text END,
+              CASE WHEN target_type = 'task' THEN execution_id::text END,
+              now() + make_interval(secs => position / 1e6), now() + make_interval(secs => position / 1e6)
+            FROM launched
+          )
+          SELECT id::text AS id FROM inserted`
+      }
+
       // Hot path: untraced (README "Fast path").
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
-        // Ids are chosen here, so each request knows its row without reading the batch back, and the rows the unique
-        // index turned away are known by id, not by position.
-        const ids = batch.map(() => EventId.make(crypto.randomUUID()))
-        const inserted = yield* sql`
-          INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
-            headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-            verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
-          SELECT id, tenant_id, source_id, content_type, raw_payload,
-            CASE WHEN parsed_is_body THEN convert_from(raw_payload, 'UTF8')::jsonb ELSE parsed_payload END, headers,
-            event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-            verified_secret_index, source_ip::inet, locked_by, now() + make_interval(secs => lease_seconds), trace_parent
-          FROM unnest(${uuidArray(ids)}, ${uuidArray(batch.map((e) => e.tenant_id))},
-            ${uuidArray(batch.map((e) => e.source_id))}, ${textArray(batch.map((e) => e.content_type))},
-            ${byteaArray(batch.map((e) => e.raw_payload))},
-            ${jsonbArray(batch.map((e) => (e.parsed_is_body === true ? null : e.parsed_payload)))},
-            ${boolArray(batch.map((e) => e.parsed_is_body === true))},
-            ${jsonbArray(batch.map((e) => e.headers))}, ${textArray(batch.map((e) => e.event_type))},
-            ${textArray(batch.map((e) => e.idempotency_key))}, ${textArray(batch.map((e) => e.status))},
-            ${int4Array(batch.map((e) => e.max_retries))}, ${textArray(batch.map((e) => e.last_error))},
-            ${boolArray(batch.map((e) => e.verified))}, ${textArray(batch.map((e) => e.verification_error))},
-            ${int4Array(batch.map((e) => e.verified_secret_index))}, ${textArray(batch.map((e) => e.source_ip))},
-            ${textArray(batch.map((e) => e.lease?.holder))}, ${float8Array(batch.map((e) => e.lease?.seconds))},
-            ${textArray(batch.map((e) => e.trace_parent))})
-            AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, parsed_is_body, headers,
-              event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-              verified_secret_index, source_ip, locked_by, lease_seconds, trace_parent)
-          ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
-          DO NOTHING
-          RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
+        // Ids are chosen here (or by ingest, for an event processed at ingest), so each request knows its row without
+        // reading the batch back, and the rows the unique index turned away are known by id, not by position.
+        const ids = batch.map((event) => event.id ?? EventId.make(crypto.randomUUID()))
+        const storePlain = (events: ReadonlyArray<NewEvent>) =>
+          sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
+        // A launch the statement cannot write (a host's table changed under it, say) must not cost the events
+        // themselves: they are stored without it, to be processed after the response like any other.
+        const { inserted, processed } = batch.some((event) => event.processed != null)
+          ? yield* insertProcessed(batch, ids).pipe(
+              Effect.flatMap(decodeEventIdRows),
+              Effect.map((rows) => ({ inserted: rows, processed: true })),
+              Effect.catchCause((cause) =>
+                Effect.logWarning("events could not be processed at ingest; stored to be processed after", cause).pipe(
+                  Effect.andThen(storePlain(batch.map((event) => ({ ...event, processed: null })))),
+                  Effect.map((rows) => ({ inserted: rows, processed: false }))
+                )
+              )
+            )
+          : { inserted: yield* storePlain(batch), processed: false }
         const accepted = new Set(inserted.map((row) => row.id))
         // The rows the unique index turned away repeat accepted events: they are stored as duplicates by one more
         // statement for all of them, not two statements each (a provider's retry storm is all repeats). Its failure
@@ -195,7 +274,8 @@ export class EventRepo extends Context.Service<
         const results: Array<Exit.Exit<StoredEvent>> = []
         for (const [index, event] of batch.entries()) {
           const id = ids[index]!
-          if (accepted.has(id)) results.push(Exit.succeed({ _tag: "Stored", id }))
+          if (accepted.has(id))
+            results.push(Exit.succeed({ _tag: "Stored", id, processed: processed && event.processed != null }))
           else if (Exit.isFailure(originals)) results.push(Exit.failCause(originals.cause))
           else {
             const original = originals.value.get(id)

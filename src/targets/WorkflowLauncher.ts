@@ -28,8 +28,17 @@ export interface Launched {
   readonly created: boolean
 }
 
+/** What a workflow or task launcher is. */
+export interface Launcher {
+  readonly launch: (launch: ExecutionLaunch) => Effect.Effect<Launched, TargetFailed>
+  /**
+   * Set by the reference host alone (PgHost): a launch is a `PENDING` row of its table in Eventhook's own
+   * database, which ingest may write in the new event's statement (src/processing/processAtIngest.ts).
+   */
+  readonly referenceTable?: "workflow_execution" | "task_execution"
+}
+
 /** Starts a workflow for a matched route. The standalone server provides the PostgreSQL reference host. */
-export class WorkflowLauncher extends Context.Service<
-  WorkflowLauncher,
-  { readonly launch: (launch: ExecutionLaunch) => Effect.Effect<Launched, TargetFailed> }
->()("eventhook/targets/WorkflowLauncher") {}
+export class WorkflowLauncher extends Context.Service<WorkflowLauncher, Launcher>()(
+  "eventhook/targets/WorkflowLauncher"
+) {}

@@ -117,14 +117,14 @@ const deliver = (route: Route, event: EventForProcessing, payload: unknown, conf
  * and its wait for a slot, else the processor's bound for every target.
  */
 export const actionTimeoutMs = (route: Route, fallbackMs: number): number => {
-  const target = targetOf(route)
+  const target = targetConfigOf(route)
   return Result.isSuccess(target) && target.success.type === "http"
     ? Math.max(fallbackMs, (target.success.config.timeout_ms ?? HTTP_TIMEOUT_DEFAULT_MS) + 5_000)
     : fallbackMs
 }
 
 // A cached route is the same (immutable) object for every event, so its target config is decoded once.
-const targetOf = memoize((route: Route) => decodeTargetConfig(route.target_type, route.target_config))
+export const targetConfigOf = memoize((route: Route) => decodeTargetConfig(route.target_type, route.target_config))
 
 /** Runs one matched route's target for an event. Failures are outcomes, recorded on the action row. */
 // Hot path: untraced (README "Fast path").
@@ -133,7 +133,7 @@ export const executeRoute = Effect.fnUntraced(function* (route: EnabledRoute, ev
   const sealed = sealedTargetKeyIds(route.target_type, route.target_config)
   if (sealed.length > 0)
     return failed(`a secret of the target is encrypted under key ${sealed.join(", ")}, which is not configured`, false)
-  const target = targetOf(route)
+  const target = targetConfigOf(route)
   if (Result.isFailure(target)) return failed(`invalid target_config: ${target.failure}`, false)
   // A transform that fails will fail the same way next time: not retried.
   const transformed = applyTransform(route, () => expressionInputOf(event, route.source_slug))
