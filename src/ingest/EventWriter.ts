@@ -1,9 +1,12 @@
 import { Cause, Context, Effect, Exit, Layer } from "effect"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
-import { BatchNotCommitted } from "../domain/errors.ts"
+import { BatchNotCommitted, DatabaseBusy } from "../domain/errors.ts"
 import { recordBatch, recordCommit, recordCommitWait } from "../metrics/metrics.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
+
+/** How long a request waits for its batch's commit before it is answered 503. */
+const WRITE_TIMEOUT_MILLIS = 10_000
 
 export interface EventWriterOptions {
   /** Rows per transaction at most. */
@@ -30,6 +33,12 @@ export class EventWriter extends Context.Service<
         const events = yield* EventRepo
         const writeInBatch = yield* groupCommit({
           ...options,
+          // The lookup may come from memory, so the write can be the first wait for a connection: it is bounded
+          // too. A 503 here may follow a commit that came too late; the provider's retry is then a duplicate.
+          timeout: {
+            millis: WRITE_TIMEOUT_MILLIS,
+            defect: () => new DatabaseBusy({ waitedMillis: WRITE_TIMEOUT_MILLIS })
+          },
           // Each event carries when it was queued, so its wait for a batch is measured apart from the commit.
           flush: (queued: ReadonlyArray<{ readonly event: NewEvent; readonly queuedAt: number }>) =>
             Effect.suspend(() => {

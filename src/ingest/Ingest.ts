@@ -21,7 +21,6 @@ import { inspectRequest } from "./inspectRequest.ts"
 import { RateLimiter } from "./RateLimiter.ts"
 
 const LOOKUP_TIMEOUT_MILLIS = 3000
-const WRITE_TIMEOUT_MILLIS = 10_000
 
 export interface IncomingWebhook {
   readonly tenantSlug: string
@@ -69,27 +68,20 @@ export class Ingest extends Context.Service<
       const config = yield* AppConfig
       const sources = yield* SourceRepo
       const writer = yield* EventWriter
-      // The lookup may come from memory, so the write can be the first wait for a connection: it is bounded
-      // too. A 503 here may follow a commit that came too late; the provider's retry is then a duplicate.
-      const store = (event: NewEvent) =>
-        writer.write(event).pipe(
-          Effect.timeoutOrElse({
-            duration: WRITE_TIMEOUT_MILLIS,
-            orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: WRITE_TIMEOUT_MILLIS }))
-          })
-        )
+      // Bounded (EventWriter): a 503 after 10 s.
+      const store = writer.write
       const processor = yield* Processor
       const publicUrl = Option.getOrNull(config.publicUrl)
       const limiter = yield* RateLimiter
       const routes = yield* RouteRepo
       const ingestFirst = yield* IngestFirst
-      // Spans are per action and per event, so a traced service processes after the response, where they are made.
       const reference: ReferenceTargets = {
         workflow: Option.isSome(
           yield* Effect.serviceOption(WorkflowLauncher).pipe(Effect.map(Option.filter(isReference)))
         ),
         task: Option.isSome(yield* Effect.serviceOption(TaskLauncher).pipe(Effect.map(Option.filter(isReference))))
       }
+      // Traced, events are processed after the response, where their spans (per event, per action) are made.
       const atIngest = config.processAtIngest && !config.tracing && (reference.workflow || reference.task)
 
       // Hot path: untraced (README "Fast path").
@@ -187,6 +179,7 @@ export class Ingest extends Context.Service<
           trace_parent: Option.match(requestSpan, { onNone: () => null, onSome: formatTraceParent })
         }
         const forProcessing = newEventForProcessing(accepted.id!, accepted, new Date())
+        // While ingest comes first, storing stays as cheap as it can be: processing is held back anyway.
         const event: NewEvent =
           atIngest && !ingestFirst.comesFirst()
             ? {

@@ -4,6 +4,7 @@ import { Event, type Interpreted, type NewEvent, type StoredEvent } from "../dom
 import { EventId, type SourceId, type TenantId } from "../domain/ids.ts"
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { IDEMPOTENCY_KEY_TTL_DAYS } from "./ExecutionRepo.ts"
+import { causeIsDatabaseUnavailable } from "./unavailable.ts"
 
 const InsertedRow = Schema.Struct({ id: EventId, duplicate_of: Schema.NullOr(EventId) })
 const EventIdRows = Schema.Array(Schema.Struct({ id: EventId }))
@@ -248,17 +249,23 @@ export class EventRepo extends Context.Service<
         const ids = batch.map((event) => event.id ?? EventId.make(crypto.randomUUID()))
         const storePlain = (events: ReadonlyArray<NewEvent>) =>
           sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
-        // A launch the statement cannot write (a host's table changed under it, say) must not cost the events
-        // themselves: they are stored without it, to be processed after the response like any other.
+        // A launch the statement cannot write (a host's trigger refuses it, say) must not cost the events
+        // themselves: they are stored without it, to be processed after the response like any other. A database
+        // that cannot be reached fails the batch as it would have.
         const { inserted, processed } = batch.some((event) => event.processed != null)
           ? yield* insertProcessed(batch, ids).pipe(
               Effect.flatMap(decodeEventIdRows),
               Effect.map((rows) => ({ inserted: rows, processed: true })),
               Effect.catchCause((cause) =>
-                Effect.logWarning("events could not be processed at ingest; stored to be processed after", cause).pipe(
-                  Effect.andThen(storePlain(batch.map((event) => ({ ...event, processed: null })))),
-                  Effect.map((rows) => ({ inserted: rows, processed: false }))
-                )
+                causeIsDatabaseUnavailable(cause)
+                  ? Effect.failCause(cause)
+                  : Effect.logWarning(
+                      "events could not be processed at ingest; stored to be processed after",
+                      cause
+                    ).pipe(
+                      Effect.andThen(storePlain(batch.map((event) => ({ ...event, processed: null })))),
+                      Effect.map((rows) => ({ inserted: rows, processed: false }))
+                    )
               )
             )
           : { inserted: yield* storePlain(batch), processed: false }

@@ -16,9 +16,18 @@ export const groupCommit = <I, O, R>(options: {
   readonly linger?: { readonly millis: number; readonly whileFewerThan: number }
   /** Writes the batch; its results are in the order of the items. */
   readonly flush: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, never, R>
+  /**
+   * A caller waits at most `millis` for its result, then dies with `defect()`; its item is still written (it may
+   * have been already). One timer per caller, where `Effect.timeout` would race two fibers.
+   */
+  readonly timeout?: { readonly millis: number; readonly defect: () => unknown }
 }): Effect.Effect<(item: I) => Effect.Effect<O>, never, Scope.Scope | R> =>
   Effect.gen(function* () {
-    type Entry = { readonly item: I; readonly result: Deferred.Deferred<O> }
+    type Entry = {
+      readonly item: I
+      readonly result: Deferred.Deferred<O>
+      readonly timer: ReturnType<typeof setTimeout> | undefined
+    }
     const queue = yield* Effect.acquireRelease(Queue.unbounded<Entry>(), Queue.shutdown)
     const linger = options.linger
     // After the linger, whatever is queued by then (up to a full batch), without waiting for more.
@@ -37,21 +46,29 @@ export const groupCommit = <I, O, R>(options: {
         : Effect.succeed(first)
     const write = (batch: ReadonlyArray<Entry>) =>
       Effect.map(Effect.exit(options.flush(batch.map((entry) => entry.item))), (exit) => {
-        for (const [index, entry] of batch.entries())
+        for (const [index, entry] of batch.entries()) {
+          if (entry.timer !== undefined) clearTimeout(entry.timer)
           Deferred.doneUnsafe(
             entry.result,
             Exit.isSuccess(exit) ? Effect.succeed(exit.value[index] as O) : Effect.failCause(exit.cause)
           )
+        }
       })
     // What a flusher took is its to write: only the wait for a first item is interruptible (a shutdown waits).
     const flushOnce = Effect.uninterruptibleMask((restore) =>
       restore(Queue.takeBetween(queue, 1, options.maxBatch)).pipe(Effect.flatMap(gather), Effect.flatMap(write))
     )
     for (let i = 0; i < options.concurrency; i++) yield* Effect.forkScoped(Effect.forever(flushOnce))
+    const timeout = options.timeout
     return (item: I) =>
-      Effect.gen(function* () {
-        const result = yield* Deferred.make<O>()
-        yield* Queue.offer(queue, { item, result })
-        return yield* Deferred.await(result)
+      Effect.suspend(() => {
+        const result = Deferred.makeUnsafe<O>()
+        const timer =
+          timeout === undefined
+            ? undefined
+            : setTimeout(() => Deferred.doneUnsafe(result, Effect.die(timeout.defect())), timeout.millis)
+        // A caller's timer never keeps a stopping process alive (Node's timers; Deno's are numbers).
+        if (typeof timer === "object") timer.unref()
+        return Effect.andThen(Queue.offer(queue, { item, result, timer }), Deferred.await(result))
       })
   })
