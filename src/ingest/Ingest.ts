@@ -166,10 +166,11 @@ export class Ingest extends Context.Service<
 
         const lease = yield* processor.leaseForNew(webhook.body.byteLength)
         const requestSpan = config.tracing ? yield* Effect.option(Effect.currentSpan) : Option.none()
+        const id = EventId.make(crypto.randomUUID())
         const accepted: NewEvent = {
           ...base,
           ...inspection.interpreted,
-          id: EventId.make(crypto.randomUUID()),
+          id,
           status: "pending",
           last_error: null,
           verified: true,
@@ -178,7 +179,7 @@ export class Ingest extends Context.Service<
           lease,
           trace_parent: Option.match(requestSpan, { onNone: () => null, onSome: formatTraceParent })
         }
-        const forProcessing = newEventForProcessing(accepted.id!, accepted, new Date())
+        const forProcessing = newEventForProcessing(id, accepted, new Date())
         // While ingest comes first, storing stays as cheap as it can be: processing is held back anyway.
         const event: NewEvent =
           atIngest && !ingestFirst.comesFirst()

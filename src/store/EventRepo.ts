@@ -189,8 +189,9 @@ export class EventRepo extends Context.Service<
       // Events processed at ingest (src/processing/processAtIngest.ts): their launches are written by the same
       // statement, for the rows it inserted (a repeat turned away by the unique index launches nothing), as the
       // reference host writes them (ExecutionRepo), each with its action. A data-modifying CTE runs whether or not
-      // anything reads it; foreign keys are checked at the end of the statement, when every row exists. Each action
-      // starts a microsecond after the one before it, so an event's actions list in the order of its tiers.
+      // anything reads it; foreign keys are checked at the end of the statement, when every row exists. Each launch
+      // (its execution and its action) is a microsecond after the one before it, so an event's executions and actions
+      // list in the order of its tiers, as when processing launches one tier after the other.
       const insertProcessed = (batch: ReadonlyArray<NewEvent>, ids: ReadonlyArray<EventId>) => {
         const launches = batch.flatMap((event, index) =>
           (event.processed?.launches ?? []).map((launch, position) => ({ event, id: ids[index]!, launch, position }))
@@ -212,15 +213,15 @@ export class EventRepo extends Context.Service<
             JOIN inserted ON inserted.id = l.event_id
           ),
           workflows AS (
-            INSERT INTO workflow_execution (id, tenant_id, kind, queue, status, input)
+            INSERT INTO workflow_execution (id, tenant_id, kind, queue, status, input, created_at)
             SELECT execution_id, tenant_id, kind, queue, 'PENDING',
-              CASE WHEN transformed THEN input ELSE parsed_payload END
+              CASE WHEN transformed THEN input ELSE parsed_payload END, now() + make_interval(secs => position / 1e6)
             FROM launched WHERE target_type = 'workflow'
           ),
           tasks AS (
-            INSERT INTO task_execution (id, tenant_id, kind, queue, status, input)
+            INSERT INTO task_execution (id, tenant_id, kind, queue, status, input, created_at)
             SELECT execution_id, tenant_id, kind, queue, 'PENDING',
-              CASE WHEN transformed THEN input ELSE parsed_payload END
+              CASE WHEN transformed THEN input ELSE parsed_payload END, now() + make_interval(secs => position / 1e6)
             FROM launched WHERE target_type = 'task'
           ),
           keys AS (

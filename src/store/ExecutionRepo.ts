@@ -4,7 +4,10 @@ import type { EventId, TenantId } from "../domain/ids.ts"
 import { int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { groupCommit } from "./groupCommit.ts"
 
-/** How long the reference host keeps an idempotency key. Providers retry for up to three days (Stripe); a week covers every retry schedule we know of. */
+/**
+ * How long the reference host keeps an idempotency key. Providers retry for up to three days (Stripe); a week
+ * covers every retry schedule we know of.
+ */
 export const IDEMPOTENCY_KEY_TTL_DAYS = 7
 
 /** The reference host's two execution tables (CONTRACT §4), which have the same shape. */

@@ -29,6 +29,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       // Beyond the contract (README "Configuration"): ingest first under overload.
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 10)
       assert.strictEqual(config.ingestFirstQueuedAt, 24)
+      assert.isTrue(config.processAtIngest)
     })
   )
 
@@ -80,7 +81,8 @@ describe("AppConfig (CONTRACT §2)", () => {
         EVENTHOOK_PUBLIC_URL: "https://hooks.example.com/",
         EVENTHOOK_ADMIN_TOKEN: "tok",
         EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS: "0",
-        EVENTHOOK_INGEST_FIRST_QUEUED_AT: "4"
+        EVENTHOOK_INGEST_FIRST_QUEUED_AT: "4",
+        EVENTHOOK_PROCESS_AT_INGEST: "false"
       })
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.databaseUrl)), "postgres://u:p@db:5432/app")
       assert.strictEqual(config.port, 9000)
@@ -93,6 +95,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.adminToken)), "tok")
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 0)
       assert.strictEqual(config.ingestFirstQueuedAt, 4)
+      assert.isFalse(config.processAtIngest)
     })
   )
 
@@ -123,7 +126,8 @@ describe("AppConfig (CONTRACT §2)", () => {
     ["EVENTHOOK_SECRET_KEY_PREVIOUS", "AAAA"],
     ["EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS", "-1"],
     ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "0"],
-    ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "2.5"]
+    ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "2.5"],
+    ["EVENTHOOK_PROCESS_AT_INGEST", "sometimes"]
   ]
   for (const [name, value] of bad) {
     it.effect(`a bad ${name} (${JSON.stringify(value)}) fails, naming the variable`, () =>

@@ -1,14 +1,15 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
 import type { EventId, TenantId } from "../../src/domain/ids.ts"
+import { postWebhook } from "../support/http.ts"
 import {
   actionsOfEvent,
   createRoute,
   createSource,
   eventsOfTenant,
   freshTenant,
+  selectRows,
   settledEvent,
   TestServer
 } from "../support/TestLayers.ts"
@@ -17,23 +18,21 @@ import {
 // statement that stores it. Its row says so: `processed_at` is `received_at` (one transaction's now()), where
 // an event processed after the response is finished by a later transaction.
 
-const send = (tenantSlug: string, body: unknown, headers: Record<string, string> = {}) =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const response = yield* client.execute(
-      HttpClientRequest.post(`/api/tenants/${tenantSlug}/eventhook/in/hooks`).pipe(
-        HttpClientRequest.setHeaders(headers),
-        HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
-      )
-    )
-    assert.strictEqual(response.status, 200)
-    return (yield* response.json) as { event_id: EventId; status: string; duplicate_of?: string }
-  }).pipe(Effect.orDie)
+interface Answer {
+  readonly event_id: EventId
+  readonly status: string
+  readonly duplicate_of?: string
+}
 
-const rows = <S extends Schema.Top>(schema: S, query: (sql: PgClient.PgClient) => Effect.Effect<unknown, unknown>) =>
-  Effect.flatMap(PgClient.PgClient, (sql) =>
-    query(sql).pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(schema))))
-  ).pipe(Effect.orDie)
+const send = (tenantSlug: string, body: unknown, headers: Record<string, string> = {}) =>
+  postWebhook<Answer>(`/api/tenants/${tenantSlug}/eventhook/in/hooks`, JSON.stringify(body), headers).pipe(
+    Effect.map((answer) => {
+      assert.strictEqual(answer.status, 200)
+      return answer.json
+    })
+  )
+
+const rows = selectRows
 
 const Execution = Schema.Struct({ id: Schema.String, kind: Schema.String, queue: Schema.String, input: Schema.Unknown })
 const executionsOf = (table: "workflow_execution" | "task_execution", tenantId: TenantId) =>

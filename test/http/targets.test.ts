@@ -1,4 +1,3 @@
-import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Schedule, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -11,6 +10,7 @@ import {
   createRoute,
   createSource,
   freshTenant,
+  selectRows,
   settledEvent,
   TestServer
 } from "../support/TestLayers.ts"
@@ -38,10 +38,7 @@ const send = (tenantSlug: string, body: unknown, headers: Record<string, string>
     return ((yield* response.json) as { event_id: string }).event_id
   }).pipe(Effect.orDie)
 
-const rows = <S extends Schema.Top>(schema: S, query: (sql: PgClient.PgClient) => Effect.Effect<unknown, unknown>) =>
-  Effect.flatMap(PgClient.PgClient, (sql) =>
-    query(sql).pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(schema))))
-  ).pipe(Effect.orDie)
+const rows = selectRows
 
 const Execution = Schema.Struct({
   id: Schema.String,

@@ -157,6 +157,15 @@ export const insertEvent = (event: NewEvent) =>
     Effect.flatMap(([stored]) => (stored === undefined ? Effect.die("nothing stored") : stored))
   )
 
+/** Rows of a query, decoded by `schema` (a test's own read of the tables). */
+export const selectRows = <S extends Schema.Top>(
+  schema: S,
+  query: (sql: PgClient.PgClient) => Effect.Effect<unknown, unknown>
+) =>
+  Effect.flatMap(PgClient.PgClient, (sql) =>
+    query(sql).pipe(Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(schema))))
+  ).pipe(Effect.orDie)
+
 export const actionsOfEvent = (eventId: EventId | string) =>
   Effect.flatMap(EventActionRepo, (actions) => actions.listForEvent(eventId as EventId))
 
