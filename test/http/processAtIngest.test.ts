@@ -160,6 +160,46 @@ layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("pro
     })
   )
 
+  it.effect(
+    "the same delivery sent many times at once: one event launches, one workflow, every other a duplicate",
+    () =>
+      Effect.gen(function* () {
+        const tenant = yield* freshTenant
+        const sourceId = yield* newSource(tenant.id)
+        yield* createRoute(tenant.id, sourceId, {
+          target_type: "workflow",
+          target_config: { workflow_kind: "on-issue" }
+        })
+        // Sent together, they share batches: a repeat may be turned away by a row of its own statement.
+        const answers = yield* Effect.forEach(
+          Array.from({ length: 20 }, () => send(tenant.slug, issue, { "x-delivery": "d-storm" })),
+          (sent) => sent,
+          { concurrency: "unbounded" }
+        )
+        const accepted = answers.filter((answer) => answer.status === "pending")
+        assert.strictEqual(accepted.length, 1)
+        assert.isTrue(
+          answers.every((answer) => answer.status === "pending" || answer.duplicate_of === accepted[0]!.event_id)
+        )
+        const [workflow, ...more] = yield* executionsOf("workflow_execution", tenant.id)
+        assert.strictEqual(more.length, 0)
+        assert.deepStrictEqual(
+          (yield* keysOf(tenant.id)).map((key) => [key.key, key.workflow_execution_id]),
+          [
+            [
+              `eventhook:${accepted[0]!.event_id}:${(yield* actionsOfEvent(accepted[0]!.event_id))[0]!.route_id}`,
+              workflow!.id
+            ]
+          ]
+        )
+        const events = yield* eventsOfTenant(tenant.id)
+        assert.deepStrictEqual(events.map((event) => event.status).sort(), [
+          "delivered",
+          ...Array.from({ length: 19 }, () => "duplicate")
+        ])
+      })
+  )
+
   it.effect("a route ingest cannot finish alone sends the whole event to processing after the response", () =>
     Effect.gen(function* () {
       const tenant = yield* freshTenant
