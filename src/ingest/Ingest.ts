@@ -40,7 +40,9 @@ export type Accepted =
   /** A provider's endpoint check (Slack, Zoom): answered, neither stored nor routed. */
   | { readonly status: "handshake"; readonly answer: HandshakeAnswer }
 
-const isReference = (launcher: Launcher) => launcher.referenceTable !== undefined
+/** Whether the host's launcher is the reference host's (PgHost), whose launches ingest may write itself. */
+const isReference = (launcher: Option.Option<Launcher>) =>
+  Option.isSome(launcher) && launcher.value.referenceTable !== undefined
 
 /** The metrics processing records for an event, for one processed by its own statement (in `seconds`). */
 const recordProcessedAtIngest = (processed: ProcessedAtIngest, seconds: number) =>
@@ -76,10 +78,8 @@ export class Ingest extends Context.Service<
       const routes = yield* RouteRepo
       const ingestFirst = yield* IngestFirst
       const reference: ReferenceTargets = {
-        workflow: Option.isSome(
-          yield* Effect.serviceOption(WorkflowLauncher).pipe(Effect.map(Option.filter(isReference)))
-        ),
-        task: Option.isSome(yield* Effect.serviceOption(TaskLauncher).pipe(Effect.map(Option.filter(isReference))))
+        workflow: isReference(yield* Effect.serviceOption(WorkflowLauncher)),
+        task: isReference(yield* Effect.serviceOption(TaskLauncher))
       }
       // Traced, events are processed after the response, where their spans (per event, per action) are made.
       const atIngest = config.processAtIngest && !config.tracing && (reference.workflow || reference.task)

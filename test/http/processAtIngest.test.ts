@@ -73,6 +73,15 @@ const newSource = (tenantId: TenantId) =>
 
 const issue = { action: "opened", issue: { number: 7, title: "crash" } }
 
+/** A fresh tenant whose source routes every event to a workflow of `kind`. */
+const withWorkflowRoute = (kind = "on-issue") =>
+  Effect.gen(function* () {
+    const tenant = yield* freshTenant
+    const sourceId = yield* newSource(tenant.id)
+    yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: kind } })
+    return { tenant, sourceId }
+  })
+
 layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("processed at ingest (issue 22)", (it) => {
   it.effect("workflow and task routes: the 200 follows the executions, their keys and actions, in tier order", () =>
     Effect.gen(function* () {
@@ -164,12 +173,7 @@ layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("pro
     "the same delivery sent many times at once: one event launches, one workflow, every other a duplicate",
     () =>
       Effect.gen(function* () {
-        const tenant = yield* freshTenant
-        const sourceId = yield* newSource(tenant.id)
-        yield* createRoute(tenant.id, sourceId, {
-          target_type: "workflow",
-          target_config: { workflow_kind: "on-issue" }
-        })
+        const { tenant } = yield* withWorkflowRoute()
         // Sent together, they share batches: a repeat may be turned away by a row of its own statement.
         const answers = yield* Effect.forEach(
           Array.from({ length: 20 }, () => send(tenant.slug, issue, { "x-delivery": "d-storm" })),
@@ -202,9 +206,7 @@ layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("pro
 
   it.effect("a route ingest cannot finish alone sends the whole event to processing after the response", () =>
     Effect.gen(function* () {
-      const tenant = yield* freshTenant
-      const sourceId = yield* newSource(tenant.id)
-      yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: "on-issue" } })
+      const { tenant, sourceId } = yield* withWorkflowRoute()
       // The key comes from the payload: it may name an execution that exists, which only processing can look up.
       yield* createRoute(tenant.id, sourceId, {
         target_type: "task",
@@ -272,12 +274,7 @@ layer(TestServer({ processAtIngest: false }), { excludeTestServices: true })(
   (it) => {
     it.effect("every event is processed after the response", () =>
       Effect.gen(function* () {
-        const tenant = yield* freshTenant
-        const sourceId = yield* newSource(tenant.id)
-        yield* createRoute(tenant.id, sourceId, {
-          target_type: "workflow",
-          target_config: { workflow_kind: "on-issue" }
-        })
+        const { tenant } = yield* withWorkflowRoute()
         const answer = yield* send(tenant.slug, issue, { "x-delivery": "d-1" })
         const event = yield* settledEvent(tenant.id, answer.event_id)
         assert.strictEqual(event.status, "delivered")
