@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { type NewEvent, newEventForProcessing, type ProcessedAtIngest } from "../domain/Event.ts"
-import { DatabaseBusy, InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
+import { InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import { EventId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
 import { formatTraceParent } from "../domain/traceParent.ts"
@@ -19,8 +19,6 @@ import { EventWriter } from "./EventWriter.ts"
 import { headersForStorage } from "./headers.ts"
 import { inspectRequest } from "./inspectRequest.ts"
 import { RateLimiter } from "./RateLimiter.ts"
-
-const LOOKUP_TIMEOUT_MILLIS = 3000
 
 export interface IncomingWebhook {
   readonly tenantSlug: string
@@ -86,15 +84,8 @@ export class Ingest extends Context.Service<
 
       // Hot path: untraced (README "Fast path").
       const receive = Effect.fnUntraced(function* (webhook: IncomingWebhook) {
-        // The first database access is bounded: when the pool cannot give a connection in time, the caller gets
-        // a 503 to retry rather than a hang. Nothing has been written yet, so nothing is lost.
-        const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug).pipe(
-          Effect.interruptible,
-          Effect.timeoutOrElse({
-            duration: LOOKUP_TIMEOUT_MILLIS,
-            orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: LOOKUP_TIMEOUT_MILLIS }))
-          })
-        )
+        // Bounded (SourceRepo): a 503 after 3 s without a connection.
+        const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug)
         if (found._tag === "None") {
           return yield* new SourceNotFound({ tenantSlug: webhook.tenantSlug, sourceSlug: webhook.sourceSlug })
         }

@@ -10,12 +10,18 @@ export const headersForStorage = (
   headers: Readonly<Record<string, string | undefined>>,
   alsoRedact: ReadonlyArray<string>
 ): Record<string, string> => {
-  const redacted = new Set([...ALWAYS_REDACTED, ...alsoRedact.map((name) => name.toLowerCase())])
+  // Runs per request: no set and no entry pairs, as the lists are a few names.
   const stored: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]
     if (value === undefined) continue
     const key = name.toLowerCase()
-    stored[key] = redacted.has(key) ? REDACTED : value
+    stored[key] = ALWAYS_REDACTED.includes(key) || isAmong(key, alsoRedact) ? REDACTED : value
   }
   return stored
+}
+
+const isAmong = (key: string, names: ReadonlyArray<string>) => {
+  for (const name of names) if (name.toLowerCase() === key) return true
+  return false
 }

@@ -8,60 +8,117 @@ import { Effect, Metric, type Pool } from "effect"
 /** 1 ms to 10 s: an ingest is a few ms, a commit under load tens, a slow destination seconds. */
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-const ingestRequests = Metric.counter("eventhook_ingest_requests_total", {
-  description:
-    "Ingest requests by outcome (accepted, duplicate, handshake, rejected, invalid_payload, too_large, rate_limited, unavailable, not_found, error)",
-  incremental: true
-})
-const ingestRejections = Metric.counter("eventhook_ingest_rejections_total", {
-  description: "Requests whose verification failed, by reason",
-  incremental: true
-})
-const requestDuration = Metric.histogram("http_server_request_duration_seconds", {
-  description: "Duration of HTTP server requests (OpenTelemetry semantic conventions)",
-  boundaries: SECONDS_BUCKETS
-})
-const verifications = Metric.counter("eventhook_verifications_total", {
-  description: "Requests that verified, by scheme and by the index of the secret that verified them",
-  incremental: true
-})
-const ingestPhase = Metric.histogram("eventhook_ingest_phase_seconds", {
-  description:
-    "Time spent in each ingest phase: verify (signature and parsing), store (waiting for the commit and committing)",
-  boundaries: SECONDS_BUCKETS
-})
+/**
+ * One labelled series per label combination, made once (this runs per request). Each is a metric of its own with
+ * its labels as attributes: `Metric.withAttributes` would copy the fiber's whole context on every update.
+ */
+const series = <M>(make: (attributes: Readonly<Record<string, string>>) => M) => {
+  const made = new Map<string, M>()
+  return (labels: Readonly<Record<string, string>>): M => {
+    const key = Object.values(labels).join("\u0000")
+    let labelled = made.get(key)
+    if (labelled === undefined) {
+      labelled = make(labels)
+      made.set(key, labelled)
+    }
+    return labelled
+  }
+}
+
+const ingestRequestsOf = series((attributes) =>
+  Metric.counter("eventhook_ingest_requests_total", {
+    description:
+      "Ingest requests by outcome (accepted, duplicate, handshake, rejected, invalid_payload, too_large, rate_limited, unavailable, not_found, error)",
+    incremental: true,
+    attributes
+  })
+)
+const ingestRejectionsOf = series((attributes) =>
+  Metric.counter("eventhook_ingest_rejections_total", {
+    description: "Requests whose verification failed, by reason",
+    incremental: true,
+    attributes
+  })
+)
+const requestDurationOf = series((attributes) =>
+  Metric.histogram("http_server_request_duration_seconds", {
+    description: "Duration of HTTP server requests (OpenTelemetry semantic conventions)",
+    boundaries: SECONDS_BUCKETS,
+    attributes
+  })
+)
+const verificationsOf = series((attributes) =>
+  Metric.counter("eventhook_verifications_total", {
+    description: "Requests that verified, by scheme and by the index of the secret that verified them",
+    incremental: true,
+    attributes
+  })
+)
+const ingestPhaseOf = series((attributes) =>
+  Metric.histogram("eventhook_ingest_phase_seconds", {
+    description:
+      "Time spent in each ingest phase: verify (signature and parsing), store (waiting for the commit and committing)",
+    boundaries: SECONDS_BUCKETS,
+    attributes
+  })
+)
+// The phases' series, looked up once: they are updated several times per request.
+const phaseSeries = {
+  verify: ingestPhaseOf({ phase: "verify" }),
+  store: ingestPhaseOf({ phase: "store" }),
+  commit: ingestPhaseOf({ phase: "commit" }),
+  commit_wait: ingestPhaseOf({ phase: "commit_wait" })
+}
 const batchSize = Metric.histogram("eventhook_group_commit_batch_size", {
   description: "Events written by one group commit",
   boundaries: [1, 2, 4, 8, 16, 32, 64, 128]
 })
-const eventsFinished = Metric.counter("eventhook_events_processed_total", {
-  description: "Processing attempts by how they ended (delivered, failed, unrouted)",
-  incremental: true
-})
+const eventsFinishedOf = series((attributes) =>
+  Metric.counter("eventhook_events_processed_total", {
+    description: "Processing attempts by how they ended (delivered, failed, unrouted)",
+    incremental: true,
+    attributes
+  })
+)
 const retriesScheduled = Metric.counter("eventhook_retries_scheduled_total", {
   description: "Failed attempts scheduled for an automatic retry",
   incremental: true
 })
-const actions = Metric.counter("eventhook_actions_total", {
-  description: "Route actions by target type and result",
-  incremental: true
-})
-const actionDuration = Metric.histogram("eventhook_action_duration_seconds", {
-  description: "Duration of route actions, by target type",
-  boundaries: SECONDS_BUCKETS
-})
-const queueEvents = Metric.gauge("eventhook_queue_events", {
-  description: "Events waiting, by state: pending, processing, retry (failed with a retry scheduled)"
-})
+const actionsOf = series((attributes) =>
+  Metric.counter("eventhook_actions_total", {
+    description: "Route actions by target type and result",
+    incremental: true,
+    attributes
+  })
+)
+const actionDurationOf = series((attributes) =>
+  Metric.histogram("eventhook_action_duration_seconds", {
+    description: "Duration of route actions, by target type",
+    boundaries: SECONDS_BUCKETS,
+    attributes
+  })
+)
+const queueEventsOf = series((attributes) =>
+  Metric.gauge("eventhook_queue_events", {
+    description: "Events waiting, by state: pending, processing, retry (failed with a retry scheduled)",
+    attributes
+  })
+)
 const oldestPending = Metric.gauge("eventhook_oldest_pending_age_seconds", {
   description: "Age of the oldest pending event (0 when none)"
 })
-const databaseConnections = Metric.gauge("eventhook_db_connections", {
-  description: "Eventhook's PostgreSQL connections (every instance's, from pg_stat_activity) by state"
-})
-const poolConnections = Metric.gauge("eventhook_db_pool_connections", {
-  description: "This instance's pooled PostgreSQL connections, by state: used (checked out) or idle"
-})
+const databaseConnectionsOf = series((attributes) =>
+  Metric.gauge("eventhook_db_connections", {
+    description: "Eventhook's PostgreSQL connections (every instance's, from pg_stat_activity) by state",
+    attributes
+  })
+)
+const poolConnectionsOf = series((attributes) =>
+  Metric.gauge("eventhook_db_pool_connections", {
+    description: "This instance's pooled PostgreSQL connections, by state: used (checked out) or idle",
+    attributes
+  })
+)
 const poolPending = Metric.gauge("eventhook_db_pool_pending_requests", {
   description: "Checkouts waiting for a pooled PostgreSQL connection on this instance"
 })
@@ -74,10 +131,13 @@ const ingestFirstActive = Metric.gauge("eventhook_ingest_first_active", {
 const heldBack = Metric.gauge("eventhook_processing_held_back_events", {
   description: "Events waiting for processing because ingest comes first"
 })
-const operations = Metric.counter("eventhook_operator_events_total", {
-  description: "Events reprocessed or re-verified by an operator, by operation and result",
-  incremental: true
-})
+const operationsOf = series((attributes) =>
+  Metric.counter("eventhook_operator_events_total", {
+    description: "Events reprocessed or re-verified by an operator, by operation and result",
+    incremental: true,
+    attributes
+  })
+)
 
 // EVENTHOOK_METRICS=false turns every update below into a no-op, for the process (the bench measures the cost).
 let enabled = true
@@ -110,33 +170,6 @@ const updateTimes = (metric: Metric.Metric<number, unknown>, value: number, coun
     for (let i = 0; i < count; i++) metric.updateUnsafe(value, context)
     return Effect.void
   })
-
-/** One labelled series per label combination, made once (this runs per request). */
-const series = <In, State>(metric: Metric.Metric<In, State>) => {
-  const made = new Map<string, Metric.Metric<In, State>>()
-  return (labels: Readonly<Record<string, string>>): Metric.Metric<In, State> => {
-    const key = Object.values(labels).join("\u0000")
-    let labelled = made.get(key)
-    if (labelled === undefined) {
-      labelled = Metric.withAttributes(metric, labels)
-      made.set(key, labelled)
-    }
-    return labelled
-  }
-}
-
-const ingestRequestsOf = series(ingestRequests)
-const ingestRejectionsOf = series(ingestRejections)
-const requestDurationOf = series(requestDuration)
-const verificationsOf = series(verifications)
-const ingestPhaseOf = series(ingestPhase)
-const eventsFinishedOf = series(eventsFinished)
-const actionsOf = series(actions)
-const actionDurationOf = series(actionDuration)
-const queueEventsOf = series(queueEvents)
-const operationsOf = series(operations)
-const databaseConnectionsOf = series(databaseConnections)
-const poolConnectionsOf = series(poolConnections)
 
 export type IngestOutcome =
   | "accepted"
@@ -192,13 +225,11 @@ export const recordVerified = gated((scheme: string, secretIndex: number | null)
 )
 
 /** The batch's INSERT: one observation per event in it, so `commit` and `store` count the same requests. */
-export const recordCommit = gated((events: number, seconds: number) =>
-  updateTimes(ingestPhaseOf({ phase: "commit" }), seconds, events)
-)
+export const recordCommit = gated((events: number, seconds: number) => updateTimes(phaseSeries.commit, seconds, events))
 
 /** How long each event of a batch waited for it to be taken (the group commit's queue). */
 export const recordCommitWait = gated((waits: ReadonlyArray<number>) => {
-  const wait = ingestPhaseOf({ phase: "commit_wait" })
+  const wait = phaseSeries.commit_wait
   return Effect.contextWith((context) => {
     for (const seconds of waits) wait.updateUnsafe(seconds, context)
     return Effect.void
@@ -206,7 +237,7 @@ export const recordCommitWait = gated((waits: ReadonlyArray<number>) => {
 })
 
 export const recordIngestPhase = gated((phase: "verify" | "store", seconds: number) =>
-  updateAll([ingestPhaseOf({ phase }), seconds])
+  updateAll([phaseSeries[phase], seconds])
 )
 
 export const recordBatch = gated((size: number) => updateAll([batchSize, size]))

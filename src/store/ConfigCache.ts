@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Context, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Context, Duration, Effect, Layer, Queue, Schedule } from "effect"
 
 /** The channel migration 0005 notifies on any change to tenants, sources or routes. */
 export const CONFIG_CHANNEL = "eventhook_config"
@@ -17,7 +17,11 @@ export class ConfigCache extends Context.Service<
   ConfigCache,
   {
     /** `load`'s value for `key`, from memory when it was loaded since the last change; kept when `keep` says so. */
-    readonly get: <A, E>(key: string, load: Effect.Effect<A, E>, keep: (value: A) => boolean) => Effect.Effect<A, E>
+    readonly get: <A, E>(
+      key: string,
+      load: () => Effect.Effect<A, E>,
+      keep: (value: A) => boolean
+    ) => Effect.Effect<A, E>
     readonly invalidate: Effect.Effect<void>
   }
 >()("eventhook/store/ConfigCache") {
@@ -61,20 +65,22 @@ export class ConfigCache extends Context.Service<
         Effect.forkScoped
       )
 
-      const get = <A, E>(key: string, load: Effect.Effect<A, E>, keep: (value: A) => boolean) =>
-        Effect.gen(function* () {
-          if (!listening) return yield* load
-          const now = yield* Clock.currentTimeMillis
+      // Hot path: a hit is one map lookup, and `load` is built only on a miss.
+      const get = <A, E>(key: string, load: () => Effect.Effect<A, E>, keep: (value: A) => boolean) =>
+        Effect.clockWith((clock) => {
+          if (!listening) return load()
+          const now = clock.currentTimeMillisUnsafe()
           const hit = entries.get(key)
-          if (hit !== undefined && hit.expiresAt > now) return hit.value as A
+          if (hit !== undefined && hit.expiresAt > now) return Effect.succeed(hit.value as A)
           const loadedIn = generation
-          const value = yield* load
-          // A change that arrived while loading may have made the value stale: it is used once, not kept.
-          if (keep(value) && loadedIn === generation && listening) {
-            if (entries.size >= MAX_ENTRIES) entries.clear()
-            entries.set(key, { value, expiresAt: now + TTL_MILLIS })
-          }
-          return value
+          return Effect.map(load(), (value) => {
+            // A change that arrived while loading may have made the value stale: it is used once, not kept.
+            if (keep(value) && loadedIn === generation && listening) {
+              if (entries.size >= MAX_ENTRIES) entries.clear()
+              entries.set(key, { value, expiresAt: now + TTL_MILLIS })
+            }
+            return value
+          })
         })
 
       return ConfigCache.of({ get, invalidate })

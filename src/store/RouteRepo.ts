@@ -90,7 +90,7 @@ export class RouteRepo extends Context.Service<
     const listEnabled = (sourceId: SourceId) =>
       cache.get(
         `routes:${sourceId}`,
-        Effect.suspend(() => listQuery(sourceId)).pipe(Effect.orDie, Effect.flatMap(openedAll)),
+        () => listQuery(sourceId).pipe(Effect.orDie, Effect.flatMap(openedAll)),
         () => true
       )
     const insert = Effect.fn("RouteRepo.insert")(function* (given: NewRoute) {

@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Predicate, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
-import { SlugTaken } from "../domain/errors.ts"
+import { DatabaseBusy, SlugTaken } from "../domain/errors.ts"
 import { SourceId, type TenantId } from "../domain/ids.ts"
 import { Source, SourceRecord } from "../domain/Source.ts"
 import { isSecretEnvelope, sealedKeyIds, secretValues } from "../domain/secretFields.ts"
@@ -47,10 +47,16 @@ const IdRow = Schema.Struct({ id: SourceId })
 /** Unknown tenant and source slugs longer than this together are looked up every time, never kept. */
 const MAX_KEPT_UNKNOWN_SLUGS_LENGTH = 128
 
+/** How long an ingest request's source lookup waits for the database before it is answered 503. */
+const LOOKUP_TIMEOUT_MILLIS = 3000
+
 export class SourceRepo extends Context.Service<
   SourceRepo,
   {
-    /** The enabled source `sourceSlug` of tenant `tenantSlug`; none when either is unknown or it is disabled. */
+    /**
+     * The enabled source `sourceSlug` of tenant `tenantSlug`; none when either is unknown or it is disabled. Served
+     * from memory (ConfigCache); one that must be asked for dies with `DatabaseBusy` when no connection comes in 3 s.
+     */
     readonly findEnabled: (tenantSlug: string, sourceSlug: string) => Effect.Effect<Option.Option<Source>>
     readonly insert: (source: NewSource) => Effect.Effect<SourceId, SlugTaken>
     /** Any source by id, enabled or not, with its tenant's slug. */
@@ -97,18 +103,31 @@ export class SourceRepo extends Context.Service<
     // fill memory.
     // Hot path: untraced (README "Fast path").
     // Text PostgreSQL cannot hold (a `%00` in the URL) names no row; asking would be a query error, not a miss.
+    // A lookup is an ingest request's first database access: when the pool cannot give a connection in time, the
+    // caller gets a 503 to retry rather than a hang (nothing has been written yet, so nothing is lost). Bounded
+    // here, on a miss, so that a hit costs no timer.
+    const boundedLookup = <A>(lookup: Effect.Effect<A>) =>
+      lookup.pipe(
+        Effect.interruptible,
+        Effect.timeoutOrElse({
+          duration: LOOKUP_TIMEOUT_MILLIS,
+          orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: LOOKUP_TIMEOUT_MILLIS }))
+        })
+      )
     const findEnabled = (tenantSlug: string, sourceSlug: string) =>
       !isStorableText(tenantSlug) || !isStorableText(sourceSlug)
         ? Effect.succeedNone
         : cache.get(
             `source:${tenantSlug}/${sourceSlug}`,
             // Built on a miss only: a hit (nearly every request) makes no statement.
-            Effect.suspend(() => findEnabledQuery({ tenantSlug, sourceSlug })).pipe(
-              Effect.orDie,
-              Effect.flatMap(
-                Option.match({ onNone: () => Effect.succeedNone, onSome: (found) => Effect.asSome(opened(found)) })
-              )
-            ),
+            () =>
+              findEnabledQuery({ tenantSlug, sourceSlug }).pipe(
+                Effect.orDie,
+                Effect.flatMap(
+                  Option.match({ onNone: () => Effect.succeedNone, onSome: (found) => Effect.asSome(opened(found)) })
+                ),
+                boundedLookup
+              ),
             (found) => Option.isSome(found) || tenantSlug.length + sourceSlug.length <= MAX_KEPT_UNKNOWN_SLUGS_LENGTH
           )
 
