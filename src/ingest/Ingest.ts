@@ -1,11 +1,11 @@
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import { type NewEvent, newEventForProcessing, type ProcessedAtIngest } from "../domain/Event.ts"
+import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
 import { InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import { EventId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
 import { formatTraceParent } from "../domain/traceParent.ts"
-import { recordAction, recordFinished, recordIngestPhase, recordVerified } from "../metrics/metrics.ts"
+import { recordIngestPhase, recordProcessedAtIngest, recordVerified } from "../metrics/metrics.ts"
 import { IngestFirst } from "../processing/ingestFirst.ts"
 import { Processor } from "../processing/Processor.ts"
 import { processAtIngest, type ReferenceTargets } from "../processing/processAtIngest.ts"
@@ -41,12 +41,6 @@ export type Accepted =
 /** Whether the host's launcher is the reference host's (PgHost), whose launches ingest may write itself. */
 const isReference = (launcher: Option.Option<Launcher>) =>
   Option.isSome(launcher) && launcher.value.referenceTable !== undefined
-
-/** The metrics processing records for an event, for one processed by its own statement (in `seconds`). */
-const recordProcessedAtIngest = (processed: ProcessedAtIngest, seconds: number) =>
-  Effect.forEach(processed.launches, (launch) => recordAction(launch.target_type, "success", seconds), {
-    discard: true
-  }).pipe(Effect.andThen(recordFinished(processed.status, false)))
 
 /**
  * The ingest pipeline: lookup → rate limit → verify → parse → store → hand to processing (a verified handshake is answered
@@ -188,7 +182,8 @@ export class Ingest extends Context.Service<
         if (stored._tag === "Duplicate") {
           return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
         }
-        if (stored.processed) yield* recordProcessedAtIngest(event.processed!, storeSeconds)
+        if (stored.processed)
+          yield* recordProcessedAtIngest(event.processed!.launches, event.processed!.status, storeSeconds)
         // Unleased (the workers have enough waiting), it is left to a sweep.
         else if (lease !== null) yield* processor.handOver({ ...forProcessing, id: stored.id })
         return { status: "pending", eventId: stored.id } satisfies Accepted

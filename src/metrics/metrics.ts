@@ -255,6 +255,22 @@ export const recordAction = gated((targetType: string, result: string, seconds: 
   )
 )
 
+/**
+ * An event processed by the statement that stored it (processAtIngest.ts): a `success` action per launch, taking
+ * `seconds`, and the event's outcome; one effect, as this runs per request.
+ */
+export const recordProcessedAtIngest = gated(
+  (launches: ReadonlyArray<{ readonly target_type: string }>, status: string, seconds: number) => {
+    const updates: Array<Update> = [[eventsFinishedOf({ status }), 1]]
+    for (const launch of launches)
+      updates.push(
+        [actionsOf({ target_type: launch.target_type, result: "success" }), 1],
+        [actionDurationOf({ target_type: launch.target_type }), seconds]
+      )
+    return updateAll(...updates)
+  }
+)
+
 /** A route whose filter could not decide (issue 21): an action that did not run, so no duration. */
 export const recordSkippedAction = gated((targetType: string) =>
   Metric.update(actionsOf({ target_type: targetType, result: "skipped" }), 1)
