@@ -13,6 +13,7 @@ import {
   settledEvent,
   TestServer
 } from "../support/TestLayers.ts"
+import { insertTrigger } from "../support/triggers.ts"
 
 // Issue 22: an event whose routes only start workflows or create tasks of the reference host is processed by the
 // statement that stores it. Its row says so: `processed_at` is `received_at` (one transaction's now()), where
@@ -233,21 +234,11 @@ layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("pro
         const kind = `refused-once-${tenant.slug}`
         const name = `refuse_${tenant.slug.replaceAll("-", "_")}`
         yield* sql.unsafe(`CREATE SEQUENCE ${name}`)
-        yield* sql.unsafe(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF NEW.kind = '${kind}' AND nextval('${name}') = 1 THEN RAISE EXCEPTION 'not this one'; END IF;
-            RETURN NEW;
-          END $$`)
-        yield* sql.unsafe(
-          `CREATE TRIGGER ${name} BEFORE INSERT ON workflow_execution FOR EACH ROW EXECUTE FUNCTION ${name}()`
-        )
-        yield* Effect.addFinalizer(() =>
-          Effect.orDie(
-            Effect.forEach(
-              [`DROP TRIGGER ${name} ON workflow_execution`, `DROP FUNCTION ${name}()`, `DROP SEQUENCE ${name}`],
-              (statement) => sql.unsafe(statement)
-            )
-          )
+        yield* Effect.addFinalizer(() => Effect.orDie(sql.unsafe(`DROP SEQUENCE ${name}`)))
+        yield* insertTrigger(
+          "workflow_execution",
+          name,
+          `IF NEW.kind = '${kind}' AND nextval('${name}') = 1 THEN RAISE EXCEPTION 'not this one'; END IF;`
         )
         yield* createRoute(tenant.id, sourceId, { target_type: "workflow", target_config: { workflow_kind: kind } })
         const answer = yield* send(tenant.slug, issue, { "x-delivery": "d-1" })

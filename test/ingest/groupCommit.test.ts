@@ -11,38 +11,17 @@ import { ExecutionRepo } from "../../src/store/ExecutionRepo.ts"
 import { TenantRepo } from "../../src/store/TenantRepo.ts"
 import { postWebhook } from "../support/http.ts"
 import { createSource, eventsOfTenant, freshTenant, TestDatabase, TestServer } from "../support/TestLayers.ts"
+import { insertTrigger } from "../support/triggers.ts"
 
 // Issue 7, group commit: correctness of batching, not speed (that is `npm run bench`).
-
-/** A BEFORE INSERT trigger on the event table running `body` (PL/pgSQL) for each row, dropped with the scope. */
-const eventTrigger = (name: string, body: string) =>
-  Effect.gen(function* () {
-    const sql = yield* PgClient.PgClient
-    yield* sql.unsafe(`
-      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        ${body}
-        RETURN NEW;
-      END $$`)
-    yield* sql.unsafe(
-      `CREATE TRIGGER ${name} BEFORE INSERT ON p_eventhook__event FOR EACH ROW EXECUTE FUNCTION ${name}()`
-    )
-    yield* Effect.addFinalizer(() =>
-      Effect.orDie(
-        Effect.andThen(
-          sql.unsafe(`DROP TRIGGER IF EXISTS ${name} ON p_eventhook__event`),
-          sql.unsafe(`DROP FUNCTION IF EXISTS ${name}()`)
-        )
-      )
-    )
-  })
 
 /**
  * Makes the database refuse a batch holding a row with `marker` in its body, for one tenant only; a row with `gate`
  * in its body waits for the advisory lock `gateLock`.
  */
 const refuseRowsWith = (tenantId: TenantId, marker: string, gateLock: number) =>
-  eventTrigger(
+  insertTrigger(
+    "p_eventhook__event",
     `test_gate_${tenantId.replaceAll("-", "")}`,
     `IF NEW.tenant_id = '${tenantId}' THEN
           IF convert_from(NEW.raw_payload, 'UTF8') LIKE '%gate%' THEN PERFORM pg_advisory_xact_lock(${gateLock}); END IF;
@@ -52,7 +31,8 @@ const refuseRowsWith = (tenantId: TenantId, marker: string, gateLock: number) =>
 
 /** Makes the database refuse duplicate rows of one tenant (the statement that stores a batch's repeats). */
 const refuseDuplicatesOf = (tenantId: TenantId) =>
-  eventTrigger(
+  insertTrigger(
+    "p_eventhook__event",
     `test_no_dup_${tenantId.replaceAll("-", "")}`,
     `IF NEW.tenant_id = '${tenantId}' AND NEW.is_duplicate THEN RAISE EXCEPTION 'duplicates refused by the test'; END IF;`
   )
