@@ -2,7 +2,7 @@ import { Clock, Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
 import { InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
-import { EventId } from "../domain/ids.ts"
+import { EventId, newRowId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
 import { formatTraceParent } from "../domain/traceParent.ts"
 import { recordIngestPhase, recordProcessedAtIngest, recordVerified } from "../metrics/metrics.ts"
@@ -151,7 +151,7 @@ export class Ingest extends Context.Service<
 
         const lease = yield* processor.leaseForNew(webhook.body.byteLength)
         const requestSpan = config.tracing ? yield* Effect.option(Effect.currentSpan) : Option.none()
-        const id = EventId.make(crypto.randomUUID())
+        const id = EventId.make(newRowId())
         const accepted: NewEvent = {
           ...base,
           ...inspection.interpreted,

@@ -1,5 +1,6 @@
 import { Result } from "effect"
 import type { EventForProcessing, LaunchAtIngest, ProcessedAtIngest } from "../domain/Event.ts"
+import { newRowId } from "../domain/ids.ts"
 import type { EnabledRoute } from "../domain/Route.ts"
 import { selectRoutes, tiersOf } from "../routing/matchRoutes.ts"
 import { applyTransform, expressionInputOf } from "../routing/routeFilters.ts"
@@ -42,7 +43,7 @@ export const processAtIngest = (
     launches.push({
       route_id: route.id,
       target_type: type,
-      execution_id: crypto.randomUUID(),
+      execution_id: newRowId(),
       kind: type === "workflow" ? config.workflow_kind : config.task_kind,
       queue: config.queue ?? "default",
       transformed: transformed._tag === "Transformed" ? { value: transformed.value } : null,

@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlSchema } from "effect/sql"
 import { type ActionStatus, EventAction } from "../domain/EventAction.ts"
-import type { EventId, RouteId } from "../domain/ids.ts"
+import { type EventId, newRowId, type RouteId } from "../domain/ids.ts"
 import type { TargetType } from "../domain/TargetConfig.ts"
 import { int4Array, textArray, timestamptzArray, uuidArray } from "./columnArrays.ts"
 
@@ -24,10 +24,10 @@ export interface CompletedAction {
 
 /** The INSERT of finished actions, as a statement or fragment (EventRepo.finishMany writes it in a CTE). */
 export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<CompletedAction>) =>
-  sql`INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+  sql`INSERT INTO p_eventhook__event_action (id, event_id, route_id, target_type, status, workflow_execution_id,
         task_execution_id, promise_id, error_message, response_status, response_ms, response_body, started_at,
         completed_at)
-      SELECT * FROM unnest(${uuidArray(actions.map((a) => a.event_id))}, ${uuidArray(actions.map((a) => a.route_id))},
+      SELECT * FROM unnest(${uuidArray(actions.map(() => newRowId()))}, ${uuidArray(actions.map((a) => a.event_id))}, ${uuidArray(actions.map((a) => a.route_id))},
         ${textArray(actions.map((a) => a.target_type))}, ${textArray(actions.map((a) => a.status))},
         ${textArray(actions.map((a) => a.workflow_execution_id))}, ${textArray(actions.map((a) => a.task_execution_id))},
         ${textArray(actions.map((a) => a.promise_id))}, ${textArray(actions.map((a) => a.error_message))},

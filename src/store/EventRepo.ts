@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Exit, Layer, Predicate, Schema } from "effect"
 import { Event, type Interpreted, type NewEvent, type StoredEvent } from "../domain/Event.ts"
-import { EventId, type SourceId, type TenantId } from "../domain/ids.ts"
+import { EventId, newRowId, type SourceId, type TenantId } from "../domain/ids.ts"
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { IDEMPOTENCY_KEY_TTL_DAYS } from "./ExecutionRepo.ts"
 import { causeIsDatabaseUnavailable } from "./unavailable.ts"
@@ -148,7 +148,7 @@ export class EventRepo extends Context.Service<
         for (;;) {
           const [accepted] = yield* insertAccepted(event)
           if (accepted !== undefined) return { _tag: "Stored", id: accepted.id, processed: false } satisfies StoredEvent
-          const id = EventId.make(crypto.randomUUID())
+          const id = EventId.make(newRowId())
           const original = (yield* insertDuplicates([{ id, event }])).get(id)
           if (original !== undefined) return { _tag: "Duplicate", id, duplicateOf: original } satisfies StoredEvent
         }
@@ -207,9 +207,10 @@ export class EventRepo extends Context.Service<
               ${textArray(column((l) => l.launch.queue))},
               ${jsonbArray(column((l) => l.launch.transformed?.value))},
               ${boolArray(column((l) => l.launch.transformed !== null))},
-              ${textArray(column((l) => l.launch.idempotency_key))}, ${int4Array(column((l) => l.position))})
+              ${textArray(column((l) => l.launch.idempotency_key))}, ${int4Array(column((l) => l.position))},
+              ${uuidArray(column(() => newRowId()))})
               AS l (event_id, route_id, target_type, execution_id, tenant_id, kind, queue, input, transformed, key,
-                position)
+                position, action_id)
             JOIN inserted ON inserted.id = l.event_id
           ),
           workflows AS (
@@ -232,9 +233,9 @@ export class EventRepo extends Context.Service<
             FROM launched
           ),
           actions AS (
-            INSERT INTO p_eventhook__event_action (event_id, route_id, target_type, status, workflow_execution_id,
+            INSERT INTO p_eventhook__event_action (id, event_id, route_id, target_type, status, workflow_execution_id,
               task_execution_id, started_at, completed_at)
-            SELECT event_id, route_id, target_type, 'success',
+            SELECT action_id, event_id, route_id, target_type, 'success',
               CASE WHEN target_type = 'workflow' THEN execution_id::text END,
               CASE WHEN target_type = 'task' THEN execution_id::text END,
               now() + make_interval(secs => position / 1e6), now() + make_interval(secs => position / 1e6)
@@ -247,7 +248,7 @@ export class EventRepo extends Context.Service<
       const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
         // Ids are chosen here (or by ingest, for an event processed at ingest), so each request knows its row without
         // reading the batch back, and the rows the unique index turned away are known by id, not by position.
-        const ids = batch.map((event) => event.id ?? EventId.make(crypto.randomUUID()))
+        const ids = batch.map((event) => event.id ?? EventId.make(newRowId()))
         const storePlain = (events: ReadonlyArray<NewEvent>) =>
           sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
         // A launch the statement cannot write (a host's trigger refuses it, say) must not cost the events

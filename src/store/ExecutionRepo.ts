@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Schema } from "effect"
-import type { EventId, TenantId } from "../domain/ids.ts"
+import { type EventId, newRowId, type TenantId } from "../domain/ids.ts"
 import { int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { groupCommit } from "./groupCommit.ts"
 
@@ -64,7 +64,7 @@ export class ExecutionRepo extends Context.Service<
           // One statement: each key is claimed already naming its execution (ids chosen here), and an execution is
           // created only where its claim succeeded; a repeat of a key, in the table or earlier in the batch, claims
           // nothing. Foreign keys are checked at the end of the statement, when both rows exist.
-          const ids = executions.map(() => crypto.randomUUID())
+          const ids = executions.map(() => newRowId())
           const created = yield* sql`
             WITH v (id, tenant_id, kind, queue, input, from_event, key, ttl_days) AS (
               SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(executions.map((e) => e.tenant_id))},

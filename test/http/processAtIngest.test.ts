@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { version as uuidVersion } from "uuid"
 import type { EventId, TenantId } from "../../src/domain/ids.ts"
 import { postWebhook } from "../support/http.ts"
 import {
@@ -142,6 +143,11 @@ layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("pro
           [taskRoute, "task", "success", null, task!.id, null]
         ]
       )
+      // Every row id the statement wrote is time-ordered (version 7), so it lands at the end of its index.
+      assert.deepStrictEqual(
+        [answer.event_id, workflow!.id, task!.id, ...actions.map((action) => action.id)].map(uuidVersion),
+        [7, 7, 7, 7, 7]
+      )
     })
   )
 
@@ -220,6 +226,16 @@ layer(TestServer({ retryBaseSeconds: 0.2 }), { excludeTestServices: true })("pro
       const keys = (yield* keysOf(tenant.id)).map((key) => key.key)
       assert.strictEqual(keys.length, 2)
       assert.isTrue(keys.some((key) => key.endsWith(":7")))
+      // Launched and recorded by processing: its ids are time-ordered too.
+      const executions = [
+        ...(yield* executionsOf("workflow_execution", tenant.id)),
+        ...(yield* executionsOf("task_execution", tenant.id))
+      ]
+      const actions = yield* actionsOfEvent(answer.event_id)
+      assert.deepStrictEqual(
+        [...executions, ...actions].map((row) => uuidVersion(row.id)),
+        [7, 7, 7, 7]
+      )
     })
   )
 
