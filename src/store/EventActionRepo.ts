@@ -27,8 +27,9 @@ export const insertActions = (sql: PgClient.PgClient, actions: ReadonlyArray<Com
   sql`INSERT INTO p_eventhook__event_action (id, event_id, route_id, target_type, status, workflow_execution_id,
         task_execution_id, promise_id, error_message, response_status, response_ms, response_body, started_at,
         completed_at)
-      SELECT * FROM unnest(${uuidArray(actions.map(() => newRowId()))}, ${uuidArray(actions.map((a) => a.event_id))}, ${uuidArray(actions.map((a) => a.route_id))},
-        ${textArray(actions.map((a) => a.target_type))}, ${textArray(actions.map((a) => a.status))},
+      SELECT * FROM unnest(${uuidArray(actions.map(() => newRowId()))}, ${uuidArray(actions.map((a) => a.event_id))},
+        ${uuidArray(actions.map((a) => a.route_id))}, ${textArray(actions.map((a) => a.target_type))},
+        ${textArray(actions.map((a) => a.status))},
         ${textArray(actions.map((a) => a.workflow_execution_id))}, ${textArray(actions.map((a) => a.task_execution_id))},
         ${textArray(actions.map((a) => a.promise_id))}, ${textArray(actions.map((a) => a.error_message))},
         ${int4Array(actions.map((a) => a.response_status))}, ${int4Array(actions.map((a) => a.response_ms))},

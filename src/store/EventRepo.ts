@@ -99,10 +99,10 @@ export class EventRepo extends Context.Service<
       const insertAccepted = (event: NewEvent) => {
         const { parsed, headers } = columns(event)
         return sql`
-          INSERT INTO p_eventhook__event (tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
+          INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
             event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
             verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
-          VALUES (${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
+          VALUES (${newRowId()}, ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
             ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
             ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.verified_secret_index},
             ${event.source_ip}::inet, ${leaseColumns(event)}, ${event.trace_parent ?? null})
