@@ -102,8 +102,8 @@ export class EventRepo extends Context.Service<
           INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
             event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
             verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
-          VALUES (${newRowId()}, ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload}, ${parsed},
-            ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
+          VALUES (${newRowId()}, ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload},
+            ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
             ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.verified_secret_index},
             ${event.source_ip}::inet, ${leaseColumns(event)}, ${event.trace_parent ?? null})
           ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
