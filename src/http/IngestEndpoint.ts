@@ -96,46 +96,58 @@ export class IngestEndpoint extends Context.Service<
       const ingestFirst = yield* IngestFirst
       const bodyBudget = yield* Semaphore.make(Math.max(IN_FLIGHT_BODY_BYTES, config.maxBodyBytes))
 
+      // The generator functions are made once, here (issue 22). One made per request — an `Effect.gen` inside
+      // `answer` — kept what the request's generator captured alive through young collections into the old
+      // generation, to be freed by full collections only (in plain Node too: a generator function made per call
+      // has what it captures promoted, one made once does not).
+      const receiveBody = Effect.fnUntraced(function* (
+        request: IngestHttpRequest,
+        measured: { outcome: IngestOutcome }
+      ) {
+        const body = yield* request.readBody(config.maxBodyBytes)
+        const accepted = yield* ingest.receive({
+          tenantSlug: request.tenantSlug,
+          sourceSlug: request.sourceSlug,
+          body,
+          headers: request.headers,
+          pathAndQuery: request.url,
+          sourceIp: normalizeSourceIp(request.remoteAddress)
+        })
+        // The answers' shapes are the `success` schemas of Api.ts, which the OpenAPI document describes.
+        switch (accepted.status) {
+          case "pending":
+            measured.outcome = "accepted"
+            return { status: 200, body: { event_id: accepted.eventId, status: accepted.status } }
+          case "duplicate":
+            measured.outcome = "duplicate"
+            return {
+              status: 200,
+              body: { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
+            }
+          case "handshake":
+            measured.outcome = "handshake"
+            return { status: 200, body: accepted.answer }
+        }
+      })
+      const admitted = Effect.fnUntraced(function* (request: IngestHttpRequest, measured: { outcome: IngestOutcome }) {
+        ingestFirst.requestStarted()
+        // A declared length over the limit is refused before anything is read.
+        if (Number(request.headers["content-length"] ?? 0) > config.maxBodyBytes)
+          return yield* new PayloadTooLarge({ limitBytes: config.maxBodyBytes })
+        return yield* receiveBody(request, measured).pipe(
+          Semaphore.withPermits(bodyBudget, reservation(request.headers, config.maxBodyBytes))
+        )
+      })
+
       const answer = (request: IngestHttpRequest): Effect.Effect<IngestAnswer> => {
         const started = performance.now()
-        let outcome: IngestOutcome = "error"
+        const measured: { outcome: IngestOutcome } = { outcome: "error" }
         const source = `${request.tenantSlug}/${request.sourceSlug}`
-        const answered = Effect.gen(function* () {
-          ingestFirst.requestStarted()
-          // A declared length over the limit is refused before anything is read.
-          if (Number(request.headers["content-length"] ?? 0) > config.maxBodyBytes)
-            return yield* new PayloadTooLarge({ limitBytes: config.maxBodyBytes })
-          return yield* Effect.gen(function* () {
-            const body = yield* request.readBody(config.maxBodyBytes)
-            const accepted = yield* ingest.receive({
-              tenantSlug: request.tenantSlug,
-              sourceSlug: request.sourceSlug,
-              body,
-              headers: request.headers,
-              pathAndQuery: request.url,
-              sourceIp: normalizeSourceIp(request.remoteAddress)
-            })
-            // The answers' shapes are the `success` schemas of Api.ts, which the OpenAPI document describes.
-            switch (accepted.status) {
-              case "pending":
-                outcome = "accepted"
-                return { status: 200, body: { event_id: accepted.eventId, status: accepted.status } }
-              case "duplicate":
-                outcome = "duplicate"
-                return {
-                  status: 200,
-                  body: { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
-                }
-              case "handshake":
-                outcome = "handshake"
-                return { status: 200, body: accepted.answer }
-            }
-          }).pipe(Semaphore.withPermits(bodyBudget, reservation(request.headers, config.maxBodyBytes)))
-        }).pipe(
+        const answered = admitted(request, measured).pipe(
           Effect.onExit((exit) => {
             ingestFirst.requestEnded()
             return recordIngest({
-              ...measuredOutcome(exit, outcome),
+              ...measuredOutcome(exit, measured.outcome),
               source,
               seconds: (performance.now() - started) / 1000,
               sourceLabel: config.metricsSourceLabel

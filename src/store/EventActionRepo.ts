@@ -5,6 +5,7 @@ import { type ActionStatus, EventAction } from "../domain/EventAction.ts"
 import { type EventId, newRowId, type RouteId } from "../domain/ids.ts"
 import type { TargetType } from "../domain/TargetConfig.ts"
 import { int4Array, textArray, timestamptzArray, uuidArray } from "./columnArrays.ts"
+import { runUncached } from "./uncached.ts"
 
 export interface CompletedAction {
   readonly event_id: EventId
@@ -51,7 +52,7 @@ export class EventActionRepo extends Context.Service<
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
       const recordMany = Effect.fn("EventActionRepo.recordMany")((actions: ReadonlyArray<CompletedAction>) =>
-        insertActions(sql, actions).pipe(Effect.asVoid, Effect.orDie)
+        runUncached(sql, insertActions(sql, actions)).pipe(Effect.asVoid, Effect.orDie)
       )
       const listQuery = SqlSchema.findAll({
         Request: Schema.String,

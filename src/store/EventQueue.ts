@@ -10,6 +10,7 @@ import {
 import type { EventId } from "../domain/ids.ts"
 import { float8Array, textArray, uuidArray } from "./columnArrays.ts"
 import { type CompletedAction, insertActions } from "./EventActionRepo.ts"
+import { runUncached } from "./uncached.ts"
 
 // The event table as a queue (DESIGN.md): events are leased (`locked_by`, `locked_until`) by the instance that
 // works on them, claimed by id or by a sweep, renewed while in hand, and finished or handed back. Storing events
@@ -107,21 +108,27 @@ export class EventQueue extends Context.Service<
 
       const claimMany = Effect.fn("EventQueue.claimMany")(
         (ids: ReadonlyArray<EventId>, lease: Lease) =>
-          sql`
-            UPDATE p_eventhook__event AS e
-            SET status = 'processing', locked_by = ${lease.holder},
-                locked_until = now() + make_interval(secs => ${lease.seconds})
-            WHERE e.id IN (SELECT id FROM p_eventhook__event
-                         WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
-                           AND (locked_until IS NULL OR locked_until < now())
-                         FOR UPDATE SKIP LOCKED)
-            RETURNING ${processingColumns}`.unprepared.pipe(Effect.flatMap(decodeForProcessing)),
+          runUncached(
+            sql,
+            sql`
+              UPDATE p_eventhook__event AS e
+              SET status = 'processing', locked_by = ${lease.holder},
+                  locked_until = now() + make_interval(secs => ${lease.seconds})
+              WHERE e.id IN (SELECT id FROM p_eventhook__event
+                           WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+                             AND (locked_until IS NULL OR locked_until < now())
+                           FOR UPDATE SKIP LOCKED)
+              RETURNING ${processingColumns}`,
+            "unprepared"
+          ).pipe(Effect.flatMap(decodeForProcessing)),
         Effect.orDie
       )
 
       const claimDue = Effect.fn("EventQueue.claimDue")(
         (lease: Lease, options: SweepOptions) =>
-          claimDueStatement(sql, lease, options).unprepared.pipe(Effect.flatMap(decodeForProcessing)),
+          runUncached(sql, claimDueStatement(sql, lease, options), "unprepared").pipe(
+            Effect.flatMap(decodeForProcessing)
+          ),
         Effect.orDie
       )
 
@@ -132,31 +139,38 @@ export class EventQueue extends Context.Service<
         // until vacuum while their statistics say they are small, and a plan through them read a thousand pages
         // per batch. So no status condition here: a lease (`locked_by`) exists only on a pending or processing
         // event, and whoever still holds it owns the event.
-        return sql`
-          WITH recorded AS (${insertActions(
-            sql,
-            finished.flatMap((event) => event.actions)
-          )})
-          UPDATE p_eventhook__event AS e
-          SET status = v.status, last_error = v.last_error, processed_at = now(),
-              next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
-                                   ELSE now() + make_interval(secs => v.retry_in) END,
-              locked_by = NULL, locked_until = NULL
-          FROM unnest(${ids}, ${textArray(finished.map((event) => event.holder))},
-            ${textArray(finished.map((event) => event.outcome.status))},
-            ${textArray(finished.map(({ outcome }) => (outcome.status === "failed" ? outcome.lastError : null)))},
-            ${float8Array(finished.map(({ outcome }) => (outcome.status === "failed" ? outcome.retryInSeconds : null)))})
-            AS v (id, holder, status, last_error, retry_in)
-          WHERE e.id = ANY(${ids}) AND e.id = v.id AND e.locked_by = v.holder`.unprepared.pipe(
-          Effect.asVoid,
-          Effect.orDie
-        )
+        return runUncached(
+          sql,
+          sql`
+            WITH recorded AS (${insertActions(
+              sql,
+              finished.flatMap((event) => event.actions)
+            )})
+            UPDATE p_eventhook__event AS e
+            SET status = v.status, last_error = v.last_error, processed_at = now(),
+                next_retry_at = CASE WHEN v.retry_in IS NULL THEN NULL
+                                     ELSE now() + make_interval(secs => v.retry_in) END,
+                locked_by = NULL, locked_until = NULL
+            FROM unnest(${ids}, ${textArray(finished.map((event) => event.holder))},
+              ${textArray(finished.map((event) => event.outcome.status))},
+              ${textArray(finished.map(({ outcome }) => (outcome.status === "failed" ? outcome.lastError : null)))},
+              ${float8Array(
+                finished.map(({ outcome }) => (outcome.status === "failed" ? outcome.retryInSeconds : null))
+              )})
+              AS v (id, holder, status, last_error, retry_in)
+            WHERE e.id = ANY(${ids}) AND e.id = v.id AND e.locked_by = v.holder`,
+          "unprepared"
+        ).pipe(Effect.asVoid, Effect.orDie)
       }
 
       const renewLeases = Effect.fn("EventQueue.renewLeases")(
         (ids: ReadonlyArray<EventId>, lease: Lease) =>
-          sql`UPDATE p_eventhook__event SET locked_until = now() + make_interval(secs => ${lease.seconds})
-              WHERE id = ANY(${ids}::uuid[]) AND locked_by = ${lease.holder}`.unprepared.pipe(Effect.asVoid),
+          runUncached(
+            sql,
+            sql`UPDATE p_eventhook__event SET locked_until = now() + make_interval(secs => ${lease.seconds})
+                WHERE id = ANY(${ids}::uuid[]) AND locked_by = ${lease.holder}`,
+            "unprepared"
+          ).pipe(Effect.asVoid),
         Effect.orDie
       )
 

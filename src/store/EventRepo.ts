@@ -5,6 +5,7 @@ import { EventId, newRowId, type SourceId, type TenantId } from "../domain/ids.t
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { IDEMPOTENCY_KEY_TTL_DAYS } from "./ExecutionRepo.ts"
 import { causeIsDatabaseUnavailable } from "./unavailable.ts"
+import { runUncached } from "./uncached.ts"
 
 const InsertedRow = Schema.Struct({ id: EventId, duplicate_of: Schema.NullOr(EventId) })
 const EventIdRows = Schema.Array(Schema.Struct({ id: EventId }))
@@ -98,42 +99,48 @@ export class EventRepo extends Context.Service<
 
       const insertAccepted = (event: NewEvent) => {
         const { parsed, headers } = columns(event)
-        return sql`
-          INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers,
-            event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
-            verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
-          VALUES (${newRowId()}, ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload},
-            ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status}, ${event.max_retries},
-            ${event.last_error}, ${event.verified}, ${event.verification_error}, ${event.verified_secret_index},
-            ${event.source_ip}::inet, ${leaseColumns(event)}, ${event.trace_parent ?? null})
-          ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
-          DO NOTHING
-          RETURNING id::text AS id, NULL::text AS duplicate_of`.pipe(Effect.flatMap(decodeInserted))
+        return runUncached(
+          sql,
+          sql`
+            INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
+              headers, event_type, idempotency_key, status, max_retries, last_error, verified, verification_error,
+              verified_secret_index, source_ip, locked_by, locked_until, trace_parent)
+            VALUES (${newRowId()}, ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload},
+              ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status},
+              ${event.max_retries}, ${event.last_error}, ${event.verified}, ${event.verification_error},
+              ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)}, ${event.trace_parent ?? null})
+            ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
+            DO NOTHING
+            RETURNING id::text AS id, NULL::text AS duplicate_of`
+        ).pipe(Effect.flatMap(decodeInserted))
       }
 
       // Repeats of accepted events, each with the id chosen for it, stored as duplicates of their originals by one
       // statement. A repeat whose original is gone (deleted by retention in between) gets no row; its id is absent.
       const insertDuplicates = (repeats: ReadonlyArray<{ readonly id: EventId; readonly event: NewEvent }>) => {
         const column = <A>(pick: (event: NewEvent) => A) => repeats.map((repeat) => pick(repeat.event))
-        return sql`
-          INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
-            headers, event_type, idempotency_key, is_duplicate, duplicate_of, status, max_retries, verified,
-            verified_secret_index, source_ip)
-          SELECT v.id, v.tenant_id, v.source_id, v.content_type, v.raw_payload, v.parsed_payload, v.headers,
-            v.event_type, v.idempotency_key, true, original.id, 'duplicate', v.max_retries, true,
-            v.verified_secret_index, v.source_ip::inet
-          FROM unnest(${uuidArray(repeats.map((repeat) => repeat.id))}, ${uuidArray(column((e) => e.tenant_id))},
-            ${uuidArray(column((e) => e.source_id))}, ${textArray(column((e) => e.content_type))},
-            ${byteaArray(column((e) => e.raw_payload))}, ${jsonbArray(column((e) => e.parsed_payload))},
-            ${jsonbArray(column((e) => e.headers))}, ${textArray(column((e) => e.event_type))},
-            ${textArray(column((e) => e.idempotency_key))}, ${int4Array(column((e) => e.max_retries))},
-            ${int4Array(column((e) => e.verified_secret_index))}, ${textArray(column((e) => e.source_ip))})
-            AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
-              idempotency_key, max_retries, verified_secret_index, source_ip)
-          JOIN p_eventhook__event original
-            ON original.source_id = v.source_id AND original.idempotency_key = v.idempotency_key
-              AND NOT original.is_duplicate AND original.verified
-          RETURNING id::text AS id, duplicate_of::text AS duplicate_of`.pipe(
+        return runUncached(
+          sql,
+          sql`
+            INSERT INTO p_eventhook__event (id, tenant_id, source_id, content_type, raw_payload, parsed_payload,
+              headers, event_type, idempotency_key, is_duplicate, duplicate_of, status, max_retries, verified,
+              verified_secret_index, source_ip)
+            SELECT v.id, v.tenant_id, v.source_id, v.content_type, v.raw_payload, v.parsed_payload, v.headers,
+              v.event_type, v.idempotency_key, true, original.id, 'duplicate', v.max_retries, true,
+              v.verified_secret_index, v.source_ip::inet
+            FROM unnest(${uuidArray(repeats.map((repeat) => repeat.id))}, ${uuidArray(column((e) => e.tenant_id))},
+              ${uuidArray(column((e) => e.source_id))}, ${textArray(column((e) => e.content_type))},
+              ${byteaArray(column((e) => e.raw_payload))}, ${jsonbArray(column((e) => e.parsed_payload))},
+              ${jsonbArray(column((e) => e.headers))}, ${textArray(column((e) => e.event_type))},
+              ${textArray(column((e) => e.idempotency_key))}, ${int4Array(column((e) => e.max_retries))},
+              ${int4Array(column((e) => e.verified_secret_index))}, ${textArray(column((e) => e.source_ip))})
+              AS v (id, tenant_id, source_id, content_type, raw_payload, parsed_payload, headers, event_type,
+                idempotency_key, max_retries, verified_secret_index, source_ip)
+            JOIN p_eventhook__event original
+              ON original.source_id = v.source_id AND original.idempotency_key = v.idempotency_key
+                AND NOT original.is_duplicate AND original.verified
+            RETURNING id::text AS id, duplicate_of::text AS duplicate_of`
+        ).pipe(
           Effect.flatMap(decodeInserted),
           Effect.map(
             (rows) =>
@@ -250,12 +257,14 @@ export class EventRepo extends Context.Service<
         // reading the batch back, and the rows the unique index turned away are known by id, not by position.
         const ids = batch.map((event) => event.id ?? EventId.make(newRowId()))
         const storePlain = (events: ReadonlyArray<NewEvent>) =>
-          sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`.pipe(Effect.flatMap(decodeEventIdRows))
+          runUncached(sql, sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`).pipe(
+            Effect.flatMap(decodeEventIdRows)
+          )
         // A launch the statement cannot write (a host's trigger refuses it, say) must not cost the events
         // themselves: they are stored without it, to be processed after the response like any other. A database
         // that cannot be reached fails the batch as it would have.
         const { inserted, processed } = batch.some((event) => event.processed != null)
-          ? yield* insertProcessed(batch, ids).pipe(
+          ? yield* runUncached(sql, insertProcessed(batch, ids)).pipe(
               Effect.flatMap(decodeEventIdRows),
               Effect.map((rows) => ({ inserted: rows, processed: true })),
               Effect.catchCause((cause) =>

@@ -3,6 +3,7 @@ import { Context, Effect, Layer, Schema } from "effect"
 import { type EventId, newRowId, type TenantId } from "../domain/ids.ts"
 import { int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { groupCommit } from "./groupCommit.ts"
+import { runUncached } from "./uncached.ts"
 
 /**
  * How long the reference host keeps an idempotency key. Providers retry for up to three days (Stripe); a week
@@ -65,28 +66,32 @@ export class ExecutionRepo extends Context.Service<
           // created only where its claim succeeded; a repeat of a key, in the table or earlier in the batch, claims
           // nothing. Foreign keys are checked at the end of the statement, when both rows exist.
           const ids = executions.map(() => newRowId())
-          const created = yield* sql`
-            WITH v (id, tenant_id, kind, queue, input, from_event, key, ttl_days) AS (
-              SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(executions.map((e) => e.tenant_id))},
-                ${textArray(executions.map((e) => e.kind))}, ${textArray(executions.map((e) => e.queue))},
-                ${jsonbArray(executions.map((e) => (e.input_from_event == null ? e.input : null)))},
-                ${uuidArray(executions.map((e) => e.input_from_event))},
-                ${textArray(executions.map((e) => e.idempotency_key))}, ${int4Array(executions.map((e) => e.key_ttl_days))})
-            ),
-            claimed AS (
-              INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})
-              SELECT tenant_id, key, now() + make_interval(days => ttl_days), id FROM v
-              ON CONFLICT (tenant_id, key) DO NOTHING
-              RETURNING ${keyColumn} AS id
-            ), created AS (
-              INSERT INTO ${table} (id, tenant_id, kind, queue, status, input)
-              SELECT v.id, v.tenant_id, v.kind, v.queue, 'PENDING',
-                CASE WHEN v.from_event IS NULL THEN v.input
-                     ELSE (SELECT e.parsed_payload FROM p_eventhook__event e WHERE e.id = v.from_event) END
-              FROM v JOIN claimed USING (id)
-              RETURNING id
-            )
-            SELECT id::text AS id FROM created`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Created)))
+          const created = yield* runUncached(
+            sql,
+            sql`
+              WITH v (id, tenant_id, kind, queue, input, from_event, key, ttl_days) AS (
+                SELECT * FROM unnest(${uuidArray(ids)}, ${uuidArray(executions.map((e) => e.tenant_id))},
+                  ${textArray(executions.map((e) => e.kind))}, ${textArray(executions.map((e) => e.queue))},
+                  ${jsonbArray(executions.map((e) => (e.input_from_event == null ? e.input : null)))},
+                  ${uuidArray(executions.map((e) => e.input_from_event))},
+                  ${textArray(executions.map((e) => e.idempotency_key))},
+                  ${int4Array(executions.map((e) => e.key_ttl_days))})
+              ),
+              claimed AS (
+                INSERT INTO idempotency_key (tenant_id, key, expires_at, ${keyColumn})
+                SELECT tenant_id, key, now() + make_interval(days => ttl_days), id FROM v
+                ON CONFLICT (tenant_id, key) DO NOTHING
+                RETURNING ${keyColumn} AS id
+              ), created AS (
+                INSERT INTO ${table} (id, tenant_id, kind, queue, status, input)
+                SELECT v.id, v.tenant_id, v.kind, v.queue, 'PENDING',
+                  CASE WHEN v.from_event IS NULL THEN v.input
+                       ELSE (SELECT e.parsed_payload FROM p_eventhook__event e WHERE e.id = v.from_event) END
+                FROM v JOIN claimed USING (id)
+                RETURNING id
+              )
+              SELECT id::text AS id FROM created`
+          ).pipe(Effect.flatMap(Schema.decodeUnknownEffect(Created)))
           const createdIds = new Set(created.map((row) => row.id))
           const repeats = executions.filter((_, index) => !createdIds.has(ids[index]!))
           const existing =

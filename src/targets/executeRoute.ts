@@ -92,25 +92,32 @@ const launchOnce = (
     inputIsEventPayload: payload === event.parsed_payload
   })
 
-/** An `http` target: the event sent to the destination, the answer recorded on the action. */
-const deliver = (route: Route, event: EventForProcessing, payload: unknown, config: HttpTargetConfig) =>
-  Effect.gen(function* () {
-    const sender = yield* HttpSender
-    const request = deliveryRequestOf(
-      config,
-      {
-        eventId: event.id,
-        routeId: route.id,
-        contentType: event.content_type,
-        rawPayload: event.raw_payload,
-        parsedPayload: payload,
-        headers: event.headers
-      },
-      Math.floor(Date.now() / 1000)
-    )
-    const outcome = deliveryOutcome(yield* sender.send(request), Date.now())
-    return { ...none, ...outcome } satisfies ActionOutcome
-  })
+/**
+ * An `http` target: the event sent to the destination, the answer recorded on the action. A generator function
+ * made once, not per delivery (see verifyGithub.ts).
+ */
+const deliver = Effect.fnUntraced(function* (
+  route: Route,
+  event: EventForProcessing,
+  payload: unknown,
+  config: HttpTargetConfig
+) {
+  const sender = yield* HttpSender
+  const request = deliveryRequestOf(
+    config,
+    {
+      eventId: event.id,
+      routeId: route.id,
+      contentType: event.content_type,
+      rawPayload: event.raw_payload,
+      parsedPayload: payload,
+      headers: event.headers
+    },
+    Math.floor(Date.now() / 1000)
+  )
+  const outcome = deliveryOutcome(yield* sender.send(request), Date.now())
+  return { ...none, ...outcome } satisfies ActionOutcome
+})
 
 /**
  * The longest a route's action may take before the processor gives up on it: an `http` target's own timeout

@@ -11,19 +11,23 @@ const PREFIX = "sha256="
 export const verifyGithub = (
   config: GithubVerifierConfig,
   request: RawRequest
-): Result.Result<Verified, VerificationFailed> =>
-  Result.gen(function* () {
-    const value = (yield* headerValue(request.headers, HEADER)).trim()
-    const signature = value.startsWith(PREFIX) ? decodeSignature(value.slice(PREFIX.length), "hex") : undefined
-    if (signature === undefined) {
-      return yield* Result.fail(
-        new VerificationFailed({ reason: "malformed_header", detail: `${HEADER} is not sha256=<hex>` })
-      )
-    }
-    return yield* matchSignatures({
-      algorithm: "sha256",
-      secrets: candidateSecrets(config),
-      message: request.body,
-      signatures: [signature]
-    })
+): Result.Result<Verified, VerificationFailed> => Result.gen(() => verifyGithubSteps(config, request))
+
+// The steps are a generator function made once, not one per call (`Result.gen(function* () {…})` inside
+// verifyGithub): a generator function made per request has what it captures (the request) promoted to the old
+// generation with it (issue 22). Every verifier is written so.
+function* verifyGithubSteps(config: GithubVerifierConfig, request: RawRequest) {
+  const value = (yield* headerValue(request.headers, HEADER)).trim()
+  const signature = value.startsWith(PREFIX) ? decodeSignature(value.slice(PREFIX.length), "hex") : undefined
+  if (signature === undefined) {
+    return yield* Result.fail(
+      new VerificationFailed({ reason: "malformed_header", detail: `${HEADER} is not sha256=<hex>` })
+    )
+  }
+  return yield* matchSignatures({
+    algorithm: "sha256",
+    secrets: candidateSecrets(config),
+    message: request.body,
+    signatures: [signature]
   })
+}

@@ -21,33 +21,35 @@ export const verifyLinear = (
   config: LinearVerifierConfig,
   request: RawRequest,
   nowSeconds: number
-): Result.Result<Verified, VerificationFailed> =>
-  Result.gen(function* () {
-    const signature = decodeSignature((yield* headerValue(request.headers, HEADER)).trim(), "hex")
-    if (signature === undefined) {
-      return yield* Result.fail(new VerificationFailed({ reason: "malformed_header", detail: `${HEADER} is not hex` }))
-    }
-    const verified = yield* matchSignatures({
-      algorithm: "sha256",
-      secrets: candidateSecrets(config),
-      message: request.body,
-      signatures: [signature]
-    })
-    const timestamp = webhookTimestamp(request.body)
-    if (!Predicate.isNumber(timestamp) || !Number.isFinite(timestamp)) {
-      return yield* Result.fail(
-        new VerificationFailed({ reason: "malformed_header", detail: "the body has no numeric webhookTimestamp" })
-      )
-    }
-    const toleranceMillis = (config.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS) * 1000
-    const skewMillis = nowSeconds * 1000 - timestamp
-    if (Math.abs(skewMillis) > toleranceMillis) {
-      return yield* Result.fail(
-        new VerificationFailed({
-          reason: "timestamp_out_of_range",
-          detail: `webhookTimestamp is ${Math.round(skewMillis / 1000)}s from now, over the ${toleranceMillis / 1000}s tolerance`
-        })
-      )
-    }
-    return verified
+): Result.Result<Verified, VerificationFailed> => Result.gen(() => verifyLinearSteps(config, request, nowSeconds))
+
+// Made once, not per call: see verifyGithub.ts.
+function* verifyLinearSteps(config: LinearVerifierConfig, request: RawRequest, nowSeconds: number) {
+  const signature = decodeSignature((yield* headerValue(request.headers, HEADER)).trim(), "hex")
+  if (signature === undefined) {
+    return yield* Result.fail(new VerificationFailed({ reason: "malformed_header", detail: `${HEADER} is not hex` }))
+  }
+  const verified = yield* matchSignatures({
+    algorithm: "sha256",
+    secrets: candidateSecrets(config),
+    message: request.body,
+    signatures: [signature]
   })
+  const timestamp = webhookTimestamp(request.body)
+  if (!Predicate.isNumber(timestamp) || !Number.isFinite(timestamp)) {
+    return yield* Result.fail(
+      new VerificationFailed({ reason: "malformed_header", detail: "the body has no numeric webhookTimestamp" })
+    )
+  }
+  const toleranceMillis = (config.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS) * 1000
+  const skewMillis = nowSeconds * 1000 - timestamp
+  if (Math.abs(skewMillis) > toleranceMillis) {
+    return yield* Result.fail(
+      new VerificationFailed({
+        reason: "timestamp_out_of_range",
+        detail: `webhookTimestamp is ${Math.round(skewMillis / 1000)}s from now, over the ${toleranceMillis / 1000}s tolerance`
+      })
+    )
+  }
+  return verified
+}

@@ -29,38 +29,41 @@ export const verifyStandardWebhooks = (
   request: RawRequest,
   nowSeconds: number
 ): Result.Result<Verified, VerificationFailed> =>
-  Result.gen(function* () {
-    const secrets = candidateSecrets(config)
-    if (secrets.some((secret) => !BASE64.test(Redacted.value(secret).replace(/^whsec_/, "")))) {
-      return yield* Result.fail(
-        new VerificationFailed({ reason: "invalid_config", detail: "a secret is not whsec_<base64>" })
-      )
-    }
-    const id = yield* firstHeader(request, "id")
-    const timestamp = yield* firstHeader(request, "timestamp")
-    const signatureHeader = yield* firstHeader(request, "signature")
-    yield* checkTimestamp({
-      text: timestamp,
-      header: "webhook-timestamp",
-      nowSeconds,
-      toleranceSeconds: config.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS,
-      direction: "both"
-    })
-    const signatures = signatureHeader
-      .split(" ")
-      .filter((entry) => entry.startsWith("v1,"))
-      .map((entry) => decodeSignature(entry.slice(3), "base64"))
-      .filter((signature): signature is Uint8Array => signature !== undefined)
-    if (signatures.length === 0) {
-      return yield* Result.fail(
-        new VerificationFailed({ reason: "malformed_header", detail: "webhook-signature has no v1,<base64> entry" })
-      )
-    }
-    return yield* matchSignatures({
-      algorithm: "sha256",
-      secrets,
-      key: keyOf,
-      message: concatBytes(`${id}.${timestamp}.`, request.body),
-      signatures
-    })
+  Result.gen(() => verifyStandardWebhooksSteps(config, request, nowSeconds))
+
+// Made once, not per call: see verifyGithub.ts.
+function* verifyStandardWebhooksSteps(config: StandardWebhooksVerifierConfig, request: RawRequest, nowSeconds: number) {
+  const secrets = candidateSecrets(config)
+  if (secrets.some((secret) => !BASE64.test(Redacted.value(secret).replace(/^whsec_/, "")))) {
+    return yield* Result.fail(
+      new VerificationFailed({ reason: "invalid_config", detail: "a secret is not whsec_<base64>" })
+    )
+  }
+  const id = yield* firstHeader(request, "id")
+  const timestamp = yield* firstHeader(request, "timestamp")
+  const signatureHeader = yield* firstHeader(request, "signature")
+  yield* checkTimestamp({
+    text: timestamp,
+    header: "webhook-timestamp",
+    nowSeconds,
+    toleranceSeconds: config.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS,
+    direction: "both"
   })
+  const signatures = signatureHeader
+    .split(" ")
+    .filter((entry) => entry.startsWith("v1,"))
+    .map((entry) => decodeSignature(entry.slice(3), "base64"))
+    .filter((signature): signature is Uint8Array => signature !== undefined)
+  if (signatures.length === 0) {
+    return yield* Result.fail(
+      new VerificationFailed({ reason: "malformed_header", detail: "webhook-signature has no v1,<base64> entry" })
+    )
+  }
+  return yield* matchSignatures({
+    algorithm: "sha256",
+    secrets,
+    key: keyOf,
+    message: concatBytes(`${id}.${timestamp}.`, request.body),
+    signatures
+  })
+}

@@ -42,41 +42,41 @@ const signedParameters = (body: Uint8Array): string => {
 export const verifyTwilio = (
   config: TwilioVerifierConfig,
   request: RawRequest
-): Result.Result<Verified, VerificationFailed> =>
-  Result.gen(function* () {
-    const url = config.url ?? request.url ?? null
-    if (url === null) {
-      return yield* Result.fail(
-        new VerificationFailed({ reason: "invalid_config", detail: "twilio needs `url` or EVENTHOOK_PUBLIC_URL" })
-      )
-    }
-    const signature = decodeSignature((yield* headerValue(request.headers, HEADER)).trim(), "base64")
-    if (signature === undefined) {
-      return yield* Result.fail(
-        new VerificationFailed({ reason: "malformed_header", detail: `${HEADER} is not base64` })
-      )
-    }
-    const settings = request.headers["x-twilio-webhooks-signature-settings"] ?? ""
-    const algorithm = /algorithm=HMAC_SHA256/i.test(settings) ? "sha256" : "sha1"
-    const bodyHash = URL.canParse(url) ? new URL(url).searchParams.get("bodySHA256") : null
-    if (bodyHash !== null) {
-      const actual = createHash("sha256").update(request.body).digest("hex")
-      if (!equalBytes(new TextEncoder().encode(bodyHash.toLowerCase()), new TextEncoder().encode(actual))) {
-        return yield* Result.fail(
-          new VerificationFailed({ reason: "signature_mismatch", detail: "the body does not match bodySHA256" })
-        )
-      }
-    }
-    const form = parseMediaType(request.headers["content-type"] ?? null).essence === "application/x-www-form-urlencoded"
-    const parameters = bodyHash === null && form ? signedParameters(request.body) : ""
-    const candidates = [...new Set([url, withoutPort(url), withDefaultPort(url)])]
-    const attempts = candidates.map((candidate) =>
-      matchSignatures({
-        algorithm,
-        secrets: candidateSecrets(config),
-        message: new TextEncoder().encode(candidate + parameters),
-        signatures: [signature]
-      })
+): Result.Result<Verified, VerificationFailed> => Result.gen(() => verifyTwilioSteps(config, request))
+
+// Made once, not per call: see verifyGithub.ts.
+function* verifyTwilioSteps(config: TwilioVerifierConfig, request: RawRequest) {
+  const url = config.url ?? request.url ?? null
+  if (url === null) {
+    return yield* Result.fail(
+      new VerificationFailed({ reason: "invalid_config", detail: "twilio needs `url` or EVENTHOOK_PUBLIC_URL" })
     )
-    return yield* attempts.find(Result.isSuccess) ?? attempts[0]!
-  })
+  }
+  const signature = decodeSignature((yield* headerValue(request.headers, HEADER)).trim(), "base64")
+  if (signature === undefined) {
+    return yield* Result.fail(new VerificationFailed({ reason: "malformed_header", detail: `${HEADER} is not base64` }))
+  }
+  const settings = request.headers["x-twilio-webhooks-signature-settings"] ?? ""
+  const algorithm = /algorithm=HMAC_SHA256/i.test(settings) ? "sha256" : "sha1"
+  const bodyHash = URL.canParse(url) ? new URL(url).searchParams.get("bodySHA256") : null
+  if (bodyHash !== null) {
+    const actual = createHash("sha256").update(request.body).digest("hex")
+    if (!equalBytes(new TextEncoder().encode(bodyHash.toLowerCase()), new TextEncoder().encode(actual))) {
+      return yield* Result.fail(
+        new VerificationFailed({ reason: "signature_mismatch", detail: "the body does not match bodySHA256" })
+      )
+    }
+  }
+  const form = parseMediaType(request.headers["content-type"] ?? null).essence === "application/x-www-form-urlencoded"
+  const parameters = bodyHash === null && form ? signedParameters(request.body) : ""
+  const candidates = [...new Set([url, withoutPort(url), withDefaultPort(url)])]
+  const attempts = candidates.map((candidate) =>
+    matchSignatures({
+      algorithm,
+      secrets: candidateSecrets(config),
+      message: new TextEncoder().encode(candidate + parameters),
+      signatures: [signature]
+    })
+  )
+  return yield* attempts.find(Result.isSuccess) ?? attempts[0]!
+}
