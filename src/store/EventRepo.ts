@@ -108,7 +108,8 @@ export class EventRepo extends Context.Service<
             VALUES (${newRowId()}, ${event.tenant_id}, ${event.source_id}, ${event.content_type}, ${event.raw_payload},
               ${parsed}, ${headers}, ${event.event_type}, ${event.idempotency_key}, ${event.status},
               ${event.max_retries}, ${event.last_error}, ${event.verified}, ${event.verification_error},
-              ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)}, ${event.trace_parent ?? null})
+              ${event.verified_secret_index}, ${event.source_ip}::inet, ${leaseColumns(event)},
+              ${event.trace_parent ?? null})
             ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL AND NOT is_duplicate AND verified
             DO NOTHING
             RETURNING id::text AS id, NULL::text AS duplicate_of`

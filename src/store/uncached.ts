@@ -4,10 +4,10 @@ import type { SqlError, Statement } from "effect/sql"
 
 // A client's statement compiler keeps every statement it compiles, with its parameters, in a WeakMap it holds for
 // the client's life (issue 22). V8's scavenger does not drop a WeakMap's entry when its key dies young: it keeps the
-// value. So each batch's parameters — its bodies, headers and ids — outlived the batch, were copied by every young
-// collection and promoted, and only full collections freed them: at c=16, 440 KB promoted per young collection and
-// about two full collections a second. A statement run per batch is compiled here by a compiler of its own, which
-// dies with it, and sent on a connection of the pool. Inside a transaction it runs as before, on the transaction's.
+// value. So each batch's parameters — its bodies, headers and ids — outlived the batch, were copied by young
+// collections and promoted, and only full collections freed them (README "Nothing kept past its request"). A
+// statement run per batch is compiled here by a compiler of its own, which dies with it, and sent on a connection
+// of the pool. Inside a transaction it runs as before, on the transaction's.
 
 const compileAlone = (statement: Statement.Fragment) => PgClient.makeCompiler().compile(statement, false)
 
