@@ -537,6 +537,11 @@ const printTable = (report: any) => {
     ["run", "req/s", "p50 ms", "p99 ms", "ratio", "CPU ms/req: server + postgres + client"]
   ]
   // biome-ignore lint/suspicious/noExplicitAny: as above
+  const collectionsOf = (cpu: any) => {
+    const c = cpu?.collections_per_1000
+    return c === undefined ? "" : `GC per 1,000 requests: ${c.young} young, ${c.full} full (${c.pause_ms} ms paused)`
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   const range = (spread: any) => (REPEATS > 1 ? ` (${spread.min}–${spread.max})` : "")
   /** A saturation run's row: its median run's figures, with the range of its rate over the runs. */
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -552,13 +557,19 @@ const printTable = (report: any) => {
     const key = `c${c}`
     rows.push(saturationRow(`http ceiling (bare node:http) c=${c}`, f.http_ceiling[key], ""))
     rows.push(saturationRow(`insert ceiling (1 row/txn) c=${c}`, f.insert_ceiling[key], ""))
-    rows.push(saturationRow(`peer (node:http + pg, by hand) c=${c}`, f.peer_saturation[key], ""))
+    rows.push(
+      saturationRow(
+        `peer (node:http + pg, by hand) c=${c}`,
+        f.peer_saturation[key],
+        collectionsOf(f.peer_saturation[key].cpu)
+      )
+    )
     const s = f.eventhook_saturation[key]
     rows.push(
       saturationRow(
         `eventhook saturation c=${c}`,
         s,
-        `${s.vs_peer.median}× peer${range(s.vs_peer)} (p99 ${s.p99_vs_peer.median}×), ${s.vs_insert_ceiling.median}× insert, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered`
+        `${s.vs_peer.median}× peer${range(s.vs_peer)} (p99 ${s.p99_vs_peer.median}×), ${s.vs_insert_ceiling.median}× insert, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered; ${collectionsOf(s.cpu)}`
       )
     )
     const i = f.eventhook_ingest_only_saturation[key]

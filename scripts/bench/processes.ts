@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SECRET } from "./settings.ts"
 import { round } from "./statistics.ts"
@@ -81,10 +83,34 @@ export const postgresCpuMs = (): number | null => {
   }
 }
 
+/** Where the children's garbage collection counts are written (`gcCounts.mjs`); removed when the bench ends. */
+const collectionsDir = mkdtempSync(join(tmpdir(), "eventhook-bench-gc-"))
+process.once("exit", () => rmSync(collectionsDir, { recursive: true, force: true }))
+
+/** The garbage collections so far of a child started with `countingCollections`; null for any other process. */
+const gcCountsOf = (pid: number | null): { young: number; full: number; pause_ms: number } | null => {
+  if (pid === null) return null
+  try {
+    return JSON.parse(readFileSync(join(collectionsDir, `${pid}.json`), "utf8"))
+  } catch {
+    return null
+  }
+}
+
+/** The environment that loads `gcCounts.mjs` into a child, beside any Node options it has. */
+const countingCollections = (env: NodeJS.ProcessEnv) => ({
+  EVENTHOOK_BENCH_GC_DIR: collectionsDir,
+  NODE_OPTIONS: [env.NODE_OPTIONS, `--import=${fileURLToPath(new URL("gcCounts.mjs", import.meta.url))}`]
+    .filter(Boolean)
+    .join(" ")
+})
+
 export interface CpuPerRequest {
   readonly service_ms: number | null
   readonly postgres_ms: number | null
   readonly load_generator_ms: number
+  /** The server's garbage collections per 1,000 requests: young (scavenges), full (mark-compact), pause ms. */
+  readonly collections_per_1000?: { readonly young: number; readonly full: number; readonly pause_ms: number }
 }
 
 /**
@@ -95,7 +121,8 @@ export const cpuMeter = (servicePid: number | null) => {
   const read = () => ({
     service: servicePid === null ? null : cpuMsOf(servicePid),
     postgres: postgresCpuMs(),
-    self: process.cpuUsage()
+    self: process.cpuUsage(),
+    collections: gcCountsOf(servicePid)
   })
   let from: ReturnType<typeof read> | null = null
   return {
@@ -108,10 +135,21 @@ export const cpuMeter = (servicePid: number | null) => {
       const per = (a: number | null, b: number | null) =>
         a === null || b === null || requests === 0 ? null : round((b - a) / requests, 3)
       const self = process.cpuUsage(start.self)
+      const [before, after] = [start.collections, to.collections]
+      const per1000 = (a: number, b: number) => round(((b - a) * 1000) / requests, 2)
       return {
         service_ms: per(start.service, to.service),
         postgres_ms: per(start.postgres, to.postgres),
-        load_generator_ms: round((self.user + self.system) / 1000 / Math.max(requests, 1), 3)
+        load_generator_ms: round((self.user + self.system) / 1000 / Math.max(requests, 1), 3),
+        ...(before === null || after === null || requests === 0
+          ? {}
+          : {
+              collections_per_1000: {
+                young: per1000(before.young, after.young),
+                full: per1000(before.full, after.full),
+                pause_ms: per1000(before.pause_ms, after.pause_ms)
+              }
+            })
       }
     }
   }
@@ -154,7 +192,7 @@ export const startBareServer = async () => {
 export const startPeer = async (databaseUrl: string) => {
   const child = spawn(process.execPath, [fileURLToPath(new URL("peer.mjs", import.meta.url))], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, DATABASE_URL: databaseUrl, PEER_SECRET: SECRET }
+    env: { ...process.env, DATABASE_URL: databaseUrl, PEER_SECRET: SECRET, ...countingCollections(process.env) }
   })
   const match = await waitForLine(child, /peer listening on (\d+)/)
   return { child, port: Number(match[1]) }
@@ -189,6 +227,7 @@ export const startEventhook = async (databaseUrl: string, env: Record<string, st
       LOG_LEVEL: "error",
       EVENTHOOK_RATE_LIMIT_PER_SECOND: "1000000",
       EVENTHOOK_RATE_LIMIT_BURST: "1000000",
+      ...countingCollections(process.env),
       ...env
     }
   })
