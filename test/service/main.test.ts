@@ -80,6 +80,35 @@ describe("the Node service", () => {
     assert.strictEqual(await second.exited, 0)
   }, 60_000)
 
+  // glibc's malloc arenas (issue 22): the start script restarts itself in place with MALLOC_ARENA_MAX=2.
+  it.runIf(process.platform === "linux")(
+    "on Linux restarts itself in place with two malloc arenas, keeping its pid and Node flags, and a value given",
+    async () => {
+      const processOf = (pid: number) => ({
+        environment: readFileSync(`/proc/${pid}/environ`, "utf8").split("\0"),
+        commandLine: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+      })
+      const restarted = await start({})
+      const running = processOf(restarted.child.pid!)
+      assert.include(running.environment, "MALLOC_ARENA_MAX=2")
+      const flags = startArgs().filter((arg) => arg.startsWith("--"))
+      assert.isNotEmpty(flags)
+      assert.includeMembers(running.commandLine, flags)
+      assert.isTrue(running.commandLine.some((arg) => arg.endsWith("scripts/start.mjs")))
+      assert.strictEqual((await fetch(`http://127.0.0.1:${restarted.port}/health`)).status, 200)
+      restarted.child.kill("SIGTERM")
+      assert.strictEqual(await restarted.exited, 0)
+
+      const given = await start({ MALLOC_ARENA_MAX: "4" })
+      const environment = processOf(given.child.pid!).environment
+      assert.include(environment, "MALLOC_ARENA_MAX=4")
+      assert.notInclude(environment, "MALLOC_ARENA_MAX=2")
+      given.child.kill("SIGTERM")
+      assert.strictEqual(await given.exited, 0)
+    },
+    60_000
+  )
+
   it("a slow client is cut off after the header timeout; oversized headers get 431; garbage 400; all in JSON", async () => {
     const service = await start({})
     try {
