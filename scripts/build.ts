@@ -15,6 +15,7 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const out = join(root, "dist")
 
 rmSync(join(out, "main.node.js"), { force: true })
+rmSync(join(out, "main.node.js.map"), { force: true })
 const started = performance.now()
 await buildUi({ configFile: join(root, "ui", "vite.config.ts") })
 console.log(`built dist/ui in ${Math.round(performance.now() - started)} ms`)
@@ -32,7 +33,9 @@ await build({
     minify: false,
     comments: false,
     keepNames: true,
-    codeSplitting: false
+    codeSplitting: false,
+    // `npm run profile` maps the bundle's profile back to the sources with it; `npm start` has no use for it.
+    sourcemap: process.env.EVENTHOOK_BUILD_SOURCEMAP === "1"
   }
 })
 console.log(`built dist/main.node.js in ${Math.round(performance.now() - bundleStarted)} ms`)
