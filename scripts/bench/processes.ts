@@ -63,10 +63,14 @@ export const cpuMsOf = (pid: number): number | null => {
   }
 }
 
-/** All PostgreSQL processes of the machine (postmaster, backends, background workers), in ms. */
-export const postgresCpuMs = (): number | null => {
+/**
+ * The CPU time of each PostgreSQL process of the machine (postmaster, backends, background workers), in ms by pid:
+ * a run's share is summed per process, so one that exits during the run (a backend closed, a server restarted) takes
+ * only its own time in the run with it, not everything it had used before.
+ */
+export const postgresCpuMsByPid = (): ReadonlyMap<number, number> | null => {
   try {
-    let total = 0
+    const byPid = new Map<number, number>()
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue
       let comm: string
@@ -75,12 +79,21 @@ export const postgresCpuMs = (): number | null => {
       } catch {
         continue
       }
-      if (comm === "postgres") total += cpuMsOf(Number(entry)) ?? 0
+      const ms = comm === "postgres" ? cpuMsOf(Number(entry)) : null
+      if (ms !== null) byPid.set(Number(entry), ms)
     }
-    return total
+    return byPid
   } catch {
     return null
   }
+}
+
+/** The PostgreSQL CPU time between two readings: what each process still running used since the first (all of it when it started since). */
+const postgresCpuMsBetween = (from: ReadonlyMap<number, number> | null, to: ReadonlyMap<number, number> | null) => {
+  if (from === null || to === null) return null
+  let total = 0
+  for (const [pid, ms] of to) total += ms - (from.get(pid) ?? 0)
+  return total
 }
 
 /** Where the children's garbage collection counts are written (`gcCounts.mjs`); removed when the bench ends. */
@@ -120,7 +133,7 @@ export interface CpuPerRequest {
 export const cpuMeter = (servicePid: number | null) => {
   const read = () => ({
     service: servicePid === null ? null : cpuMsOf(servicePid),
-    postgres: postgresCpuMs(),
+    postgres: postgresCpuMsByPid(),
     self: process.cpuUsage(),
     collections: gcCountsOf(servicePid)
   })
@@ -139,7 +152,7 @@ export const cpuMeter = (servicePid: number | null) => {
       const per1000 = (a: number, b: number) => round(((b - a) * 1000) / requests, 2)
       return {
         service_ms: per(start.service, to.service),
-        postgres_ms: per(start.postgres, to.postgres),
+        postgres_ms: per(0, postgresCpuMsBetween(start.postgres, to.postgres)),
         load_generator_ms: round((self.user + self.system) / 1000 / Math.max(requests, 1), 3),
         ...(before === null || after === null || requests === 0
           ? {}
