@@ -13,7 +13,7 @@ if (!(major > 22 || (major === 22 && minor >= 19))) {
   process.exit(1)
 }
 // glibc gives each thread that allocates a malloc arena of its own (up to eight per core), and V8's and libuv's worker
-// threads allocate: under load that kept ~15–20 MB more of the service resident (issue 22). glibc reads
+// threads allocate: under load that kept 11–17 MB more of the service resident (issue 22). glibc reads
 // MALLOC_ARENA_MAX once, as a process starts, so on Linux the service starts itself again with two arenas, in place:
 // `process.execve` keeps the pid, the Node flags, the arguments and the standard streams. A value already set is kept;
 // where execve is refused, the service runs with glibc's default.

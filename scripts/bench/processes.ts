@@ -88,7 +88,10 @@ export const postgresCpuMsByPid = (): ReadonlyMap<number, number> | null => {
   }
 }
 
-/** The PostgreSQL CPU time between two readings: what each process still running used since the first (all of it when it started since). */
+/**
+ * PostgreSQL's CPU time between two readings: what each process still running used since the first reading (all of
+ * it for one started since).
+ */
 const postgresCpuMsBetween = (from: ReadonlyMap<number, number> | null, to: ReadonlyMap<number, number> | null) => {
   if (from === null || to === null) return null
   let total = 0
