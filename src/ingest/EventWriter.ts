@@ -13,9 +13,17 @@ export interface EventWriterOptions {
   readonly maxBatch: number
   /** Transactions in flight at once. */
   readonly concurrency: number
+  /** Items waiting before a transaction beyond the first starts (groupCommit's `overflowAt`). */
+  readonly overflowAt?: number
 }
 
-export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4 }
+/**
+ * One transaction at a time while it keeps up, so batches grow with the load instead of more, smaller ones starting
+ * (issue 22: at c=16, 0.20 against 0.26 ms of PostgreSQL's CPU per event and 8 % more acked per second; at c=64,
+ * 10 % more). Up to three more start while 64 requests or more wait behind it, so one slow commit does not hold up
+ * the instance.
+ */
+export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4, overflowAt: 64 }
 
 /**
  * The durable write of ingest, by group commit (issue 7): concurrent requests' rows are committed together by

@@ -14,6 +14,11 @@ export const groupCommit = <I, O, R>(options: {
   readonly concurrency: number
   /** A flusher that took fewer than `whileFewerThan` items waits `millis` for more before it writes (none by default). */
   readonly linger?: { readonly millis: number; readonly whileFewerThan: number }
+  /**
+   * Flushers beyond the first take a batch only once at least this many items wait (by default, any): while one
+   * write keeps up, its batches grow instead of more writes starting; another starts when items pile up behind it.
+   */
+  readonly overflowAt?: number
   /** Writes the batch; its results are in the order of the items. */
   readonly flush: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, never, R>
   /**
@@ -54,11 +59,14 @@ export const groupCommit = <I, O, R>(options: {
           )
         }
       })
-    // What a flusher took is its to write: only the wait for a first item is interruptible (a shutdown waits).
-    const flushOnce = Effect.uninterruptibleMask((restore) =>
-      restore(Queue.takeBetween(queue, 1, options.maxBatch)).pipe(Effect.flatMap(gather), Effect.flatMap(write))
-    )
-    for (let i = 0; i < options.concurrency; i++) yield* Effect.forkScoped(Effect.forever(flushOnce))
+    // What a flusher took is its to write: only the wait for its first items is interruptible (a shutdown waits).
+    const flushOnce = (atLeast: number) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(Queue.takeBetween(queue, atLeast, options.maxBatch)).pipe(Effect.flatMap(gather), Effect.flatMap(write))
+      )
+    const overflowAt = Math.min(Math.max(options.overflowAt ?? 1, 1), options.maxBatch)
+    for (let i = 0; i < options.concurrency; i++)
+      yield* Effect.forkScoped(Effect.forever(flushOnce(i === 0 ? 1 : overflowAt)))
     const timeout = options.timeout
     return (item: I) =>
       Effect.suspend(() => {
