@@ -83,6 +83,10 @@ export const appConfig = Config.all({
     Config.withDefault(10)
   ),
   ingestFirstQueuedAt: Config.schema(PositiveInt, "EVENTHOOK_INGEST_FIRST_QUEUED_AT").pipe(Config.withDefault(24)),
+  commitOverflowAt: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 128 })),
+    "EVENTHOOK_COMMIT_OVERFLOW_AT"
+  ).pipe(Config.withDefault(64)),
   processAtIngest: Config.Boolean("EVENTHOOK_PROCESS_AT_INGEST").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
@@ -131,6 +135,8 @@ export interface AppConfigShape {
   readonly ingestFirstMaxLagSeconds: number
   /** Ingest comes first while this many ingest requests are in flight, smoothed (issue 22). */
   readonly ingestFirstQueuedAt: number
+  /** Ingest requests waiting for a commit that start a statement beside the one in flight (issue 22; EventWriter). */
+  readonly commitOverflowAt: number
   /**
    * An event whose routes only start workflows or create tasks of the reference host is processed by the statement
    * that stores it, before the 200 (issue 22; src/processing/processAtIngest.ts).

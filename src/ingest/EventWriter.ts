@@ -1,4 +1,5 @@
 import { Cause, Context, Effect, Exit, Layer } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
 import { BatchNotCommitted, DatabaseBusy } from "../domain/errors.ts"
 import { recordBatch, recordCommit, recordCommitWait } from "../metrics/metrics.ts"
@@ -21,7 +22,8 @@ export interface EventWriterOptions {
  * One transaction at a time while it keeps up, so batches grow with the load instead of more, smaller ones starting
  * (issue 22, alternated: at c=16 8 % more acked per second and PostgreSQL's CPU per event 0.20 against 0.26 ms; at
  * c=64 10–28 % more). Up to three more start while 64 requests or more wait, so a slow commit holds up at most that
- * many. The cost: where a flush takes a millisecond, c=16 acked 3–11 % less, its flushes paid in turn (README).
+ * many. The cost: where a flush takes a millisecond, c=16 acked 3–11 % less, its flushes paid in turn (README); there
+ * EVENTHOOK_COMMIT_OVERFLOW_AT=8 acked more than either.
  */
 export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4, overflowAt: 64 }
 
@@ -78,5 +80,11 @@ export class EventWriter extends Context.Service<
       })
     )
 
-  static readonly layer = EventWriter.layerWith(defaultEventWriterOptions)
+  /** The default options, with EVENTHOOK_COMMIT_OVERFLOW_AT. */
+  static readonly layer = Layer.unwrap(
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      return EventWriter.layerWith({ ...defaultEventWriterOptions, overflowAt: config.commitOverflowAt })
+    })
+  )
 }

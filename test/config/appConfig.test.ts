@@ -29,6 +29,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       // Beyond the contract (README "Configuration"): ingest first under overload.
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 10)
       assert.strictEqual(config.ingestFirstQueuedAt, 24)
+      assert.strictEqual(config.commitOverflowAt, 64)
       assert.isTrue(config.processAtIngest)
     })
   )
@@ -82,6 +83,7 @@ describe("AppConfig (CONTRACT §2)", () => {
         EVENTHOOK_ADMIN_TOKEN: "tok",
         EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS: "0",
         EVENTHOOK_INGEST_FIRST_QUEUED_AT: "4",
+        EVENTHOOK_COMMIT_OVERFLOW_AT: "8",
         EVENTHOOK_PROCESS_AT_INGEST: "false"
       })
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.databaseUrl)), "postgres://u:p@db:5432/app")
@@ -95,6 +97,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.adminToken)), "tok")
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 0)
       assert.strictEqual(config.ingestFirstQueuedAt, 4)
+      assert.strictEqual(config.commitOverflowAt, 8)
       assert.isFalse(config.processAtIngest)
     })
   )
@@ -127,6 +130,9 @@ describe("AppConfig (CONTRACT §2)", () => {
     ["EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS", "-1"],
     ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "0"],
     ["EVENTHOOK_INGEST_FIRST_QUEUED_AT", "2.5"],
+    ["EVENTHOOK_COMMIT_OVERFLOW_AT", "0"],
+    ["EVENTHOOK_COMMIT_OVERFLOW_AT", "129"],
+    ["EVENTHOOK_COMMIT_OVERFLOW_AT", "2.5"],
     ["EVENTHOOK_PROCESS_AT_INGEST", "sometimes"]
   ]
   for (const [name, value] of bad) {

@@ -46,6 +46,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   metrics: true,
   ingestFirstMaxLagSeconds: 10,
   ingestFirstQueuedAt: 24,
+  commitOverflowAt: 64,
   processAtIngest: true,
   ...overrides
 })
