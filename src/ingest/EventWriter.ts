@@ -18,14 +18,7 @@ export interface EventWriterOptions {
   readonly overflowAt?: number
 }
 
-/**
- * One transaction at a time while it keeps up, so batches grow with the load instead of more, smaller ones starting
- * (issue 22, alternated: at c=16 8 % more acked per second and PostgreSQL's CPU per event 0.20 against 0.26 ms; at
- * c=64 10–28 % more). Up to three more start while 64 requests or more wait, so a slow commit holds up at most that
- * many. The cost: where a flush takes a millisecond, c=16 acked 3–11 % less, its flushes paid in turn (README); there
- * EVENTHOOK_COMMIT_OVERFLOW_AT=8 acked more than either.
- */
-export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4, overflowAt: 64 }
+export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4 }
 
 /**
  * The durable write of ingest, by group commit (issue 7): concurrent requests' rows are committed together by
@@ -80,7 +73,13 @@ export class EventWriter extends Context.Service<
       })
     )
 
-  /** The default options, with EVENTHOOK_COMMIT_OVERFLOW_AT. */
+  /**
+   * The default options, with EVENTHOOK_COMMIT_OVERFLOW_AT (64): one transaction at a time while it keeps up, so
+   * batches grow with the load instead of more, smaller ones starting (issue 22, alternated: at c=16 8 % more acked
+   * per second and PostgreSQL's CPU per event 0.20 against 0.26 ms; at c=64 10–28 % more). Up to three more start
+   * while that many requests wait, so a slow commit holds up at most that many. The cost: where a flush takes a
+   * millisecond, c=16 acked 3–11 % less at 64, its flushes paid in turn (README); there 8 acked more than either.
+   */
   static readonly layer = Layer.unwrap(
     Effect.gen(function* () {
       const config = yield* AppConfig
