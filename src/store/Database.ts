@@ -10,6 +10,7 @@ import sweepIndexes from "../../migrations/0006_sweep_indexes.ts"
 import actionResponses from "../../migrations/0007_action_responses.ts"
 import traceParent from "../../migrations/0008_trace_parent.ts"
 import routeExpressions from "../../migrations/0009_route_expressions.ts"
+import lz4Payloads from "../../migrations/0010_lz4_payloads.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 import { exactJsonTypes } from "./exactJson.ts"
@@ -24,7 +25,8 @@ export const migrations = Migrator.fromRecord({
   "0006_sweep_indexes": sweepIndexes,
   "0007_action_responses": actionResponses,
   "0008_trace_parent": traceParent,
-  "0009_route_expressions": routeExpressions
+  "0009_route_expressions": routeExpressions,
+  "0010_lz4_payloads": lz4Payloads
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })
