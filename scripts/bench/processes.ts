@@ -181,9 +181,14 @@ export const whilePaused = async <A>(child: ChildProcess, run: () => Promise<A>)
   }
 }
 
+/** The children `stop` was asked to end, whose exit is expected. */
+const stopping = new WeakSet<ChildProcess>()
+
 export const stop = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
+    // A child killed by a signal has no exit code, only a signal: waiting for its exit again would wait forever.
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    stopping.add(child)
     child.once("exit", () => resolve())
     child.kill("SIGTERM")
   })
@@ -248,5 +253,10 @@ export const startEventhook = async (databaseUrl: string, env: Record<string, st
     }
   })
   const match = await waitForLine(child, /eventhook listening on http:\/\/127\.0\.0\.1:(\d+)/)
+  // A service that dies during the bench is said at once: its runs after that would only time out.
+  child.once("exit", (code, signal) => {
+    if (!stopping.has(child))
+      console.error(`eventhook (pid ${child.pid}) exited during the bench: ${signal ?? `code ${code}`}`)
+  })
   return { child, port: Number(match[1]) }
 }
