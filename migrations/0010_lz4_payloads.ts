@@ -6,7 +6,7 @@ import { SqlClient } from "effect/sql"
 // every ingest compressed two or three values. Storing 10,000 of the bench's 1.8 KB webhooks (body and parsed
 // payload) took 206 ms with pglz and 94 ms with lz4, at about the same size; at c=16 on the machine's PostgreSQL,
 // alternated, its CPU per event fell ~8 % and the acks rose ~5 %. Values already stored stay as they were. A server
-// built without lz4 keeps pglz: the embedded PostgreSQL's binaries are; Debian's packages are not.
+// built without lz4, as the embedded PostgreSQL's binaries are, keeps pglz; Debian's packages have lz4.
 export default Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const [setting] = yield* sql<{ readonly lz4: boolean }>`
