@@ -22,6 +22,7 @@ import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressi
 import { burst, type LoadResult, offerRate, SIGNED_AHEAD, saturate } from "./bench/load.ts"
 import {
   build,
+  eventsPerStatement,
   peakRssMb,
   repoRoot,
   residentMbOf,
@@ -132,13 +133,9 @@ const main = async () => {
         const ceiling = await insertCeiling(database.url, concurrency)
         const run = await createRunSource(database.url, `sat-${concurrency}-${repeat}`)
         await settle(database.url)
-        const result = await saturate(
-          service.port,
-          run.path,
-          concurrency,
-          () => payloadOf(Date.now()),
-          "distinct",
-          service.child.pid!
+        // Events per statement tell how the requests moved: at c=16, two groups of eight taking turns.
+        const { result, eventsPerStatement: perStatement } = await eventsPerStatement(service.port, () =>
+          saturate(service.port, run.path, concurrency, () => payloadOf(Date.now()), "distinct", service.child.pid!)
         )
         ledgers[`saturation_${key}_run${repeat}`] = await ledgerOf(database.url, run, result)
         const byHand = await peerRun(`peer_${key}_run${repeat}`, () =>
@@ -165,6 +162,7 @@ const main = async () => {
             vs_peer: round(rateOf(result) / rateOf(byHand), 3),
             p99_vs_peer: round(latenciesOf(result).p99_ms / latenciesOf(byHand).p99_ms, 3),
             delivered_per_second: await deliveredPerSecond(database.url, run.sourceId, result.window!),
+            events_per_statement: perStatement === null ? null : round(perStatement, 2),
             cpu: result.cpu
           }
         })
@@ -569,7 +567,7 @@ const printTable = (report: any) => {
       saturationRow(
         `eventhook saturation c=${c}`,
         s,
-        `${s.vs_peer.median}× peer${range(s.vs_peer)} (p99 ${s.p99_vs_peer.median}×), ${s.vs_insert_ceiling.median}× insert, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered; ${collectionsOf(s.cpu)}`
+        `${s.vs_peer.median}× peer${range(s.vs_peer)} (p99 ${s.p99_vs_peer.median}×), ${s.vs_insert_ceiling.median}× insert, ${s.vs_http_ceiling.median}× http; ${s.delivered_per_second}/s delivered; ${s.events_per_statement} events per statement; ${collectionsOf(s.cpu)}`
       )
     )
     const i = f.eventhook_ingest_only_saturation[key]

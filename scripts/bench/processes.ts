@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { randomUUID } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -236,6 +237,31 @@ export const startCommand = () => nodeArgsOf(packageScripts.start)
 export const build = () =>
   execFileSync(process.execPath, nodeArgsOf(packageScripts.build), { cwd: repoRoot, stdio: "ignore" })
 
+const BENCH_ADMIN_TOKEN = `bench-${randomUUID()}`
+
+/** The group commit's statements so far and the events they carried, from the service's `/metrics`. */
+export const groupCommitTotals = async (port: number) => {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }
+  })
+  const text = await response.text()
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)
+  return {
+    statements: value("eventhook_group_commit_batch_size_count"),
+    events: value("eventhook_group_commit_batch_size_sum")
+  }
+}
+
+/** Events per group-commit statement while `run` ran against the service on `port`. */
+export const eventsPerStatement = async <A>(port: number, run: () => Promise<A>) => {
+  const before = await groupCommitTotals(port)
+  const result = await run()
+  const after = await groupCommitTotals(port)
+  const statements = after.statements - before.statements
+  return { result, eventsPerStatement: statements > 0 ? (after.events - before.events) / statements : null }
+}
+
 export const startEventhook = async (databaseUrl: string, env: Record<string, string> = {}) => {
   const child = spawn(process.execPath, startCommand(), {
     cwd: repoRoot,
@@ -248,6 +274,8 @@ export const startEventhook = async (databaseUrl: string, env: Record<string, st
       LOG_LEVEL: "error",
       EVENTHOOK_RATE_LIMIT_PER_SECOND: "1000000",
       EVENTHOOK_RATE_LIMIT_BURST: "1000000",
+      // For `/metrics` (groupCommitTotals); any run may set its own.
+      EVENTHOOK_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       ...countingCollections(process.env),
       ...env
     }
