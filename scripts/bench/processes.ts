@@ -240,7 +240,7 @@ export const build = () =>
 const BENCH_ADMIN_TOKEN = `bench-${randomUUID()}`
 
 /** The group commit's statements so far and the events they carried, from the service's `/metrics`. */
-export const groupCommitTotals = async (port: number) => {
+const groupCommitTotals = async (port: number) => {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
     headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }
   })
