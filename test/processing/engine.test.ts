@@ -318,7 +318,14 @@ describe("new events handed over in memory", () => {
     Effect.gen(function* () {
       const first = Context.get(
         yield* Layer.build(
-          IngestFirst.layerWith({ maxLagSeconds, queuedAt: 1, smoothing: 1, sampleMillis: 20, floorPerSecond: 0 })
+          IngestFirst.layerWith({
+            maxLagSeconds,
+            queuedAt: 1,
+            releaseRatio: 0.5,
+            smoothing: 1,
+            sampleMillis: 20,
+            floorPerSecond: 0
+          })
         ),
         IngestFirst
       )

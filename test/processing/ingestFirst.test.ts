@@ -5,19 +5,49 @@ import { IngestFirst, ingestComesFirst, mayProcess, smoothedInFlight } from "../
 import { testConfig } from "../support/TestLayers.ts"
 
 describe("ingest first (issue 22): the decisions", () => {
+  const thresholds = { queuedAt: 32, releaseRatio: 0.5 }
+
   it("ingest comes first while requests queue: as many in flight as the threshold, smoothed", () => {
-    assert.isTrue(ingestComesFirst(32, 32))
-    assert.isTrue(ingestComesFirst(60, 32))
-    assert.isFalse(ingestComesFirst(31.9, 32))
+    assert.isTrue(ingestComesFirst(32, thresholds, false))
+    assert.isTrue(ingestComesFirst(60, thresholds, false))
+    assert.isFalse(ingestComesFirst(31.9, thresholds, false))
     // One crowded sample after a quiet time is not an overload; a few in a row are.
     let smoothed = 0
     smoothed = smoothedInFlight(smoothed, 64, 0.4)
-    assert.isFalse(ingestComesFirst(smoothed, 32))
+    assert.isFalse(ingestComesFirst(smoothed, thresholds, false))
     smoothed = smoothedInFlight(smoothed, 64, 0.4)
-    assert.isTrue(ingestComesFirst(smoothed, 32))
+    assert.isTrue(ingestComesFirst(smoothed, thresholds, false))
     // And it ends a few samples after the queue is gone.
     smoothed = smoothedInFlight(smoothedInFlight(smoothed, 0, 0.4), 0, 0.4)
-    assert.isFalse(ingestComesFirst(smoothed, 32))
+    assert.isFalse(ingestComesFirst(smoothed, thresholds, true))
+  })
+
+  it("once on, it stays on until fewer than half the threshold are in flight: senders near it do not switch it", () => {
+    // Senders that keep ~28 requests in flight while processing runs, and ~22 while it is held back (acked faster).
+    let smoothed = 0
+    let comesFirst = false
+    const switches: Array<boolean> = []
+    for (let sample = 0; sample < 40; sample++) {
+      smoothed = smoothedInFlight(smoothed, comesFirst ? 22 : 36, 0.4)
+      const next = ingestComesFirst(smoothed, thresholds, comesFirst)
+      if (next !== comesFirst) switches.push(next)
+      comesFirst = next
+    }
+    assert.deepStrictEqual(switches, [true])
+    // Without the band (release at the threshold itself) the same senders switch it on and off over and over.
+    smoothed = 0
+    comesFirst = false
+    let flips = 0
+    for (let sample = 0; sample < 40; sample++) {
+      smoothed = smoothedInFlight(smoothed, comesFirst ? 22 : 36, 0.4)
+      const next = ingestComesFirst(smoothed, { queuedAt: 32, releaseRatio: 1 }, comesFirst)
+      if (next !== comesFirst) flips++
+      comesFirst = next
+    }
+    assert.isAbove(flips, 5)
+    // Below half the threshold it ends.
+    assert.isTrue(ingestComesFirst(16, thresholds, true))
+    assert.isFalse(ingestComesFirst(15.9, thresholds, true))
   })
 
   it("an event is processed when ingest does not come first, when the floor has a token, or at the lag bound", () => {
