@@ -22,29 +22,25 @@ describe("ingest first (issue 22): the decisions", () => {
     assert.isFalse(ingestComesFirst(smoothed, thresholds, true))
   })
 
-  it("once on, it stays on until fewer than half the threshold are in flight: senders near it do not switch it", () => {
-    // Senders that keep ~28 requests in flight while processing runs, and ~22 while it is held back (acked faster).
+  // Senders that keep ~36 requests in flight while processing runs, and ~22 while it is held back (acked faster):
+  // whether ingest comes first at each switch, over 40 samples.
+  const switchesOf = (releaseRatio: number) => {
     let smoothed = 0
     let comesFirst = false
     const switches: Array<boolean> = []
     for (let sample = 0; sample < 40; sample++) {
       smoothed = smoothedInFlight(smoothed, comesFirst ? 22 : 36, 0.4)
-      const next = ingestComesFirst(smoothed, thresholds, comesFirst)
+      const next = ingestComesFirst(smoothed, { queuedAt: 32, releaseRatio }, comesFirst)
       if (next !== comesFirst) switches.push(next)
       comesFirst = next
     }
-    assert.deepStrictEqual(switches, [true])
+    return switches
+  }
+
+  it("once on, it stays on until fewer than half the threshold are in flight: senders near it do not switch it", () => {
+    assert.deepStrictEqual(switchesOf(thresholds.releaseRatio), [true])
     // Without the band (release at the threshold itself) the same senders switch it on and off over and over.
-    smoothed = 0
-    comesFirst = false
-    let flips = 0
-    for (let sample = 0; sample < 40; sample++) {
-      smoothed = smoothedInFlight(smoothed, comesFirst ? 22 : 36, 0.4)
-      const next = ingestComesFirst(smoothed, { queuedAt: 32, releaseRatio: 1 }, comesFirst)
-      if (next !== comesFirst) flips++
-      comesFirst = next
-    }
-    assert.isAbove(flips, 5)
+    assert.isAbove(switchesOf(1).length, 5)
     // Below half the threshold it ends.
     assert.isTrue(ingestComesFirst(16, thresholds, true))
     assert.isFalse(ingestComesFirst(15.9, thresholds, true))
