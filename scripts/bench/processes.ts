@@ -245,8 +245,8 @@ const groupCommitTotals = async (port: number) => {
     headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }
   })
   const text = await response.text()
-  const value = (name: string) =>
-    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)
+  // A histogram with no observation yet is not printed: none so far (the service's first run started from there).
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0)
   return {
     statements: value("eventhook_group_commit_batch_size_count"),
     events: value("eventhook_group_commit_batch_size_sum")
