@@ -5,7 +5,7 @@ import { EventId, newRowId, type SourceId, type TenantId } from "../domain/ids.t
 import { boolArray, byteaArray, float8Array, int4Array, jsonbArray, textArray, uuidArray } from "./columnArrays.ts"
 import { IDEMPOTENCY_KEY_TTL_DAYS } from "./ExecutionRepo.ts"
 import { causeIsDatabaseUnavailable } from "./unavailable.ts"
-import { runUncached } from "./uncached.ts"
+import { runUncached, type StatementRunner } from "./uncached.ts"
 
 const InsertedRow = Schema.Struct({ id: EventId, duplicate_of: Schema.NullOr(EventId) })
 const EventIdRows = Schema.Array(Schema.Struct({ id: EventId }))
@@ -49,9 +49,13 @@ export class EventRepo extends Context.Service<
      * Stores many requests with one statement (group commit): a multi-row INSERT, in one round trip and
      * atomically, with no transaction around it. A row the unique key turned away (a repeat) is then stored as a
      * duplicate by a statement of its own, and may fail alone. The effect fails when the INSERT does (none
-     * stored); otherwise each request has its own outcome, in input order.
+     * stored); otherwise each request has its own outcome, in input order. The INSERT is sent by `via` (by default
+     * on the client's pool; ingest's writer pipelines it on a connection of its own).
      */
-    readonly insertBatch: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<Exit.Exit<StoredEvent>>>
+    readonly insertBatch: (
+      events: ReadonlyArray<NewEvent>,
+      via?: StatementRunner
+    ) => Effect.Effect<ReadonlyArray<Exit.Exit<StoredEvent>>>
     /** `rejected` events chosen by id, or by source and `received_at` in [from, to), oldest first. */
     readonly listRejected: (selection: RejectedSelection) => Effect.Effect<ReadonlyArray<Event>>
     /**
@@ -253,19 +257,20 @@ export class EventRepo extends Context.Service<
       }
 
       // Hot path: untraced (README "Fast path").
-      const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>) {
+      const pooled: StatementRunner = (statement) => runUncached(sql, statement)
+      const insertBatch = Effect.fnUntraced(function* (batch: ReadonlyArray<NewEvent>, via: StatementRunner = pooled) {
         // Ids are chosen here (or by ingest, for an event processed at ingest), so each request knows its row without
         // reading the batch back, and the rows the unique index turned away are known by id, not by position.
         const ids = batch.map((event) => event.id ?? EventId.make(newRowId()))
         const storePlain = (events: ReadonlyArray<NewEvent>) =>
-          runUncached(sql, sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`).pipe(
+          via(sql`${insertRows(batchRows(events, ids))} RETURNING id::text AS id`).pipe(
             Effect.flatMap(decodeEventIdRows)
           )
         // A launch the statement cannot write (a host's trigger refuses it, say) must not cost the events
         // themselves: they are stored without it, to be processed after the response like any other. A database
         // that cannot be reached fails the batch as it would have.
         const { inserted, processed } = batch.some((event) => event.processed != null)
-          ? yield* runUncached(sql, insertProcessed(batch, ids)).pipe(
+          ? yield* via(insertProcessed(batch, ids)).pipe(
               Effect.flatMap(decodeEventIdRows),
               Effect.map((rows) => ({ inserted: rows, processed: true })),
               Effect.catchCause((cause) =>

@@ -17,10 +17,11 @@ export const groupCommit = <I, O, R>(options: {
   /**
    * Flushers beyond the first take a batch only once at least this many items wait (by default, any): while one
    * write keeps up, its batches grow instead of more writes starting; another starts when items pile up behind it.
+   * A list gives each flusher beyond the first its own threshold, in order.
    */
-  readonly overflowAt?: number
-  /** Writes the batch; its results are in the order of the items. */
-  readonly flush: (items: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<O>, never, R>
+  readonly overflowAt?: number | ReadonlyArray<number>
+  /** Writes the batch (`flusher`: which flusher took it, from 0); its results are in the order of the items. */
+  readonly flush: (items: ReadonlyArray<I>, flusher: number) => Effect.Effect<ReadonlyArray<O>, never, R>
   /**
    * A caller waits at most `millis` for its result, then dies with `defect()`; its item is still written (it may
    * have been already). One timer per caller, where `Effect.timeout` would race two fibers.
@@ -62,20 +63,38 @@ export const groupCommit = <I, O, R>(options: {
     // response before this flusher took the next batch, and the next statement would wait for all of them (~0.4 ms
     // per statement at c=16, issue 22). So the callers are answered on the next turn of the event loop, after the
     // flusher has sent the statement of whatever queued meanwhile.
-    const write = (batch: ReadonlyArray<Entry>) =>
-      Effect.map(Effect.exit(options.flush(batch.map((entry) => entry.item))), (exit) => {
-        setImmediate(answer, batch, exit)
-      })
-    // What a flusher took is its to write: only the wait for its first items is interruptible (a shutdown waits).
-    const flushOnce = (atLeast: number) =>
-      Effect.uninterruptibleMask((restore) =>
-        restore(Queue.takeBetween(queue, atLeast, options.maxBatch)).pipe(Effect.flatMap(gather), Effect.flatMap(write))
+    const write = (batch: ReadonlyArray<Entry>, flusher: number) =>
+      Effect.map(
+        Effect.exit(
+          options.flush(
+            batch.map((entry) => entry.item),
+            flusher
+          )
+        ),
+        (exit) => {
+          setImmediate(answer, batch, exit)
+        }
       )
-    const overflowAt = Math.min(Math.max(options.overflowAt ?? 1, 1), options.maxBatch)
+    // What a flusher took is its to write: only the wait for its first items is interruptible (a shutdown waits).
+    const flushOnce = (flusher: number, atLeast: number) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(Queue.takeBetween(queue, atLeast, options.maxBatch)).pipe(
+          Effect.flatMap(gather),
+          Effect.flatMap((batch) => write(batch, flusher))
+        )
+      )
+    const overflowAt = options.overflowAt ?? 1
+    const thresholdOf = (flusher: number) =>
+      flusher === 0
+        ? 1
+        : Math.min(
+            Math.max((typeof overflowAt === "number" ? overflowAt : overflowAt[flusher - 1]) ?? 1, 1),
+            options.maxBatch
+          )
     for (let i = 0; i < options.concurrency; i++)
       // No yield between batches (Effect's would queue the flusher behind the answers it just scheduled); the fiber
       // still yields on its own after a run of operations, and waits in every take and every write.
-      yield* Effect.forkScoped(Effect.forever(flushOnce(i === 0 ? 1 : overflowAt), { disableYield: true }))
+      yield* Effect.forkScoped(Effect.forever(flushOnce(i, thresholdOf(i)), { disableYield: true }))
     const timeout = options.timeout
     return (item: I) =>
       Effect.suspend(() => {

@@ -1,5 +1,5 @@
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Option } from "effect"
+import { PgClient, PgPool } from "@effect/sql-pg"
+import { Effect, Option, type Scope } from "effect"
 import type { SqlError, Statement } from "effect/sql"
 
 // A client's statement compiler keeps every statement it compiles, with its parameters, in a WeakMap it holds for
@@ -28,3 +28,40 @@ export const runUncached = <A extends object>(
       )
     )
   })
+
+/** How a writer sends its statements: `runUncached` on the client's pool, or pipelined on a connection of its own. */
+export type StatementRunner = <A extends object>(
+  statement: Statement.Statement<A>
+) => Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
+
+/**
+ * Statements pipelined on one connection of their own, up to `depth` of them sent before the first one's answer
+ * (issue 22). Each is sent with its own Sync, so each is autocommitted and succeeds or fails alone, in order. The
+ * next statement then already waits in the backend's socket when the one before it commits, where on a pool it
+ * would be a round trip and a backend's wake-up away. The connection is opened on first use, with the client's
+ * settings; inside a transaction a statement runs on the transaction's.
+ */
+export const pipelinedStatements = (
+  sql: PgClient.PgClient,
+  options: { readonly depth: number; readonly applicationName: string }
+): Effect.Effect<StatementRunner, never, Scope.Scope> =>
+  Effect.map(
+    Effect.orDie(
+      PgPool.make({
+        ...sql.config,
+        applicationName: options.applicationName,
+        maxConnections: 1,
+        multiplex: true,
+        multiplexConcurrency: options.depth
+      })
+    ),
+    (pool) =>
+      <A extends object>(statement: Statement.Statement<A>) =>
+        Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) => {
+          if (Option.isSome(transaction)) return statement
+          const [text, params] = compileAlone(statement)
+          return pool.use((connection) =>
+            Effect.map(connection.query(text, params), (result) => result.rows as ReadonlyArray<A>)
+          )
+        })
+  )

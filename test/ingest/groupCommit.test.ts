@@ -37,15 +37,10 @@ const refuseDuplicatesOf = (tenantId: TenantId) =>
     `IF NEW.tenant_id = '${tenantId}' AND NEW.is_duplicate THEN RAISE EXCEPTION 'duplicates refused by the test'; END IF;`
   )
 
-/**
- * Writes `events` as one batch of the single-flusher writer: a first row (`{"gate":true}`) is held in the database
- * by an advisory lock while they queue behind it, then released. The first row's result, and the events' exits in
- * order.
- */
-const writeAsOneBatch = (tenantId: TenantId, sourceId: SourceId, gateLock: number, events: ReadonlyArray<NewEvent>) =>
+/** Holds the advisory lock `gateLock` in a transaction of its own until `release` is completed. */
+const holdLock = (gateLock: number) =>
   Effect.gen(function* () {
     const sql = yield* PgClient.PgClient
-    const writer = yield* EventWriter
     const holding = yield* Deferred.make<void>()
     const release = yield* Deferred.make<void>()
     const holder = yield* sql
@@ -57,6 +52,18 @@ const writeAsOneBatch = (tenantId: TenantId, sourceId: SourceId, gateLock: numbe
       )
       .pipe(Effect.forkScoped)
     yield* Deferred.await(holding)
+    return { release, holder }
+  })
+
+/**
+ * Writes `events` as one batch of the single-flusher writer: a first row (`{"gate":true}`) is held in the database
+ * by an advisory lock while they queue behind it, then released. The first row's result, and the events' exits in
+ * order.
+ */
+const writeAsOneBatch = (tenantId: TenantId, sourceId: SourceId, gateLock: number, events: ReadonlyArray<NewEvent>) =>
+  Effect.gen(function* () {
+    const writer = yield* EventWriter
+    const { release, holder } = yield* holdLock(gateLock)
     const gate = yield* Effect.forkScoped(writer.write(newEvent(tenantId, sourceId, '{"gate":true}')))
     yield* Effect.sleep("200 millis")
     const next = yield* Effect.forkScoped(
@@ -401,5 +408,127 @@ layer(Layer.mergeAll(ExecutionRepo.layer, TenantRepo.layer).pipe(Layer.provideMe
           SELECT count(DISTINCT xmin::text)::text AS count FROM workflow_execution WHERE tenant_id = ${tenant.id}`
         assert.isBelow(Number(transactions!.count), rows.length)
       })
+  )
+})
+
+// A writer that pipelines its statements on a connection of its own (EVENTHOOK_INGEST_PIPELINE, issue 22), with a
+// statement per waiting request and none on the pool, so each write below is a batch of its own, sent behind the one
+// before it.
+const PipelinedWriter = EventWriter.layerWith({
+  maxBatch: 128,
+  concurrency: 1,
+  pipeline: 4,
+  pipelineOverflowAt: 1
+}).pipe(Layer.provide(EventRepo.layer))
+// Requests over HTTP take the service's own writer, pipelined by its settings.
+const PipelinedApp = PipelinedWriter.pipe(
+  Layer.provideMerge(
+    TestServer({ ingestPipeline: 4, commitOverflowAt: 1, rateLimitPerSecond: 10_000, rateLimitBurst: 10_000 })
+  )
+)
+
+layer(PipelinedApp, { excludeTestServices: true })("group commit, pipelined", (it) => {
+  it.effect("batches sent behind a held one wait for it, then each commits or fails on its own", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "piped", verifier_config: { type: "none" } })
+      const gateLock = Math.floor(Math.random() * 1_000_000_000)
+      yield* refuseRowsWith(tenant.id, "poison", gateLock)
+      const sql = yield* PgClient.PgClient
+      const writer = yield* EventWriter
+      const { release, holder } = yield* holdLock(gateLock)
+      const writes = []
+      for (const body of ['{"gate":true}', '{"poison":true}', '{"clean":1}', '{"clean":2}']) {
+        writes.push(yield* Effect.forkScoped(Effect.exit(writer.write(newEvent(tenant.id, sourceId, body)))))
+        yield* Effect.sleep("100 millis")
+      }
+      // Nothing is answered while the first statement waits: the others are queued behind it on its connection
+      // (on separate connections the clean ones would have committed by now).
+      yield* Effect.sleep("200 millis")
+      for (const write of writes) assert.isUndefined(write.pollUnsafe())
+      const committedMeanwhile = yield* eventsOfTenant(tenant.id)
+      assert.strictEqual(committedMeanwhile.length, 0)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      const [gated, poisoned, clean1, clean2] = yield* Effect.forEach(writes, Fiber.join)
+      assert.isTrue(Exit.isSuccess(gated!) && gated.value._tag === "Stored")
+      assert.isTrue(Exit.isFailure(poisoned!))
+      if (Exit.isFailure(poisoned!)) assert.include(String(Cause.squash(poisoned.cause)), "BatchNotCommitted")
+      assert.isTrue(Exit.isSuccess(clean1!) && clean1.value._tag === "Stored")
+      assert.isTrue(Exit.isSuccess(clean2!) && clean2.value._tag === "Stored")
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.sameDeepMembers(
+        rows.map((row) => row.parsed_payload),
+        [{ gate: true }, { clean: 1 }, { clean: 2 }]
+      )
+      // One statement each: the three rows were committed by three transactions.
+      const [transactions] = yield* sql<{ count: string }>`
+        SELECT count(DISTINCT xmin::text)::text AS count FROM p_eventhook__event WHERE tenant_id = ${tenant.id}`
+      assert.strictEqual(transactions!.count, "3")
+    })
+  )
+
+  it.effect("a statement held up on the pipeline does not hold up the pool: a pile of requests goes past it", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      const sourceId = yield* createSource(tenant.id, { slug: "past", verifier_config: { type: "none" } })
+      const gateLock = Math.floor(Math.random() * 1_000_000_000)
+      yield* refuseRowsWith(tenant.id, "never-sent", gateLock)
+      const writer = yield* EventWriter
+      const { release, holder } = yield* holdLock(gateLock)
+      const gate = yield* Effect.forkScoped(writer.write(newEvent(tenant.id, sourceId, '{"gate":true}')))
+      yield* Effect.sleep("100 millis")
+      // Two waiting: the pool's second flusher takes them, on a connection of the pool, and commits them.
+      const past = yield* Effect.forEach(
+        ['{"past":1}', '{"past":2}'],
+        (body) => writer.write(newEvent(tenant.id, sourceId, body)),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.timeout("5 seconds"))
+      assert.deepStrictEqual(
+        past.map((stored) => stored._tag),
+        ["Stored", "Stored"]
+      )
+      assert.isUndefined(gate.pollUnsafe())
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      assert.strictEqual((yield* Fiber.join(gate))._tag, "Stored")
+    }).pipe(
+      Effect.provide(
+        EventWriter.layerWith({ maxBatch: 128, concurrency: 2, overflowAt: 2, pipeline: 1 }).pipe(
+          Layer.provide(EventRepo.layer)
+        )
+      )
+    )
+  )
+
+  it.effect("concurrent requests over HTTP: every 200 has its own row, repeats of a key are its duplicates", () =>
+    Effect.gen(function* () {
+      const tenant = yield* freshTenant
+      yield* createSource(tenant.id, {
+        slug: "open",
+        verifier_config: { type: "none" },
+        idempotency_key_paths: ["body.id"]
+      })
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 200 }, (_, i) => i),
+        (i) =>
+          postWebhook<{ event_id: string }>(
+            `/api/tenants/${tenant.slug}/eventhook/in/open`,
+            `{"id":"k${i % 50}","n":${i}}`
+          ),
+        { concurrency: 50 }
+      )
+      assert.isTrue(answers.every((answer) => answer.status === 200))
+      const rows = yield* eventsOfTenant(tenant.id)
+      assert.sameMembers(
+        rows.map((row) => row.id),
+        answers.map((answer) => answer.json.event_id)
+      )
+      const originals = rows.filter((row) => !row.is_duplicate)
+      assert.strictEqual(originals.length, 50)
+      const originalOf = new Map(originals.map((row) => [(row.parsed_payload as { id: string }).id, row.id]))
+      for (const row of rows.filter((row) => row.is_duplicate))
+        assert.strictEqual(row.duplicate_of, originalOf.get((row.parsed_payload as { id: string }).id))
+    })
   )
 })
