@@ -43,7 +43,12 @@ export const prepareDatabase = async () => {
     Redacted.value(
       (
         await Effect.runPromise(
-          Scope.provide(embeddedPostgres(join(tmpdir(), `eventhook-bench-${randomUUID()}`)), scope)
+          // Two services (a pool of 20 and ingest's pipelined connection each), the peer's pool of 20 and the
+          // insert ceiling's 64 connections at c=64 pass PostgreSQL's default of 100 together.
+          Scope.provide(
+            embeddedPostgres(join(tmpdir(), `eventhook-bench-${randomUUID()}`), { maxConnections: 250 }),
+            scope
+          )
         )
       ).url
     )

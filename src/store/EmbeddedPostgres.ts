@@ -140,6 +140,8 @@ export const embeddedPostgres = (
     readonly stopAdopted?: boolean
     /** Listen on this port instead of a free one (tests that stop and restart the cluster). */
     readonly port?: number
+    /** PostgreSQL's `max_connections` instead of its default of 100 (the bench runs several clients at once). */
+    readonly maxConnections?: number
   } = {}
 ): Effect.Effect<EmbeddedPostgres, EmbeddedPostgresError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -178,7 +180,9 @@ export const embeddedPostgres = (
             "--wait",
             "--timeout=120",
             `--log=${join(pgData, "postgres.log")}`,
-            `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`
+            `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''${
+              options.maxConnections === undefined ? "" : ` -c max_connections=${options.maxConnections}`
+            }`
           ]),
       () =>
         alreadyRunning && options.stopAdopted === false
