@@ -90,7 +90,7 @@ export const appConfig = Config.all({
   ingestPipeline: Config.schema(
     Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 32 })),
     "EVENTHOOK_INGEST_PIPELINE"
-  ).pipe(Config.withDefault(2)),
+  ).pipe(Config.withDefault(0)),
   processAtIngest: Config.Boolean("EVENTHOOK_PROCESS_AT_INGEST").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),

@@ -115,8 +115,8 @@ export class EventWriter extends Context.Service<
    * per second and PostgreSQL's CPU per event 0.20 against 0.26 ms; at c=64 10–28 % more). Up to three more start
    * while that many requests wait, so a slow commit holds up at most that many. The cost: where a flush takes a
    * millisecond, c=16 acked 3–11 % less at 64, its flushes paid in turn (README); there 8 acked more than either.
-   * With EVENTHOOK_INGEST_PIPELINE (2), the statements before those go pipelined on a connection of their own
-   * (README "Pipelined batches").
+   * With EVENTHOOK_INGEST_PIPELINE (off by default), the statements before those go pipelined on a connection of
+   * their own (README "Pipelined batches").
    */
   static readonly layer = Layer.unwrap(
     Effect.gen(function* () {

@@ -30,7 +30,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 10)
       assert.strictEqual(config.ingestFirstQueuedAt, 24)
       assert.strictEqual(config.commitOverflowAt, 64)
-      assert.strictEqual(config.ingestPipeline, 2)
+      assert.strictEqual(config.ingestPipeline, 0)
       assert.isTrue(config.processAtIngest)
     })
   )
@@ -85,7 +85,7 @@ describe("AppConfig (CONTRACT §2)", () => {
         EVENTHOOK_INGEST_FIRST_MAX_LAG_SECONDS: "0",
         EVENTHOOK_INGEST_FIRST_QUEUED_AT: "4",
         EVENTHOOK_COMMIT_OVERFLOW_AT: "8",
-        EVENTHOOK_INGEST_PIPELINE: "0",
+        EVENTHOOK_INGEST_PIPELINE: "2",
         EVENTHOOK_PROCESS_AT_INGEST: "false"
       })
       assert.strictEqual(Redacted.value(Option.getOrThrow(config.databaseUrl)), "postgres://u:p@db:5432/app")
@@ -100,7 +100,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 0)
       assert.strictEqual(config.ingestFirstQueuedAt, 4)
       assert.strictEqual(config.commitOverflowAt, 8)
-      assert.strictEqual(config.ingestPipeline, 0)
+      assert.strictEqual(config.ingestPipeline, 2)
       assert.isFalse(config.processAtIngest)
     })
   )

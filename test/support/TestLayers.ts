@@ -47,7 +47,7 @@ export const testConfig = (overrides: Partial<AppConfigShape> = {}): AppConfigSh
   ingestFirstMaxLagSeconds: 10,
   ingestFirstQueuedAt: 24,
   commitOverflowAt: 64,
-  ingestPipeline: 2,
+  ingestPipeline: 0,
   processAtIngest: true,
   ...overrides
 })
