@@ -61,17 +61,14 @@ export class EventWriter extends Context.Service<
         // Flushers 0 … pipelined − 1 send on the pipeline; the pool's flushers beyond its first follow them, so a
         // statement held up on the pipeline's connection (a lock, a slow trigger) still lets a pile of requests
         // through on other connections.
-        const poolOverflowAt = Array.from({ length: options.concurrency - 1 }, () => options.overflowAt ?? 1)
+        const pipelinedBeyondFirst = Math.max(pipelined - 1, 0)
         const writeInBatch = yield* groupCommit({
           maxBatch: options.maxBatch,
-          concurrency: pipelined === 0 ? options.concurrency : pipelined + options.concurrency - 1,
-          overflowAt:
-            pipelined === 0
-              ? poolOverflowAt
-              : [
-                  ...Array.from({ length: pipelined - 1 }, () => options.pipelineOverflowAt ?? PIPELINED_OVERFLOW_AT),
-                  ...poolOverflowAt
-                ],
+          concurrency: pipelinedBeyondFirst + options.concurrency,
+          overflowAt: [
+            ...Array<number>(pipelinedBeyondFirst).fill(options.pipelineOverflowAt ?? PIPELINED_OVERFLOW_AT),
+            ...Array<number>(options.concurrency - 1).fill(options.overflowAt ?? 1)
+          ],
           // The lookup may come from memory, so the write can be the first wait for a connection: it is bounded
           // too. A 503 here may follow a commit that came too late; the provider's retry is then a duplicate.
           timeout: {

@@ -11,28 +11,39 @@ import type { SqlError, Statement } from "effect/sql"
 
 const compileAlone = (statement: Statement.Fragment) => PgClient.makeCompiler().compile(statement, false)
 
+type Rows<A> = Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
+
+/** `inTransaction` inside one; otherwise `statement` compiled alone and handed to `send`. */
+const compiledOutsideTransaction = <A extends object>(
+  sql: PgClient.PgClient,
+  statement: Statement.Statement<A>,
+  inTransaction: Rows<A>,
+  send: (text: string, params: ReadonlyArray<unknown>) => Rows<A>
+): Rows<A> =>
+  Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) => {
+    if (Option.isSome(transaction)) return inTransaction
+    const [text, params] = compileAlone(statement)
+    return send(text, params)
+  })
+
 /** Runs `statement` as the client would, without leaving it in the client's compiler cache. */
 export const runUncached = <A extends object>(
   sql: PgClient.PgClient,
   statement: Statement.Statement<A>,
   mode: "prepared" | "unprepared" = "prepared"
-): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError> =>
-  Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) => {
-    if (Option.isSome(transaction)) return mode === "prepared" ? statement : statement.unprepared
-    const [text, params] = compileAlone(statement)
-    return Effect.scoped(
+): Rows<A> =>
+  compiledOutsideTransaction(sql, statement, mode === "prepared" ? statement : statement.unprepared, (text, params) =>
+    Effect.scoped(
       Effect.flatMap(sql.reserve, (connection) =>
         mode === "prepared"
           ? connection.execute(text, params, undefined)
           : connection.executeUnprepared(text, params, undefined)
       )
     )
-  })
+  )
 
 /** How a writer sends its statements: `runUncached` on the client's pool, or pipelined on a connection of its own. */
-export type StatementRunner = <A extends object>(
-  statement: Statement.Statement<A>
-) => Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
+export type StatementRunner = <A extends object>(statement: Statement.Statement<A>) => Rows<A>
 
 /**
  * Statements pipelined on one connection of their own, up to `depth` of them sent before the first one's answer
@@ -57,11 +68,9 @@ export const pipelinedStatements = (
     ),
     (pool) =>
       <A extends object>(statement: Statement.Statement<A>) =>
-        Effect.flatMap(Effect.serviceOption(sql.transactionService), (transaction) => {
-          if (Option.isSome(transaction)) return statement
-          const [text, params] = compileAlone(statement)
-          return pool.use((connection) =>
+        compiledOutsideTransaction(sql, statement, statement, (text, params) =>
+          pool.use((connection) =>
             Effect.map(connection.query(text, params), (result) => result.rows as ReadonlyArray<A>)
           )
-        })
+        )
   )
