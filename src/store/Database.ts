@@ -11,6 +11,7 @@ import actionResponses from "../../migrations/0007_action_responses.ts"
 import traceParent from "../../migrations/0008_trace_parent.ts"
 import routeExpressions from "../../migrations/0009_route_expressions.ts"
 import lz4Payloads from "../../migrations/0010_lz4_payloads.ts"
+import idempotencyKeyReferences from "../../migrations/0011_idempotency_key_references.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { embeddedPostgres } from "./EmbeddedPostgres.ts"
 import { exactJsonTypes } from "./exactJson.ts"
@@ -26,7 +27,8 @@ export const migrations = Migrator.fromRecord({
   "0007_action_responses": actionResponses,
   "0008_trace_parent": traceParent,
   "0009_route_expressions": routeExpressions,
-  "0010_lz4_payloads": lz4Payloads
+  "0010_lz4_payloads": lz4Payloads,
+  "0011_idempotency_key_references": idempotencyKeyReferences
 })
 
 export const runMigrations = Migrator.make({})({ loader: migrations })
