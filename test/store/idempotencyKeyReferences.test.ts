@@ -28,23 +28,17 @@ const keysOf = (tenantId: string) =>
 const keyedTargets = (tenantId: string) =>
   Effect.gen(function* () {
     const sql = yield* PgClient.PgClient
-    const idOf = (rows: ReadonlyArray<{ readonly id: string }>) => rows[0]!.id
-    const workflow = idOf(
-      yield* sql<{ readonly id: string }>`INSERT INTO workflow_execution (tenant_id, kind) VALUES (${tenantId}, 'w')
-      RETURNING id::text AS id`
-    )
-    const other = idOf(
-      yield* sql<{ readonly id: string }>`INSERT INTO workflow_execution (tenant_id, kind) VALUES (${tenantId}, 'w')
-      RETURNING id::text AS id`
-    )
-    const task = idOf(
-      yield* sql<{ readonly id: string }>`INSERT INTO task_execution (tenant_id, kind) VALUES (${tenantId}, 't')
-      RETURNING id::text AS id`
-    )
-    const promise = idOf(
-      yield* sql<{ readonly id: string }>`INSERT INTO promise (tenant_id, name) VALUES (${tenantId}, 'p')
-      RETURNING id::text AS id`
-    )
+    // A row of `table` for the tenant, its `named` column set to `name`; its id.
+    const row = (table: string, named: string, name: string) =>
+      Effect.map(
+        sql<{ readonly id: string }>`INSERT INTO ${sql(table)} (tenant_id, ${sql(named)})
+          VALUES (${tenantId}, ${name}) RETURNING id::text AS id`,
+        (rows) => rows[0]!.id
+      )
+    const workflow = yield* row("workflow_execution", "kind", "w")
+    const other = yield* row("workflow_execution", "kind", "w")
+    const task = yield* row("task_execution", "kind", "t")
+    const promise = yield* row("promise", "name", "p")
     const key = (name: string, column: string, id: string) =>
       sql`INSERT INTO idempotency_key (tenant_id, key, expires_at, ${sql(column)})
         VALUES (${tenantId}, ${name}, now() + interval '1 day', ${id})`
