@@ -1,14 +1,13 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 
-// Issue 22: the reference host's `idempotency_key` loses its four foreign keys (to its tenant and to the execution
-// or promise it names); triggers on those tables keep what the keys did on delete. Every launch at ingest writes a
-// key beside its execution in the same statement, and each key's checks ran per row at its end: alternated at c=16
-// (the embedded PostgreSQL, two runs of eight and nine rounds), without them PostgreSQL's CPU per event fell 10–18 %
-// and ingest acked more in 12 of 17 rounds; without only one of the two a key has, no better than with both. Nothing
-// but Eventhook's own statements writes a key, always with its execution or promise, so the check on insert only
-// ever found what it looked for. CONTRACT §4 declares these columns without foreign keys (its execution and promise
-// tables keep theirs, to `tenant`).
+// Issue 22: the reference host's `idempotency_key` loses its four foreign keys (to its tenant, and to the execution
+// or promise it names); triggers keep what they did on delete. Every launch at ingest writes a key beside its
+// execution, and two of the keys were checked for each such row. Alternated at c=16 on the embedded PostgreSQL (two
+// runs, 17 rounds), without them PostgreSQL's CPU per event fell 10–18 % and ingest acked more in 12 of the rounds;
+// without either one alone, no better than with both. Only Eventhook's own statements write a key, always with its
+// execution or promise, so the checks only ever found what they looked for. CONTRACT §4 declares these columns
+// without foreign keys (the execution and promise tables keep theirs, to `tenant`).
 //
 // On delete, as before: a tenant's keys go with it; a deleted execution or promise leaves its key naming none. Per
 // statement, not per row: a foreign key's `ON DELETE SET NULL` scanned the whole key table for every deleted row
