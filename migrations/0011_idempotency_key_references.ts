@@ -4,7 +4,7 @@ import { SqlClient } from "effect/sql"
 // Issue 22: the reference host's `idempotency_key` loses its four foreign keys (to its tenant, and to the execution
 // or promise it names); triggers keep what they did on delete. Every launch at ingest writes a key beside its
 // execution, and two of the keys were checked for each such row. Alternated at c=16 on the embedded PostgreSQL (two
-// runs, 17 rounds), without them PostgreSQL's CPU per event fell 10–18 % and ingest acked more in 12 of the rounds;
+// runs, 15 rounds), without them PostgreSQL's CPU per event fell 10–16 % and ingest acked more in 11 of the rounds;
 // without either one alone, no better than with both. Only Eventhook's own statements write a key, always with its
 // execution or promise, so the checks only ever found what they looked for. CONTRACT §4 declares these columns
 // without foreign keys (the execution and promise tables keep theirs, to `tenant`).
