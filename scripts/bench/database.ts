@@ -43,8 +43,8 @@ export const prepareDatabase = async () => {
     Redacted.value(
       (
         await Effect.runPromise(
-          // Two services (a pool of 20 and ingest's pipelined connection each), the peer's pool of 20 and the
-          // insert ceiling's 64 connections at c=64 pass PostgreSQL's default of 100 together.
+          // Two services' pools of 20 (and ingest's pipelined connection each, where it is turned on), the peer's
+          // pool of 20 and the insert ceiling's 64 connections at c=64 pass PostgreSQL's default of 100 together.
           Scope.provide(
             embeddedPostgres(join(tmpdir(), `eventhook-bench-${randomUUID()}`), { maxConnections: 250 }),
             scope

@@ -38,8 +38,9 @@ export const runMigrations = Migrator.make({})({ loader: migrations })
  * `multiplex` (statements of concurrent fibers pipelined on a connection) was measured against it on the bench
  * (issue 7): once batches were sent as column arrays it no longer raised throughput, cost Node ~7 % more CPU per
  * event, and a statement queued behind a slower one on its connection raised the ack p99 at 1,000 req/s
- * (median of runs 37 → 25 ms). Ingest's writer adds a connection of its own, pipelined (EventWriter, issue 22): there
- * the next batch is ready before the one in flight commits, which the pool's fibers were not.
+ * (median of runs 37 → 25 ms). With EVENTHOOK_INGEST_PIPELINE (off by default), ingest's writer adds a connection of
+ * its own, pipelined (EventWriter, issue 22): there the next batch is ready before the one in flight commits, which
+ * the pool's fibers were not.
  */
 export const poolOptions = { applicationName: "eventhook", types: exactJsonTypes() } as const
 
