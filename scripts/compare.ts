@@ -14,7 +14,7 @@
 // that rotates. The instances not being measured are paused (SIGSTOP), so their sweepers take nothing meanwhile.
 // Every run's ledger must balance.
 import type { ChildProcess } from "node:child_process"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import {
   createRunSource,
   ledgerOf,
@@ -30,13 +30,19 @@ import { positiveIntegerFrom } from "./bench/settings.ts"
 import { latencySummary, round } from "./bench/statistics.ts"
 import { payloadOf } from "./bench/webhook.ts"
 
-interface Variant {
-  readonly env?: Readonly<Record<string, string>>
-  readonly sql?: ReadonlyArray<string>
-}
+const Variants = Schema.fromJsonString(
+  Schema.Record(
+    Schema.String,
+    Schema.Struct({
+      env: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+      sql: Schema.optionalKey(Schema.Array(Schema.String))
+    })
+  )
+)
+const Statements = Schema.fromJsonString(Schema.Array(Schema.String))
 
-const VARIANTS = JSON.parse(process.env.COMPARE_VARIANTS ?? '{"default":{}}') as Record<string, Variant>
-const RESET_SQL = JSON.parse(process.env.COMPARE_RESET_SQL ?? "[]") as ReadonlyArray<string>
+const VARIANTS = Schema.decodeUnknownSync(Variants)(process.env.COMPARE_VARIANTS ?? '{"default":{}}')
+const RESET_SQL = Schema.decodeUnknownSync(Statements)(process.env.COMPARE_RESET_SQL ?? "[]")
 const CONCURRENCY = positiveIntegerFrom("COMPARE_CONCURRENCY", 16)
 const ROUNDS = positiveIntegerFrom("COMPARE_ROUNDS", 8)
 
