@@ -10,7 +10,7 @@
 // value is the database's URL, for a variant that connects differently). A variant's `sql` statements run before
 // each of its runs and `COMPARE_RESET_SQL` before every run, so a variant can switch something in the database
 // (a trigger, a storage parameter) for its own runs only. Every instance and the peer get one unmeasured run first
-// (a fresh service's first run acks ~20 % less); then each round measures the peer and the variants in an order
+// (a fresh service's first run acks ~20 % less); then each round measures the peer, then the variants in an order
 // that rotates. The instances not being measured are paused (SIGSTOP), so their sweepers take nothing meanwhile.
 // Every run's ledger must balance.
 import type { ChildProcess } from "node:child_process"
