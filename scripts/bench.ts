@@ -19,7 +19,7 @@ import {
 } from "./bench/database.ts"
 import { type Destination, startDestination } from "./bench/destination.ts"
 import { BENCH_FILTER, BENCH_TRANSFORM, expressionCosts } from "./bench/expressions.ts"
-import { burst, type LoadResult, offerRate, SIGNED_AHEAD, saturate } from "./bench/load.ts"
+import { burst, type LoadResult, latenciesOf, offerRate, rateOf, SIGNED_AHEAD, saturate } from "./bench/load.ts"
 import {
   build,
   eventsPerStatement,
@@ -50,10 +50,6 @@ const SIGNING_SECRET = `whsec_${Buffer.from("eventhook-bench-signing-secret!!").
 
 /** One run's figures, keyed as they appear in the JSON. */
 type RunFigures = { readonly per_second: number } & Record<string, unknown>
-
-const rateOf = (result: LoadResult) =>
-  round(result.measuredShots.filter((s) => s.status === 200).length / result.seconds)
-const latenciesOf = (result: LoadResult) => latencySummary(result.measuredShots.map((shot) => shot.latencyMs))
 
 const main = async () => {
   const startedAt = new Date()

@@ -24,10 +24,10 @@ import {
   settle,
   withSql
 } from "./bench/database.ts"
-import { type LoadResult, saturate } from "./bench/load.ts"
+import { latenciesOf, rateOf, saturate } from "./bench/load.ts"
 import { build, eventsPerStatement, startEventhook, startPeer, stop } from "./bench/processes.ts"
 import { positiveIntegerFrom } from "./bench/settings.ts"
-import { latencySummary, round } from "./bench/statistics.ts"
+import { round, spread } from "./bench/statistics.ts"
 import { payloadOf } from "./bench/webhook.ts"
 
 const Variants = Schema.fromJsonString(
@@ -45,15 +45,6 @@ const VARIANTS = Schema.decodeUnknownSync(Variants)(process.env.COMPARE_VARIANTS
 const RESET_SQL = Schema.decodeUnknownSync(Statements)(process.env.COMPARE_RESET_SQL ?? "[]")
 const CONCURRENCY = positiveIntegerFrom("COMPARE_CONCURRENCY", 16)
 const ROUNDS = positiveIntegerFrom("COMPARE_ROUNDS", 8)
-
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
-
-const ackedPerSecond = (result: LoadResult) =>
-  result.measuredShots.filter((shot) => shot.status === 200).length / result.seconds
 
 const statements = async (url: string, texts: ReadonlyArray<string>) => {
   if (texts.length > 0) await withSql(url, 1, (sql) => Effect.forEach(texts, (text) => sql.unsafe(text)))
@@ -124,17 +115,17 @@ const main = async () => {
     const ratios = new Map(names.map((name) => [name, [] as Array<number>]))
     for (let index = 1; index <= ROUNDS; index++) {
       const byHand = await measurePeer(peer)
-      const peerRate = ackedPerSecond(byHand)
+      const peerRate = rateOf(byHand)
       const line = [
         `round ${index}: peer ${Math.round(peerRate)}/s (${byHand.cpu.service_ms} + ${byHand.cpu.postgres_ms})`
       ]
       for (const name of names.map((_, offset) => names[(offset + index) % names.length]!)) {
         const { result, perStatement } = await measureVariant(name)
-        const ratio = ackedPerSecond(result) / peerRate
+        const ratio = rateOf(result) / peerRate
         ratios.get(name)!.push(ratio)
-        const p99 = latencySummary(result.measuredShots.map((shot) => shot.latencyMs)).p99_ms
+        const p99 = latenciesOf(result).p99_ms
         line.push(
-          `${name} ${ratio.toFixed(3)}× ${Math.round(ackedPerSecond(result))}/s ` +
+          `${name} ${ratio.toFixed(3)}× ${Math.round(rateOf(result))}/s ` +
             `(${result.cpu.service_ms} + ${result.cpu.postgres_ms}) ${perStatement === null ? "–" : round(perStatement, 1)} ` +
             `p99 ${p99}`
         )
@@ -149,7 +140,7 @@ const main = async () => {
           ? ""
           : `; ahead of ${first} in ${own.filter((ratio, i) => ratio > ratios.get(first!)![i]!).length} of ${ROUNDS}`
       console.log(
-        `${name}: median ${median(own).toFixed(3)}× the peer (${own.map((r) => r.toFixed(2)).join(" ")})${ahead}`
+        `${name}: median ${spread(own).median.toFixed(3)}× the peer (${own.map((r) => r.toFixed(2)).join(" ")})${ahead}`
       )
     }
   } finally {

@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http"
 import { type CpuPerRequest, cpuMeter } from "./processes.ts"
 import { SECONDS, WARMUP_SECONDS } from "./settings.ts"
-import { latencySummary } from "./statistics.ts"
+import { latencySummary, round } from "./statistics.ts"
 import { githubHeaders } from "./webhook.ts"
 
 // The load generator: keep-alive sockets, latency per request.
@@ -34,6 +34,12 @@ export interface LoadResult {
   /** How long after its scheduled time each request was handed to the socket (open-loop runs). */
   readonly sendLateness?: ReturnType<typeof latencySummary>
 }
+
+/** A run's acked requests per second (its 200s over the measured window). */
+export const rateOf = (result: LoadResult) =>
+  round(result.measuredShots.filter((shot) => shot.status === 200).length / result.seconds)
+/** A run's latency percentiles, over the measured window. */
+export const latenciesOf = (result: LoadResult) => latencySummary(result.measuredShots.map((shot) => shot.latencyMs))
 
 export interface Signed {
   readonly body: Buffer
