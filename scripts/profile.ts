@@ -86,9 +86,13 @@ const main = async () => {
     }
     await stop(service.child)
 
-    const profile = JSON.parse(
-      readFileSync(join(profileDir, readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))!), "utf8")
-    ) as Profile
+    // start.mjs starts itself again in place (execve, for MALLOC_ARENA_MAX) and the first image writes a profile of
+    // its own as it goes: the service's is the last one written (the names begin with the time).
+    const profileFile = readdirSync(profileDir)
+      .filter((name) => name.endsWith(".cpuprofile"))
+      .sort()
+      .at(-1)!
+    const profile = JSON.parse(readFileSync(join(profileDir, profileFile), "utf8")) as Profile
     // The profile's clock (µs) starts with the process, ~0.1 s after it was spawned.
     const inMeasuredRound = (profileMicros: number) => {
       const epochMs = startedAt + (profileMicros - profile.startTime) / 1000
