@@ -57,6 +57,14 @@ const start = (env: Record<string, string>): Promise<Started> =>
   })
 
 describe("the Node service", () => {
+  // V8 keeps a script's source in its heap, at two bytes a character once one character is beyond Latin-1 (issue 22).
+  it("is bundled as ASCII only, so V8 holds its source at one byte a character", () => {
+    const bundle = readFileSync("dist/main.node.js", "utf8")
+    assert.isAbove(bundle.length, 100_000)
+    const beyondAscii = [...bundle].filter((character) => character.charCodeAt(0) > 0x7f)
+    assert.deepStrictEqual(beyondAscii, [])
+  })
+
   it("serves /health, stops on SIGTERM with exit 0 and the embedded database stopped, and reuses its data", async () => {
     const first = await start({})
     assert.include(first.output(), "initialising the embedded PostgreSQL")
