@@ -88,9 +88,9 @@ describe("the Node service", () => {
     assert.strictEqual(await second.exited, 0)
   }, 60_000)
 
-  // glibc's malloc arenas (issue 22): the start script restarts itself in place with MALLOC_ARENA_MAX=2.
+  // glibc's malloc arenas (issue 22): the start script restarts itself in place with MALLOC_ARENA_MAX=1.
   it.runIf(process.platform === "linux")(
-    "on Linux restarts itself in place with two malloc arenas, keeping its pid and Node flags, and a value given",
+    "on Linux restarts itself in place with one malloc arena, keeping its pid and Node flags, and a value given",
     async () => {
       const processOf = (pid: number) => ({
         environment: readFileSync(`/proc/${pid}/environ`, "utf8").split("\0"),
@@ -98,7 +98,7 @@ describe("the Node service", () => {
       })
       const restarted = await start({})
       const running = processOf(restarted.child.pid!)
-      assert.include(running.environment, "MALLOC_ARENA_MAX=2")
+      assert.include(running.environment, "MALLOC_ARENA_MAX=1")
       const flags = startArgs().filter((arg) => arg.startsWith("--"))
       assert.isNotEmpty(flags)
       assert.includeMembers(running.commandLine, flags)
@@ -110,7 +110,7 @@ describe("the Node service", () => {
       const given = await start({ MALLOC_ARENA_MAX: "4" })
       const environment = processOf(given.child.pid!).environment
       assert.include(environment, "MALLOC_ARENA_MAX=4")
-      assert.notInclude(environment, "MALLOC_ARENA_MAX=2")
+      assert.notInclude(environment, "MALLOC_ARENA_MAX=1")
       given.child.kill("SIGTERM")
       assert.strictEqual(await given.exited, 0)
     },
