@@ -121,11 +121,12 @@ const main = async () => {
       ]
       for (const name of names.map((_, offset) => names[(offset + index) % names.length]!)) {
         const { result, perStatement } = await measureVariant(name)
-        const ratio = rateOf(result) / peerRate
+        const rate = rateOf(result)
+        const ratio = rate / peerRate
         ratios.get(name)!.push(ratio)
         const p99 = latenciesOf(result).p99_ms
         line.push(
-          `${name} ${ratio.toFixed(3)}× ${Math.round(rateOf(result))}/s ` +
+          `${name} ${ratio.toFixed(3)}× ${Math.round(rate)}/s ` +
             `(${result.cpu.service_ms} + ${result.cpu.postgres_ms}) ${perStatement === null ? "–" : round(perStatement, 1)} ` +
             `p99 ${p99}`
         )
