@@ -4,7 +4,7 @@
 // on a shared 2-core machine identical instances differ by up to 10 % a round, so only many alternated rounds show
 // a few percent.
 //
-//   COMPARE_VARIANTS='{"default":{},"pipe2":{"env":{"EVENTHOOK_INGEST_PIPELINE":"2"}}}' npm run compare
+//   COMPARE_VARIANTS='{"default":{},"pool":{"env":{"EVENTHOOK_INGEST_PIPELINE":"0"}}}' npm run compare
 //
 // Each variant is one instance started as `npm start` starts it, with its `env` on top of the bench's (`{url}` in a
 // value is the database's URL, for a variant that connects differently). A variant's `sql` statements run before

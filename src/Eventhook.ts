@@ -183,10 +183,14 @@ export const eventhookServer = <A extends HttpServer.HttpServer | HttpServerServ
 ) =>
   // The stop signal fires before the server closes, so open event streams end at once (EventStream.ts).
   fireStopSignalOnStop.pipe(
+    // The line is printed once the routes serve: until then Node's server answers 503 (what a client that waits
+    // for the line must never see).
     Layer.provideMerge(
-      HttpRouter.serve(eventhookRoutesWith(ingestListener), { disableLogger: true, disableListenLog: true })
+      Layer.provideMerge(
+        ListeningLine,
+        HttpRouter.serve(eventhookRoutesWith(ingestListener), { disableLogger: true, disableListenLog: true })
+      )
     ),
-    Layer.merge(ListeningLine),
     Layer.merge(MetricsListener),
     Layer.provide(PgHost),
     Layer.provideMerge(

@@ -88,9 +88,9 @@ export const appConfig = Config.all({
     "EVENTHOOK_COMMIT_OVERFLOW_AT"
   ).pipe(Config.withDefault(64)),
   ingestPipeline: Config.schema(
-    Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 32 })),
+    Schema.Union([Schema.Literal("auto"), Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 32 }))]),
     "EVENTHOOK_INGEST_PIPELINE"
-  ).pipe(Config.withDefault(0)),
+  ).pipe(Config.withDefault("auto" as const)),
   processAtIngest: Config.Boolean("EVENTHOOK_PROCESS_AT_INGEST").pipe(Config.withDefault(true)),
   destinationRules: Config.all({
     allow: Config.schema(DestinationList("allow"), "EVENTHOOK_DESTINATION_ALLOW").pipe(Config.option),
@@ -141,8 +141,11 @@ export interface AppConfigShape {
   readonly ingestFirstQueuedAt: number
   /** Ingest requests waiting for a commit that start a statement beside the one in flight (issue 22; EventWriter). */
   readonly commitOverflowAt: number
-  /** Ingest statements pipelined on a connection of its own, at most this many in flight; 0: on the pool (issue 22). */
-  readonly ingestPipeline: number
+  /**
+   * Ingest statements pipelined on a connection of its own, at most this many in flight; 0: on the pool; `auto`: 2
+   * where the database flushes a commit fast, else 0 (issue 22; EventWriter).
+   */
+  readonly ingestPipeline: number | "auto"
   /**
    * An event whose routes only start workflows or create tasks of the reference host is processed by the statement
    * that stores it, before the 200 (issue 22; src/processing/processAtIngest.ts).

@@ -4,6 +4,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import type { NewEvent, StoredEvent } from "../domain/Event.ts"
 import { BatchNotCommitted, DatabaseBusy } from "../domain/errors.ts"
 import { recordBatch, recordCommit, recordCommitWait } from "../metrics/metrics.ts"
+import { measureCommitFlush } from "../store/commitFlush.ts"
 import { EventRepo } from "../store/EventRepo.ts"
 import { groupCommit } from "../store/groupCommit.ts"
 import { pipelinedStatements } from "../store/uncached.ts"
@@ -33,6 +34,34 @@ export interface EventWriterOptions {
  * smaller statements, and each statement costs PostgreSQL and the service much of what a larger one costs.
  */
 const PIPELINED_OVERFLOW_AT = 6
+
+/**
+ * The slowest commit flush, as `measureCommitFlush` measures it, for which ingest's statements go pipelined
+ * (EVENTHOOK_INGEST_PIPELINE=auto, issue 22). Pipelined, one connection pays its commits' flushes one after the
+ * other, where statements on the pool share theirs in PostgreSQL's WAL group commit (README "Pipelined batches").
+ * Measured so, this machine's disk (fdatasync ~0.13 ms) gives 0.2–0.3 ms, and there two statements pipelined acked
+ * more than one at a time on the pool; a server whose every fsync sleeps 1 ms more gives 1.35 ms, and there they
+ * acked less. Between the two: unmeasured.
+ */
+export const FAST_FLUSH_MILLIS = 0.75
+
+/** Statements pipelined for a database whose commit's flush takes `flushMillis`: 2 when fast, else none. */
+export const pipelineForFlush = (flushMillis: number): number => (flushMillis <= FAST_FLUSH_MILLIS ? 2 : 0)
+
+/** `pipelineForFlush` of this database's measured flush; none when it cannot be measured. */
+export const pipelineForThisDatabase = Effect.gen(function* () {
+  const measured = yield* Effect.result(measureCommitFlush(yield* PgClient.PgClient, 25))
+  if (measured._tag === "Failure") {
+    yield* Effect.logInfo("ingest statements on the pool: a commit's flush could not be measured", measured.failure)
+    return 0
+  }
+  const pipeline = pipelineForFlush(measured.success)
+  yield* Effect.logInfo(
+    `ingest statements ${pipeline > 0 ? `pipelined, ${pipeline} in flight` : "on the pool"}: a commit's flush takes ` +
+      `${measured.success.toFixed(2)} ms`
+  )
+  return pipeline
+})
 
 export const defaultEventWriterOptions: EventWriterOptions = { maxBatch: 128, concurrency: 4 }
 
@@ -112,8 +141,8 @@ export class EventWriter extends Context.Service<
    * per second and PostgreSQL's CPU per event 0.20 against 0.26 ms; at c=64 10–28 % more). Up to three more start
    * while that many requests wait, so a slow commit holds up at most that many. The cost: where a flush takes a
    * millisecond, c=16 acked 3–11 % less at 64, its flushes paid in turn (README); there 8 acked more than either.
-   * With EVENTHOOK_INGEST_PIPELINE (off by default), the statements before those go pipelined on a connection of
-   * their own (README "Pipelined batches").
+   * With EVENTHOOK_INGEST_PIPELINE (by default 2 where a commit's flush is fast, see FAST_FLUSH_MILLIS), the
+   * statements before those go pipelined on a connection of their own (README "Pipelined batches").
    */
   static readonly layer = Layer.unwrap(
     Effect.gen(function* () {
@@ -121,7 +150,7 @@ export class EventWriter extends Context.Service<
       return EventWriter.layerWith({
         ...defaultEventWriterOptions,
         overflowAt: config.commitOverflowAt,
-        pipeline: config.ingestPipeline
+        pipeline: config.ingestPipeline === "auto" ? yield* pipelineForThisDatabase : config.ingestPipeline
       })
     })
   )

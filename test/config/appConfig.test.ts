@@ -30,7 +30,7 @@ describe("AppConfig (CONTRACT §2)", () => {
       assert.strictEqual(config.ingestFirstMaxLagSeconds, 10)
       assert.strictEqual(config.ingestFirstQueuedAt, 24)
       assert.strictEqual(config.commitOverflowAt, 64)
-      assert.strictEqual(config.ingestPipeline, 0)
+      assert.strictEqual(config.ingestPipeline, "auto")
       assert.isTrue(config.processAtIngest)
     })
   )
