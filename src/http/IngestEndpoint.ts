@@ -1,9 +1,9 @@
 import { Cause, Context, Effect, Exit, Layer, Option, Schema, Semaphore } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { type IngestError, PayloadTooLarge } from "../domain/errors.ts"
-import { Ingest } from "../ingest/Ingest.ts"
+import { type Accepted, Ingest } from "../ingest/Ingest.ts"
 import { normalizeSourceIp } from "../ingest/sourceIp.ts"
-import { INGEST_ROUTE, type IngestOutcome, recordIngest } from "../metrics/metrics.ts"
+import { applyUpdatesNow, INGEST_ROUTE, type IngestOutcome, ingestUpdates, recordIngest } from "../metrics/metrics.ts"
 import { IngestFirst } from "../processing/ingestFirst.ts"
 import { causeIsDatabaseUnavailable } from "../store/unavailable.ts"
 import { ingestErrorResponse } from "./errorResponses.ts"
@@ -80,11 +80,46 @@ const errorAnswer = (error: IngestError): IngestAnswer => {
   return { status, body }
 }
 
+/** A request whose body was read already (the Node listener's fast lane). */
+export interface ReceivedIngestRequest extends Omit<IngestHttpRequest, "readBody"> {
+  readonly body: Uint8Array
+}
+
+/** The answer to a stored event or a handshake; the shapes are the `success` schemas of Api.ts (OpenAPI). */
+const acceptedAnswer = (accepted: Accepted, measured: { outcome: IngestOutcome }): IngestAnswer => {
+  switch (accepted.status) {
+    case "pending":
+      measured.outcome = "accepted"
+      return { status: 200, body: { event_id: accepted.eventId, status: accepted.status } }
+    case "duplicate":
+      measured.outcome = "duplicate"
+      return {
+        status: 200,
+        body: { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
+      }
+    case "handshake":
+      measured.outcome = "handshake"
+      return { status: 200, body: accepted.answer }
+  }
+}
+
 export class IngestEndpoint extends Context.Service<
   IngestEndpoint,
   {
     /** Fails only with defects (the database unavailable, a bug); every other outcome is an answer. */
     readonly answer: (request: IngestHttpRequest) => Effect.Effect<IngestAnswer>
+    /**
+     * `answer` for a request whose body is in hand, where Ingest's `receiveAcceptedNow` decides it without a
+     * fiber (issue 22): the write to run, and the answer to its exit, made and measured outside any fiber (none
+     * for a defect: that is answered as `answer`'s caller answers one). Undefined otherwise, with nothing done:
+     * then `answer` it.
+     */
+    readonly answerReceived: (request: ReceivedIngestRequest) =>
+      | {
+          readonly storing: Effect.Effect<Accepted>
+          readonly answered: (exit: Exit.Exit<Accepted>) => IngestAnswer | undefined
+        }
+      | undefined
   }
 >()("eventhook/http/IngestEndpoint") {
   static readonly layer = Layer.effect(
@@ -94,6 +129,8 @@ export class IngestEndpoint extends Context.Service<
       const ingest = yield* Ingest
       const config = yield* AppConfig
       const ingestFirst = yield* IngestFirst
+      // Metrics recorded outside an effect (answerReceived's answers) use the services they were built with.
+      const context = yield* Effect.context<never>()
       const bodyBudget = yield* Semaphore.make(Math.max(IN_FLIGHT_BODY_BYTES, config.maxBodyBytes))
 
       // The generator functions are made once, here (issue 22). One made per request — an `Effect.gen` inside
@@ -113,21 +150,7 @@ export class IngestEndpoint extends Context.Service<
           pathAndQuery: request.url,
           sourceIp: normalizeSourceIp(request.remoteAddress)
         })
-        // The answers' shapes are the `success` schemas of Api.ts, which the OpenAPI document describes.
-        switch (accepted.status) {
-          case "pending":
-            measured.outcome = "accepted"
-            return { status: 200, body: { event_id: accepted.eventId, status: accepted.status } }
-          case "duplicate":
-            measured.outcome = "duplicate"
-            return {
-              status: 200,
-              body: { event_id: accepted.eventId, status: accepted.status, duplicate_of: accepted.duplicateOf }
-            }
-          case "handshake":
-            measured.outcome = "handshake"
-            return { status: 200, body: accepted.answer }
-        }
+        return acceptedAnswer(accepted, measured)
       })
       const admitted = Effect.fnUntraced(function* (request: IngestHttpRequest, measured: { outcome: IngestOutcome }) {
         ingestFirst.requestStarted()
@@ -138,6 +161,42 @@ export class IngestEndpoint extends Context.Service<
           Semaphore.withPermits(bodyBudget, reservation(request.headers, config.maxBodyBytes))
         )
       })
+
+      const answerReceived = (request: ReceivedIngestRequest) => {
+        const started = performance.now()
+        const storing = ingest.receiveAcceptedNow({
+          tenantSlug: request.tenantSlug,
+          sourceSlug: request.sourceSlug,
+          body: request.body,
+          headers: request.headers,
+          pathAndQuery: request.url,
+          sourceIp: normalizeSourceIp(request.remoteAddress)
+        })
+        if (storing === undefined) return undefined
+        ingestFirst.requestStarted()
+        const measure = (ended: { readonly outcome: IngestOutcome; readonly status: number }) =>
+          applyUpdatesNow(
+            context,
+            ingestUpdates({
+              ...ended,
+              source: `${request.tenantSlug}/${request.sourceSlug}`,
+              seconds: (performance.now() - started) / 1000,
+              sourceLabel: config.metricsSourceLabel
+            })
+          )
+        const answered = (exit: Exit.Exit<Accepted>) => {
+          ingestFirst.requestEnded()
+          if (Exit.isFailure(exit)) {
+            measure(measuredOutcome(Exit.failCause(exit.cause), "error"))
+            return undefined
+          }
+          const measured: { outcome: IngestOutcome } = { outcome: "error" }
+          const answer = acceptedAnswer(exit.value, measured)
+          measure({ outcome: measured.outcome, status: answer.status })
+          return answer
+        }
+        return { storing, answered }
+      }
 
       const answer = (request: IngestHttpRequest): Effect.Effect<IngestAnswer> => {
         const started = performance.now()
@@ -182,7 +241,7 @@ export class IngestEndpoint extends Context.Service<
             )
           : answered
       }
-      return IngestEndpoint.of({ answer })
+      return IngestEndpoint.of({ answer, answerReceived })
     })
   )
 }

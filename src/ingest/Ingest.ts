@@ -1,14 +1,24 @@
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import { type NewEvent, newEventForProcessing } from "../domain/Event.ts"
+import { type EventForProcessing, type NewEvent, newEventForProcessing } from "../domain/Event.ts"
 import { InvalidPayload, RateLimited, RequestRejected, SourceNotFound } from "../domain/errors.ts"
 import { EventId, newRowId } from "../domain/ids.ts"
 import { publicIngestUrl } from "../domain/ingestUrl.ts"
+import type { EnabledRoute } from "../domain/Route.ts"
+import type { Source } from "../domain/Source.ts"
 import { formatTraceParent } from "../domain/traceParent.ts"
-import { recordIngestPhase, recordProcessedAtIngest, recordVerified } from "../metrics/metrics.ts"
+import {
+  applyUpdatesNow,
+  ingestPhaseUpdate,
+  processedAtIngestUpdates,
+  recordIngestPhase,
+  recordVerified,
+  verifiedUpdate
+} from "../metrics/metrics.ts"
 import { IngestFirst } from "../processing/ingestFirst.ts"
 import { Processor } from "../processing/Processor.ts"
 import { processAtIngest, type ReferenceTargets } from "../processing/processAtIngest.ts"
+import type { Lease } from "../store/EventQueue.ts"
 import { RouteRepo } from "../store/RouteRepo.ts"
 import { SourceRepo } from "../store/SourceRepo.ts"
 import { TaskLauncher } from "../targets/TaskLauncher.ts"
@@ -17,7 +27,7 @@ import type { HandshakeAnswer } from "../verify/handshake.ts"
 import { credentialHeaders } from "../verify/registry.ts"
 import { EventWriter } from "./EventWriter.ts"
 import { headersForStorage } from "./headers.ts"
-import { inspectRequest } from "./inspectRequest.ts"
+import { type Inspection, inspectRequest } from "./inspectRequest.ts"
 import { RateLimiter } from "./RateLimiter.ts"
 
 export interface IncomingWebhook {
@@ -54,6 +64,13 @@ export class Ingest extends Context.Service<
     readonly receive: (
       webhook: IncomingWebhook
     ) => Effect.Effect<Accepted, SourceNotFound | RateLimited | RequestRejected | InvalidPayload>
+    /**
+     * `receive`'s common case, decided without a fiber (issue 22): a source and its routes in memory, a request
+     * that verifies and parses as an event, a token in its source's bucket. Then the write of the event, which
+     * answers as `receive` would. Undefined for any other request, with nothing taken or recorded: `receive`
+     * decides it then, as always. Only while tracing is off.
+     */
+    readonly receiveAcceptedNow: (webhook: IncomingWebhook) => Effect.Effect<Accepted> | undefined
   }
 >()("eventhook/ingest/Ingest") {
   static readonly layer = Layer.effect(
@@ -67,7 +84,7 @@ export class Ingest extends Context.Service<
       const processor = yield* Processor
       const publicUrl = Option.getOrNull(config.publicUrl)
       const limiter = yield* RateLimiter
-      const routes = yield* RouteRepo
+      const routeRepo = yield* RouteRepo
       const ingestFirst = yield* IngestFirst
       const reference: ReferenceTargets = {
         workflow: isReference(yield* Effect.serviceOption(WorkflowLauncher)),
@@ -75,8 +92,111 @@ export class Ingest extends Context.Service<
       }
       // Traced, events are processed after the response, where their spans (per event, per action) are made.
       const atIngest = config.processAtIngest && !config.tracing && (reference.workflow || reference.task)
+      // Metrics recorded outside an effect (the fast lane, the write's answer) use the services they were built with.
+      const context = yield* Effect.context<never>()
+      const limitsOf = (source: Source) => ({
+        ratePerSecond: source.rate_limit_per_second ?? config.rateLimitPerSecond,
+        burst: source.rate_limit_burst ?? config.rateLimitBurst
+      })
+      const baseOf = (source: Source, webhook: IncomingWebhook) => ({
+        tenant_id: source.tenant_id,
+        source_id: source.id,
+        content_type: webhook.headers["content-type"] ?? null,
+        raw_payload: webhook.body,
+        headers: headersForStorage(webhook.headers, credentialHeaders(source)),
+        max_retries: config.maxRetries,
+        source_ip: webhook.sourceIp
+      })
+      const requestOf = (webhook: IncomingWebhook) => ({
+        ...webhook,
+        url: publicIngestUrl(publicUrl, webhook.pathAndQuery)
+      })
+      // Whether this event is processed by the statement that stores it (processAtIngest.ts). While ingest comes
+      // first, storing stays as cheap as it can be: processing is held back anyway.
+      const processesAtIngest = () => atIngest && !ingestFirst.comesFirst()
 
-      // Hot path: untraced (README "Fast path").
+      /** The row of an event that verified and parsed, processed at ingest when `routes` are given. */
+      const acceptedEvent = (
+        source: Source,
+        webhook: IncomingWebhook,
+        inspection: Extract<Inspection, { _tag: "Accepted" }>,
+        lease: Lease | null,
+        traceParent: string | null,
+        routes: ReadonlyArray<EnabledRoute> | null
+      ) => {
+        const id = EventId.make(newRowId())
+        const accepted: NewEvent = {
+          ...baseOf(source, webhook),
+          ...inspection.interpreted,
+          id,
+          status: "pending",
+          last_error: null,
+          verified: true,
+          verification_error: null,
+          verified_secret_index: inspection.secretIndex,
+          lease,
+          trace_parent: traceParent
+        }
+        const forProcessing = newEventForProcessing(id, accepted, new Date())
+        const event: NewEvent =
+          routes === null ? accepted : { ...accepted, processed: processAtIngest(routes, forProcessing, reference) }
+        return { event, forProcessing }
+      }
+
+      /** Stores an accepted event; after the commit, hands it to this instance's workers when it was leased. */
+      const storeAccepted = (event: NewEvent, forProcessing: EventForProcessing): Effect.Effect<Accepted> => {
+        const storeStarted = performance.now()
+        const storing = config.tracing ? store(event).pipe(Effect.withSpan("eventhook.ingest.store")) : store(event)
+        return Effect.flatMap(storing, (stored): Effect.Effect<Accepted> => {
+          const storeSeconds = (performance.now() - storeStarted) / 1000
+          const storePhase = ingestPhaseUpdate("store", storeSeconds)
+          if (stored._tag === "Duplicate") {
+            applyUpdatesNow(context, [storePhase])
+            return Effect.succeed({ status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf })
+          }
+          const pending = { status: "pending", eventId: stored.id } satisfies Accepted
+          if (stored.processed) {
+            const { launches, status } = event.processed!
+            applyUpdatesNow(context, [storePhase, ...processedAtIngestUpdates(launches, status, storeSeconds)])
+            return Effect.succeed(pending)
+          }
+          applyUpdatesNow(context, [storePhase])
+          // Unleased (the workers have enough waiting), it is left to a sweep.
+          return event.lease == null
+            ? Effect.succeed(pending)
+            : Effect.as(processor.handOver({ ...forProcessing, id: stored.id }), pending)
+        })
+      }
+
+      const receiveAcceptedNow = (webhook: IncomingWebhook): Effect.Effect<Accepted> | undefined => {
+        if (config.tracing) return undefined
+        const found = sources.findEnabledInMemory(webhook.tenantSlug, webhook.sourceSlug)
+        if (found === undefined || Option.isNone(found)) return undefined
+        const source = found.value
+        const nowMs = Date.now()
+        const verifyStarted = performance.now()
+        const inspection = inspectRequest(source, requestOf(webhook), Math.floor(nowMs / 1000))
+        if (inspection._tag !== "Accepted" || inspection.handshake !== null) return undefined
+        const verifySeconds = (performance.now() - verifyStarted) / 1000
+        const routes = processesAtIngest() ? routeRepo.listEnabledInMemory(source.id) : null
+        if (routes === undefined) return undefined
+        if (!limiter.take(source.id, limitsOf(source), nowMs).allowed) return undefined
+        applyUpdatesNow(context, [
+          ingestPhaseUpdate("verify", verifySeconds),
+          verifiedUpdate(source.verifier_type ?? "none", inspection.secretIndex)
+        ])
+        const { event, forProcessing } = acceptedEvent(
+          source,
+          webhook,
+          inspection,
+          processor.leaseForNew(webhook.body.byteLength),
+          null,
+          routes
+        )
+        return storeAccepted(event, forProcessing)
+      }
+
+      // Untraced unless tracing is on (README "Fast path").
       const receive = Effect.fnUntraced(function* (webhook: IncomingWebhook) {
         // Bounded (SourceRepo): a 503 after 3 s without a connection.
         const found = yield* sources.findEnabled(webhook.tenantSlug, webhook.sourceSlug)
@@ -84,24 +204,13 @@ export class Ingest extends Context.Service<
           return yield* new SourceNotFound({ tenantSlug: webhook.tenantSlug, sourceSlug: webhook.sourceSlug })
         }
         const source = found.value
-        const token = yield* limiter.take(source.id, {
-          ratePerSecond: source.rate_limit_per_second ?? config.rateLimitPerSecond,
-          burst: source.rate_limit_burst ?? config.rateLimitBurst
-        })
+        const nowMs = yield* Clock.currentTimeMillis
+        const token = limiter.take(source.id, limitsOf(source), nowMs)
         if (!token.allowed) return yield* new RateLimited({ retryAfterSeconds: token.retryAfterSeconds })
-        const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-        const contentType = webhook.headers["content-type"] ?? null
-        const base = {
-          tenant_id: source.tenant_id,
-          source_id: source.id,
-          content_type: contentType,
-          raw_payload: webhook.body,
-          headers: headersForStorage(webhook.headers, credentialHeaders(source)),
-          max_retries: config.maxRetries,
-          source_ip: webhook.sourceIp
-        }
+        const nowSeconds = Math.floor(nowMs / 1000)
+        const base = baseOf(source, webhook)
 
-        const request = { ...webhook, url: publicIngestUrl(publicUrl, webhook.pathAndQuery) }
+        const request = requestOf(webhook)
         const verifyStarted = performance.now()
         const inspection = config.tracing
           ? yield* Effect.sync(() => inspectRequest(source, request, nowSeconds)).pipe(
@@ -149,47 +258,20 @@ export class Ingest extends Context.Service<
         if (inspection.handshake !== null)
           return { status: "handshake", answer: inspection.handshake } satisfies Accepted
 
-        const lease = yield* processor.leaseForNew(webhook.body.byteLength)
+        const lease = processor.leaseForNew(webhook.body.byteLength)
         const requestSpan = config.tracing ? yield* Effect.option(Effect.currentSpan) : Option.none()
-        const id = EventId.make(newRowId())
-        const accepted: NewEvent = {
-          ...base,
-          ...inspection.interpreted,
-          id,
-          status: "pending",
-          last_error: null,
-          verified: true,
-          verification_error: null,
-          verified_secret_index: inspection.secretIndex,
+        const { event, forProcessing } = acceptedEvent(
+          source,
+          webhook,
+          inspection,
           lease,
-          trace_parent: Option.match(requestSpan, { onNone: () => null, onSome: formatTraceParent })
-        }
-        const forProcessing = newEventForProcessing(id, accepted, new Date())
-        // While ingest comes first, storing stays as cheap as it can be: processing is held back anyway.
-        const event: NewEvent =
-          atIngest && !ingestFirst.comesFirst()
-            ? {
-                ...accepted,
-                processed: processAtIngest(yield* routes.listEnabled(source.id), forProcessing, reference)
-              }
-            : accepted
-        const storeStarted = performance.now()
-        const stored = yield* config.tracing
-          ? store(event).pipe(Effect.withSpan("eventhook.ingest.store"))
-          : store(event)
-        const storeSeconds = (performance.now() - storeStarted) / 1000
-        yield* recordIngestPhase("store", storeSeconds)
-        if (stored._tag === "Duplicate") {
-          return { status: "duplicate", eventId: stored.id, duplicateOf: stored.duplicateOf } satisfies Accepted
-        }
-        if (stored.processed)
-          yield* recordProcessedAtIngest(event.processed!.launches, event.processed!.status, storeSeconds)
-        // Unleased (the workers have enough waiting), it is left to a sweep.
-        else if (lease !== null) yield* processor.handOver({ ...forProcessing, id: stored.id })
-        return { status: "pending", eventId: stored.id } satisfies Accepted
+          Option.match(requestSpan, { onNone: () => null, onSome: formatTraceParent }),
+          processesAtIngest() ? yield* routeRepo.listEnabled(source.id) : null
+        )
+        return yield* storeAccepted(event, forProcessing)
       })
 
-      return Ingest.of({ receive })
+      return Ingest.of({ receive, receiveAcceptedNow })
     })
   )
 }

@@ -1,4 +1,4 @@
-import { Effect, Metric, type Pool } from "effect"
+import { type Context, Effect, Metric, type Pool } from "effect"
 
 // Eventhook's metrics (issue 19), on Effect's Metric; `/metrics` renders them with PrometheusMetrics. Prometheus
 // naming: the `eventhook_` prefix, base units (seconds, bytes), `_total` on counters. Labels stay bounded: `source`
@@ -152,7 +152,13 @@ const gated =
     enabled ? record(...args) : Effect.void
 
 // A numeric metric and the value it is updated with.
-type Update = readonly [metric: Metric.Metric<number, unknown>, value: number]
+export type Update = readonly [metric: Metric.Metric<number, unknown>, value: number]
+
+/** Several updates at once, outside any effect: for the ingest listener's fast lane (issue 22), which has no fiber. */
+export const applyUpdatesNow = (context: Context.Context<never>, updates: ReadonlyArray<Update>): void => {
+  if (!enabled) return
+  for (const [metric, value] of updates) metric.updateUnsafe(value, context)
+}
 
 /**
  * Several updates as one effect: `Metric.update` is two effects and two closures each, and the ingest path
@@ -195,33 +201,42 @@ const KNOWN_SOURCE = new Set<IngestOutcome>([
 
 export const INGEST_ROUTE = "/api/tenants/{tenant}/eventhook/in/{source}"
 
-export const recordIngest = gated(
-  (options: {
-    readonly outcome: IngestOutcome
-    readonly source: string
-    readonly status: number
-    readonly seconds: number
-    readonly rejection?: string | undefined
-    readonly sourceLabel: boolean
-  }) => {
-    const source = options.sourceLabel && KNOWN_SOURCE.has(options.outcome) ? options.source : ""
-    const requests: Update = [ingestRequestsOf({ outcome: options.outcome, source }), 1]
-    const duration: Update = [
-      requestDurationOf({
-        http_request_method: "POST",
-        http_route: INGEST_ROUTE,
-        http_response_status_code: String(options.status)
-      }),
-      options.seconds
-    ]
-    return options.rejection === undefined
-      ? updateAll(requests, duration)
-      : updateAll(requests, duration, [ingestRejectionsOf({ reason: options.rejection, source }), 1])
-  }
+/** A finished ingest request: its outcome, and its duration by HTTP status; a rejection by reason. */
+export const ingestUpdates = (options: {
+  readonly outcome: IngestOutcome
+  readonly source: string
+  readonly status: number
+  readonly seconds: number
+  readonly rejection?: string | undefined
+  readonly sourceLabel: boolean
+}): ReadonlyArray<Update> => {
+  const source = options.sourceLabel && KNOWN_SOURCE.has(options.outcome) ? options.source : ""
+  const requests: Update = [ingestRequestsOf({ outcome: options.outcome, source }), 1]
+  const duration: Update = [
+    requestDurationOf({
+      http_request_method: "POST",
+      http_route: INGEST_ROUTE,
+      http_response_status_code: String(options.status)
+    }),
+    options.seconds
+  ]
+  return options.rejection === undefined
+    ? [requests, duration]
+    : [requests, duration, [ingestRejectionsOf({ reason: options.rejection, source }), 1]]
+}
+
+export const recordIngest = gated((options: Parameters<typeof ingestUpdates>[0]) =>
+  updateAll(...ingestUpdates(options))
 )
 
+/** A request that verified, by scheme and by the index of the secret that verified it. */
+export const verifiedUpdate = (scheme: string, secretIndex: number | null): Update => [
+  verificationsOf({ scheme, secret_index: secretIndex === null ? "" : String(secretIndex) }),
+  1
+]
+
 export const recordVerified = gated((scheme: string, secretIndex: number | null) =>
-  updateAll([verificationsOf({ scheme, secret_index: secretIndex === null ? "" : String(secretIndex) }), 1])
+  updateAll(verifiedUpdate(scheme, secretIndex))
 )
 
 /** The batch's INSERT: one observation per event in it, so `commit` and `store` count the same requests. */
@@ -236,8 +251,10 @@ export const recordCommitWait = gated((waits: ReadonlyArray<number>) => {
   })
 })
 
+export const ingestPhaseUpdate = (phase: "verify" | "store", seconds: number): Update => [phaseSeries[phase], seconds]
+
 export const recordIngestPhase = gated((phase: "verify" | "store", seconds: number) =>
-  updateAll([phaseSeries[phase], seconds])
+  updateAll(ingestPhaseUpdate(phase, seconds))
 )
 
 export const recordBatch = gated((size: number) => updateAll([batchSize, size]))
@@ -257,19 +274,21 @@ export const recordAction = gated((targetType: string, result: string, seconds: 
 
 /**
  * An event processed by the statement that stored it (processAtIngest.ts): a `success` action per launch, taking
- * `seconds`, and the event's outcome; one effect, as this runs per request.
+ * `seconds`, and the event's outcome.
  */
-export const recordProcessedAtIngest = gated(
-  (launches: ReadonlyArray<{ readonly target_type: string }>, status: string, seconds: number) => {
-    const updates: Array<Update> = [[eventsFinishedOf({ status }), 1]]
-    for (const launch of launches)
-      updates.push(
-        [actionsOf({ target_type: launch.target_type, result: "success" }), 1],
-        [actionDurationOf({ target_type: launch.target_type }), seconds]
-      )
-    return updateAll(...updates)
-  }
-)
+export const processedAtIngestUpdates = (
+  launches: ReadonlyArray<{ readonly target_type: string }>,
+  status: string,
+  seconds: number
+): ReadonlyArray<Update> => {
+  const updates: Array<Update> = [[eventsFinishedOf({ status }), 1]]
+  for (const launch of launches)
+    updates.push(
+      [actionsOf({ target_type: launch.target_type, result: "success" }), 1],
+      [actionDurationOf({ target_type: launch.target_type }), seconds]
+    )
+  return updates
+}
 
 /** A route whose filter could not decide (issue 21): an action that did not run, so no duration. */
 export const recordSkippedAction = gated((targetType: string) =>

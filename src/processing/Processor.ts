@@ -39,7 +39,7 @@ export class Processor extends Context.Service<
      * instance's workers after its commit (`handOver`); null when enough such events wait already: store it
      * unleased, a sweep takes it.
      */
-    readonly leaseForNew: (bodyBytes: number) => Effect.Effect<Lease | null>
+    readonly leaseForNew: (bodyBytes: number) => Lease | null
     /** A committed event stored under `leaseForNew`'s lease, given to the workers as it is. */
     readonly handOver: (event: EventForProcessing) => Effect.Effect<void>
   }
@@ -265,11 +265,9 @@ export class Processor extends Context.Service<
         return Processor.of({
           submit: (eventId) => Queue.offer(mailbox, eventId).pipe(Effect.asVoid),
           leaseForNew: (bodyBytes) =>
-            Effect.sync(() =>
-              waiting.events < options.maxLeasedWaiting && waiting.bytes + bodyBytes <= options.maxLeasedWaitingBytes
-                ? lease
-                : null
-            ),
+            waiting.events < options.maxLeasedWaiting && waiting.bytes + bodyBytes <= options.maxLeasedWaitingBytes
+              ? lease
+              : null,
           handOver: (event) =>
             Effect.suspend(() => {
               leases.hold(event.id)
@@ -298,6 +296,6 @@ export class Processor extends Context.Service<
    */
   static readonly handOff = Layer.succeed(
     Processor,
-    Processor.of({ submit: () => Effect.void, leaseForNew: () => Effect.succeed(null), handOver: () => Effect.void })
+    Processor.of({ submit: () => Effect.void, leaseForNew: () => null, handOver: () => Effect.void })
   )
 }

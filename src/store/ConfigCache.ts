@@ -22,6 +22,11 @@ export class ConfigCache extends Context.Service<
       load: () => Effect.Effect<A, E>,
       keep: (value: A) => boolean
     ) => Effect.Effect<A, E>
+    /**
+     * The value `get` would serve from memory for `key` now, without an effect; undefined where `get` would load
+     * (for the ingest listener's fast lane, issue 22).
+     */
+    readonly peek: <A>(key: string) => A | undefined
     readonly invalidate: Effect.Effect<void>
   }
 >()("eventhook/store/ConfigCache") {
@@ -65,13 +70,18 @@ export class ConfigCache extends Context.Service<
         Effect.forkScoped
       )
 
+      const hitAt = (key: string, now: number) => {
+        if (!listening) return undefined
+        const hit = entries.get(key)
+        return hit !== undefined && hit.expiresAt > now ? hit : undefined
+      }
       // Hot path: a hit is one map lookup, and `load` is built only on a miss.
       const get = <A, E>(key: string, load: () => Effect.Effect<A, E>, keep: (value: A) => boolean) =>
         Effect.clockWith((clock) => {
           if (!listening) return load()
           const now = clock.currentTimeMillisUnsafe()
-          const hit = entries.get(key)
-          if (hit !== undefined && hit.expiresAt > now) return Effect.succeed(hit.value as A)
+          const hit = hitAt(key, now)
+          if (hit !== undefined) return Effect.succeed(hit.value as A)
           const loadedIn = generation
           return Effect.map(load(), (value) => {
             // A change that arrived while loading may have made the value stale: it is used once, not kept.
@@ -83,7 +93,9 @@ export class ConfigCache extends Context.Service<
           })
         })
 
-      return ConfigCache.of({ get, invalidate })
+      const peek = <A>(key: string) => hitAt(key, Date.now())?.value as A | undefined
+
+      return ConfigCache.of({ get, peek, invalidate })
     })
   )
 }

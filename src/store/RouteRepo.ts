@@ -46,6 +46,8 @@ export class RouteRepo extends Context.Service<
   {
     /** Enabled routes of a source, highest priority first; ties by `created_at`, then `id` (CONTRACT §7). */
     readonly listEnabled: (sourceId: SourceId) => Effect.Effect<ReadonlyArray<EnabledRoute>>
+    /** What `listEnabled` would answer from memory now; undefined where it would ask the database. */
+    readonly listEnabledInMemory: (sourceId: SourceId) => ReadonlyArray<EnabledRoute> | undefined
     readonly insert: (route: NewRoute) => Effect.Effect<RouteId>
     /** A tenant's routes (of one source when given), in the order they run. */
     readonly listForTenant: (tenantId: TenantId, sourceId?: SourceId) => Effect.Effect<ReadonlyArray<RouteRecord>>
@@ -87,9 +89,10 @@ export class RouteRepo extends Context.Service<
           WHERE r.source_id = ${sourceId} AND r.is_enabled
           ORDER BY r.priority DESC, r.created_at, r.id`
     })
+    const routesKey = (sourceId: SourceId) => `routes:${sourceId}`
     const listEnabled = (sourceId: SourceId) =>
       cache.get(
-        `routes:${sourceId}`,
+        routesKey(sourceId),
         () => listQuery(sourceId).pipe(Effect.orDie, Effect.flatMap(openedAll)),
         () => true
       )
@@ -184,6 +187,7 @@ export class RouteRepo extends Context.Service<
 
     return RouteRepo.of({
       listEnabled,
+      listEnabledInMemory: (sourceId) => cache.peek<ReadonlyArray<EnabledRoute>>(routesKey(sourceId)),
       insert,
       resealAll,
       listForTenant: Effect.fn("RouteRepo.listForTenant")((tenantId: TenantId, sourceId?: SourceId) =>

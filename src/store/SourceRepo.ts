@@ -58,6 +58,8 @@ export class SourceRepo extends Context.Service<
      * from memory (ConfigCache); one that must be asked for dies with `DatabaseBusy` when no connection comes in 3 s.
      */
     readonly findEnabled: (tenantSlug: string, sourceSlug: string) => Effect.Effect<Option.Option<Source>>
+    /** What `findEnabled` would answer from memory now; undefined where it would ask the database. */
+    readonly findEnabledInMemory: (tenantSlug: string, sourceSlug: string) => Option.Option<Source> | undefined
     readonly insert: (source: NewSource) => Effect.Effect<SourceId, SlugTaken>
     /** Any source by id, enabled or not, with its tenant's slug. */
     readonly findById: (
@@ -114,11 +116,12 @@ export class SourceRepo extends Context.Service<
           orElse: () => Effect.die(new DatabaseBusy({ waitedMillis: LOOKUP_TIMEOUT_MILLIS }))
         })
       )
+    const sourceKey = (tenantSlug: string, sourceSlug: string) => `source:${tenantSlug}/${sourceSlug}`
     const findEnabled = (tenantSlug: string, sourceSlug: string) =>
       !isStorableText(tenantSlug) || !isStorableText(sourceSlug)
         ? Effect.succeedNone
         : cache.get(
-            `source:${tenantSlug}/${sourceSlug}`,
+            sourceKey(tenantSlug, sourceSlug),
             // Built on a miss only: a hit (nearly every request) makes no statement.
             () =>
               findEnabledQuery({ tenantSlug, sourceSlug }).pipe(
@@ -261,6 +264,10 @@ export class SourceRepo extends Context.Service<
     return SourceRepo.of({
       resealAll,
       findEnabled,
+      findEnabledInMemory: (tenantSlug, sourceSlug) =>
+        !isStorableText(tenantSlug) || !isStorableText(sourceSlug)
+          ? Option.none()
+          : cache.peek<Option.Option<Source>>(sourceKey(tenantSlug, sourceSlug)),
       insert,
       findById,
       setVerifierConfig: (id: SourceId, config: unknown) => update(id, { verifier_config: config }),

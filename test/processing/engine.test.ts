@@ -294,7 +294,7 @@ describe("new events handed over in memory", () => {
             const mine = Context.get(yield* Layer.build(processorWith(PgHost)), Processor)
             // Another instance sweeping every few milliseconds, with no grace for pending events.
             yield* Layer.build(processorWith(PgHost))
-            const lease = yield* mine.leaseForNew(7)
+            const lease = mine.leaseForNew(7)
             assert.isNotNull(lease)
             const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
             yield* Effect.sleep("400 millis")
@@ -346,7 +346,7 @@ describe("new events handed over in memory", () => {
         Effect.gen(function* () {
           const { processor, first } = yield* queuedBy(30)
           yield* Effect.sleep("60 millis")
-          const lease = yield* processor.leaseForNew(7)
+          const lease = processor.leaseForNew(7)
           const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
           yield* processor.handOver(forProcessing(tenant.id, sourceId, eventId))
           yield* Effect.sleep("600 millis")
@@ -366,7 +366,7 @@ describe("new events handed over in memory", () => {
         Effect.gen(function* () {
           const { processor } = yield* queuedBy(1)
           yield* Effect.sleep("60 millis")
-          const lease = yield* processor.leaseForNew(7)
+          const lease = processor.leaseForNew(7)
           const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
           const handedOverAt = Date.now()
           yield* processor.handOver(forProcessing(tenant.id, sourceId, eventId))
@@ -387,7 +387,7 @@ describe("new events handed over in memory", () => {
         Effect.gen(function* () {
           const full = Processor.layerWith({ ...fastOptions, maxLeasedWaiting: 0 }).pipe(Layer.provide(PgHost))
           const processor = Context.get(yield* Layer.build(full), Processor)
-          const lease = yield* processor.leaseForNew(7)
+          const lease = processor.leaseForNew(7)
           assert.isNull(lease)
           const eventId = yield* insertPending(tenant.id, sourceId, 3, lease)
           yield* waitUntil(eventRow(tenant.id, eventId), (row) => row.status === "delivered")
@@ -402,8 +402,8 @@ describe("new events handed over in memory", () => {
       Effect.gen(function* () {
         const small = Processor.layerWith({ ...fastOptions, maxLeasedWaitingBytes: 1000 }).pipe(Layer.provide(PgHost))
         const processor = Context.get(yield* Layer.build(small), Processor)
-        assert.isNotNull(yield* processor.leaseForNew(1000))
-        assert.isNull(yield* processor.leaseForNew(1001))
+        assert.isNotNull(processor.leaseForNew(1000))
+        assert.isNull(processor.leaseForNew(1001))
       })
     ).pipe(Effect.provide(Shared))
   )
@@ -428,10 +428,10 @@ describe("new events handed over in memory", () => {
             )
             const stranded = Context.get(yield* Layer.build(stranding), Processor)
             // In hand and slow: its lease is renewed every 1/3 s while it runs.
-            const busyId = yield* insertPending(tenant.id, sourceId, 3, yield* stranded.leaseForNew(7))
+            const busyId = yield* insertPending(tenant.id, sourceId, 3, stranded.leaseForNew(7))
             yield* stranded.handOver(forProcessing(tenant.id, sourceId, busyId))
             // Leased, but never handed over.
-            const strandedId = yield* insertPending(tenant.id, sourceId, 3, yield* stranded.leaseForNew(7))
+            const strandedId = yield* insertPending(tenant.id, sourceId, 3, stranded.leaseForNew(7))
             yield* Layer.build(processorWith(PgHost))
             yield* waitUntil(eventRow(tenant.id, strandedId), (row) => row.status === "delivered")
             assert.strictEqual((yield* eventRow(tenant.id, busyId)).status, "pending")
@@ -467,7 +467,7 @@ describe("new events handed over in memory", () => {
           )
           const processor = Context.get(yield* Layer.build(narrow), Processor)
           const ids = yield* Effect.forEach(Array.from({ length: 4 }), () =>
-            Effect.flatMap(processor.leaseForNew(600), (lease) => insertPending(tenant.id, sourceId, 3, lease))
+            insertPending(tenant.id, sourceId, 3, processor.leaseForNew(600))
           )
           yield* Effect.forEach(ids, (id) => processor.handOver(forProcessing(tenant.id, sourceId, id, 600)))
           yield* Effect.forEach(ids, (id) => waitUntil(eventRow(tenant.id, id), (row) => row.status === "delivered"))
