@@ -48,10 +48,13 @@ const reservation = (headers: IngestHttpRequest["headers"], maxBodyBytes: number
 }
 
 /** How a request ended, for the metrics: its outcome, HTTP status and (rejected) reason. */
+type Ended = { readonly outcome: IngestOutcome; readonly status: number; readonly rejection?: string }
+
+/** How a request ended, from its exit (`answered`: the outcome of an answer made). */
 const measuredOutcome = (
   exit: Exit.Exit<IngestAnswer, IngestError | BodyIncomplete>,
   answered: IngestOutcome
-): { readonly outcome: IngestOutcome; readonly status: number; readonly rejection?: string } => {
+): Ended => {
   if (Exit.isSuccess(exit)) return { outcome: answered, status: exit.value.status }
   const failure = Cause.findErrorOption(exit.cause)
   if (Option.isNone(failure))
@@ -162,6 +165,14 @@ export class IngestEndpoint extends Context.Service<
         )
       })
 
+      /** A finished request's metrics: how it ended, its source, and its time since `started`. */
+      const measurement = (ended: Ended, source: string, started: number) => ({
+        ...ended,
+        source,
+        seconds: (performance.now() - started) / 1000,
+        sourceLabel: config.metricsSourceLabel
+      })
+
       const answerReceived = (request: ReceivedIngestRequest) => {
         const started = performance.now()
         const storing = ingest.receiveAcceptedNow({
@@ -174,15 +185,10 @@ export class IngestEndpoint extends Context.Service<
         })
         if (storing === undefined) return undefined
         ingestFirst.requestStarted()
-        const measure = (ended: { readonly outcome: IngestOutcome; readonly status: number }) =>
+        const measure = (ended: Ended) =>
           applyUpdatesNow(
             context,
-            ingestUpdates({
-              ...ended,
-              source: `${request.tenantSlug}/${request.sourceSlug}`,
-              seconds: (performance.now() - started) / 1000,
-              sourceLabel: config.metricsSourceLabel
-            })
+            ingestUpdates(measurement(ended, `${request.tenantSlug}/${request.sourceSlug}`, started))
           )
         const answered = (exit: Exit.Exit<Accepted>) => {
           ingestFirst.requestEnded()
@@ -205,12 +211,7 @@ export class IngestEndpoint extends Context.Service<
         const answered = admitted(request, measured).pipe(
           Effect.onExit((exit) => {
             ingestFirst.requestEnded()
-            return recordIngest({
-              ...measuredOutcome(exit, measured.outcome),
-              source,
-              seconds: (performance.now() - started) / 1000,
-              sourceLabel: config.metricsSourceLabel
-            })
+            return recordIngest(measurement(measuredOutcome(exit, measured.outcome), source, started))
           }),
           Effect.catchTags({
             // 429 carries a Retry-After computed from the source's bucket.

@@ -43,6 +43,17 @@ export const ingestSlugsOf = (target: string): readonly [tenant: string, source:
   }
 }
 
+/** The chunks of a body in a buffer of its own (`Buffer.concat` may give a slice of a shared pool). */
+const joined = (chunks: ReadonlyArray<Buffer>, length: number) => {
+  const body = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.length
+  }
+  return body
+}
+
 /** The body exactly as received, in a buffer of its own; a body that passes `maxBytes` is cut off (413). */
 const readBody = (request: IncomingMessage) => (maxBytes: number) =>
   Effect.callback<Uint8Array, PayloadTooLarge | BodyIncomplete>((resume) => {
@@ -59,15 +70,7 @@ const readBody = (request: IncomingMessage) => (maxBytes: number) =>
       if (received > maxBytes) settle(Effect.fail(new PayloadTooLarge({ limitBytes: maxBytes })))
       else chunks.push(chunk)
     }
-    const onEnd = () => {
-      const body = new Uint8Array(received)
-      let offset = 0
-      for (const chunk of chunks) {
-        body.set(chunk, offset)
-        offset += chunk.length
-      }
-      settle(Effect.succeed(body))
-    }
+    const onEnd = () => settle(Effect.succeed(joined(chunks, received)))
     const onClose = () => {
       if (!request.complete) settle(Effect.fail(new BodyIncomplete()))
     }
@@ -88,13 +91,7 @@ const readWhole = (request: IncomingMessage, received: (body: Uint8Array | null)
   }
   const onEnd = () => {
     request.off("close", onClose)
-    const body = new Uint8Array(length)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.length
-    }
-    received(body)
+    received(joined(chunks, length))
   }
   const onClose = () => {
     request.off("data", onData)

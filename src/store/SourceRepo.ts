@@ -117,8 +117,11 @@ export class SourceRepo extends Context.Service<
         })
       )
     const sourceKey = (tenantSlug: string, sourceSlug: string) => `source:${tenantSlug}/${sourceSlug}`
+    // A slug no row can hold names no source (and could not be looked up).
+    const storableSlugs = (tenantSlug: string, sourceSlug: string) =>
+      isStorableText(tenantSlug) && isStorableText(sourceSlug)
     const findEnabled = (tenantSlug: string, sourceSlug: string) =>
-      !isStorableText(tenantSlug) || !isStorableText(sourceSlug)
+      !storableSlugs(tenantSlug, sourceSlug)
         ? Effect.succeedNone
         : cache.get(
             sourceKey(tenantSlug, sourceSlug),
@@ -265,7 +268,7 @@ export class SourceRepo extends Context.Service<
       resealAll,
       findEnabled,
       findEnabledInMemory: (tenantSlug, sourceSlug) =>
-        !isStorableText(tenantSlug) || !isStorableText(sourceSlug)
+        !storableSlugs(tenantSlug, sourceSlug)
           ? Option.none()
           : cache.peek<Option.Option<Source>>(sourceKey(tenantSlug, sourceSlug)),
       insert,
